@@ -1,0 +1,189 @@
+"""RSS and Atom: the city website, Nixle, Pinterest, Mastodon tags, Reddit and Google News.
+
+One feed URL is one request and one :class:`Batch`. The body is fetched with the shared
+HTTP helper (conditional GET, size cap), checked for hostile XML, and only then handed to
+feedparser — as a stream, never as a string it could take for a path or a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+import feedparser
+
+from collectors.errors import CollectorError, FeedUnreadable, RateLimited
+from collectors.http import Fetched, HttpClient
+from collectors.post import Batch, Metrics, Post, Provenance
+from collectors.text import html_to_text, join_title_and_body, normalise_whitespace, safe_url
+from collectors.xml_guard import ensure_safe_xml
+from rumordesk.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+
+log = logging.getLogger(__name__)
+
+
+def parse_feed(fetched: Fetched) -> feedparser.FeedParserDict:
+    """Parse a fetched body; recoverable damage is a warning, unrecoverable an error."""
+    ensure_safe_xml(fetched.body, origin=fetched.url)
+    headers = {
+        "content-type": fetched.headers.get("Content-Type", "application/xml"),
+        "content-location": fetched.url,
+    }
+    parsed = feedparser.parse(
+        io.BytesIO(fetched.body),
+        response_headers=headers,
+        resolve_relative_uris=True,
+        sanitize_html=True,
+    )
+    if parsed.bozo:
+        problem = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+        if not parsed.entries and not parsed.get("version"):
+            raise FeedUnreadable(f"{fetched.url}: not a readable RSS/Atom feed ({problem})")
+        log.warning("%s: malformed feed, %d entries recovered (%s)", fetched.url,
+                    len(parsed.entries), problem)
+    return parsed
+
+
+def entry_post(
+    entry: Mapping[str, Any],
+    *,
+    source: SourceBase,
+    feed: Mapping[str, Any],
+    provenance: Provenance,
+    metrics: Metrics | None = None,
+) -> Post | None:
+    """Map one feed entry to a :class:`Post`; ``None`` for an entry with no text at all."""
+    base = provenance.url
+    title = html_to_text(entry.get("title"))
+    body = _entry_body(entry)
+    text = join_title_and_body(title, body)
+    if not text:
+        return None
+    url = safe_url(entry.get("link"), base)
+    return Post(
+        source=source.name,
+        source_id=_entry_id(entry, url, text),
+        channel=source.channel,
+        text=text,
+        provenance=provenance,
+        url=url,
+        author=normalise_whitespace(entry.get("author") or "")[:200] or None,
+        created_at=_entry_time(entry),
+        lang=(entry.get("language") or feed.get("language") or None),
+        is_official=source.official,
+        metrics=metrics or Metrics(),
+        raw=jsonable(entry),
+    )
+
+
+def _entry_body(entry: Mapping[str, Any]) -> str:
+    contents = entry.get("content") or []
+    for content in contents:
+        if text := html_to_text(content.get("value")):
+            return text
+    return html_to_text(entry.get("summary"))
+
+
+def _entry_id(entry: Mapping[str, Any], url: str | None, text: str) -> str:
+    if identifier := (entry.get("id") or "").strip():
+        return identifier[:500]
+    if url:
+        return url[:500]
+    published = entry.get("published") or entry.get("updated") or ""
+    return "sha256:" + hashlib.sha256(f"{published}\n{text}".encode()).hexdigest()
+
+
+def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def jsonable(value: Any) -> Any:
+    """feedparser's dicts as plain JSON data (struct_time becomes an ISO string)."""
+    if isinstance(value, time.struct_time):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", value)
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return json.loads(json.dumps(value, default=str))
+
+
+class FeedCollector:
+    """Collects one feed URL per request with conditional GET."""
+
+    kind = "feed"
+
+    def __init__(self, source: FeedSource | YouTubeSource, http: HttpClient) -> None:
+        self.source = source
+        self.http = http
+
+    def feed_urls(self) -> list[str]:
+        return [self.source.url]
+
+    def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
+        """One batch per feed URL. A URL that fails does not stop the source's other URLs;
+        the first failure is raised once they are done (a 429 stops at once: same host)."""
+        validators: dict[str, Any] = dict(cursor.get("validators", {}))
+        urls = self.feed_urls()
+        failures: list[CollectorError] = []
+        for url in urls:
+            try:
+                fetched = self.http.get(url, validators=validators.get(url))
+                posts: tuple[Post, ...] = ()
+                if not fetched.not_modified:
+                    posts = tuple(self.posts_from(fetched))
+            except RateLimited:
+                raise
+            except CollectorError as exc:
+                failures.append(exc)
+                continue
+            validators[url] = fetched.validators or validators.get(url, {})
+            yield Batch(posts, {**cursor, "validators": dict(validators)})
+        if failures:
+            first = failures[0]
+            if len(urls) > 1:
+                first.args = (f"{len(failures)} of {len(urls)} feeds failed; first: {first}",)
+            raise first
+
+    def posts_from(self, fetched: Fetched) -> Iterator[Post]:
+        parsed = parse_feed(fetched)
+        provenance = Provenance.now(fetched.url, self.kind)
+        for entry in parsed.entries:
+            post = entry_post(
+                entry, source=self.source, feed=parsed.feed, provenance=provenance,
+                metrics=self.metrics(entry),
+            )
+            if post is not None:
+                yield post
+
+    def metrics(self, entry: Mapping[str, Any]) -> Metrics:
+        return Metrics()
+
+
+class FeedSearchCollector(FeedCollector):
+    """A keyword search served as a feed: one URL per configured query."""
+
+    kind = "feed_search"
+    source: FeedSearchSource  # type: ignore[assignment]
+
+    def __init__(self, source: FeedSearchSource, http: HttpClient) -> None:  # type: ignore[override]
+        self.source = source
+        self.http = http
+
+    def feed_urls(self) -> list[str]:
+        return [self.source.url_template.format(query=quote_plus(q)) for q in self.source.queries]

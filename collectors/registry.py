@@ -1,0 +1,31 @@
+"""Which collector class serves which ``kind`` of source: written out, not discovered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+from collectors.feeds import FeedCollector, FeedSearchCollector
+from collectors.http import HttpClient
+from collectors.post import Batch
+from collectors.youtube import YouTubeCollector
+from rumordesk.config import SourceBase
+
+
+class Collector(Protocol):
+    """Yields batches of posts, each with the cursor to save once they are stored."""
+
+    kind: str
+
+    def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]: ...
+
+
+COLLECTORS: dict[str, type] = {
+    "feed": FeedCollector,
+    "feed_search": FeedSearchCollector,
+    "youtube": YouTubeCollector,
+}
+
+
+def build_collector(source: SourceBase, http: HttpClient) -> Collector:
+    return COLLECTORS[source.kind](source, http)  # type: ignore[attr-defined]

@@ -1,0 +1,165 @@
+"""Runs the configured sources: each isolated, each batch stored with its cursor.
+
+A source that times out, answers 429 or 500, or serves a hostile feed gets its error
+recorded and its next attempt scheduled (from Retry-After, or with growing backoff); the
+other sources go on. Posts stored before a failure stay stored, and their cursor with them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from collectors.errors import CollectorError, RateLimited
+from collectors.http import HttpClient
+from collectors.registry import build_collector
+from rumordesk.config import AppSettings, SourceBase
+from store.db import Database
+from store.posts import SaveResult, save_batch
+from store.sources import (
+    consecutive_failures,
+    load_cursor,
+    record_failure,
+    record_success,
+    source_health,
+    sync_sources,
+)
+
+log = logging.getLogger(__name__)
+
+#: Called with the ids of posts that are new or changed, after they are committed.
+OnStored = Callable[[list[int]], None]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRun:
+    """The outcome of one source in one run, for progress lines and tests."""
+
+    name: str
+    status: str
+    new: int = 0
+    updated: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.status == "skipped":
+            return f"{self.name}: skipped ({self.error})"
+        counts = f"{self.new} new, {self.updated} updated, {self.requests} request(s)"
+        if self.error:
+            return f"{self.name}: {self.status.upper()} after {counts}: {self.error}"
+        return f"{self.name}: ok, {counts} in {self.seconds:.1f}s"
+
+
+class Runner:
+    """Collects sources into one store; ``run_once`` for a pass, ``run_forever`` to poll."""
+
+    def __init__(self, settings: AppSettings, db: Database, *, on_stored: OnStored | None = None,
+                 clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.db = db
+        self.on_stored = on_stored
+        self.clock = clock
+        sync_sources(db, settings.sources)
+
+    def interval(self, source: SourceBase, every: float | None = None) -> timedelta:
+        seconds = source.interval_seconds or every or self.settings.collect.interval_seconds
+        return timedelta(seconds=seconds)
+
+    def run_once(self, *, names: Iterable[str] | None = None, due_only: bool = False,
+                 every: float | None = None,
+                 progress: Callable[[SourceRun], None] | None = None) -> list[SourceRun]:
+        """Collect every enabled source (or ``names``) once, concurrently."""
+        chosen = [s for s in self.settings.enabled_sources if names is None or s.name in set(names)]
+        now = self.clock()
+        waiting = {h.name: h for h in source_health(self.db, [s.name for s in chosen])}
+        runs: list[SourceRun] = []
+        todo: list[SourceBase] = []
+        for source in chosen:
+            health = waiting.get(source.name)
+            next_poll = health.next_poll_at if health else None
+            held_back = health is not None and health.status == "rate_limited"
+            if next_poll and next_poll > now and (due_only or held_back):
+                if not due_only:
+                    runs.append(SourceRun(source.name, "skipped", error=f"rate limited until "
+                                          f"{next_poll:%H:%M:%S} UTC"))
+                continue
+            todo.append(source)
+        if not todo:
+            return runs
+        workers = min(self.settings.collect.workers, len(todo))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect") as pool:
+            for run in pool.map(lambda s: self.collect_source(s, every=every), todo):
+                runs.append(run)
+                if progress:
+                    progress(run)
+        return runs
+
+    def collect_source(self, source: SourceBase, *, every: float | None = None) -> SourceRun:
+        """One source, start to finish; never raises for a source's own failure."""
+        started = time.monotonic()
+        total = SaveResult()
+        requests = 0
+        http = HttpClient(self.settings.collect)
+        try:
+            collector = build_collector(source, http)
+            for batch in collector.collect(load_cursor(self.db, source.name)):
+                result = save_batch(self.db, source.name, batch, now=self.clock())
+                requests += batch.requests
+                total.add(result)
+                if result.changed_ids and self.on_stored:
+                    self._notify(source.name, result.changed_ids)
+        except CollectorError as exc:
+            return self._failed(source, exc, total, requests, started, every)
+        except Exception as exc:  # a bug in one collector must not stop the others
+            log.exception("%s: unexpected failure", source.name)
+            error = CollectorError(f"unexpected {type(exc).__name__}: {exc}")
+            return self._failed(source, error, total, requests, started, every)
+        finally:
+            http.close()
+        record_success(self.db, source.name, new=total.new, updated=total.updated,
+                       requests=requests, next_poll_at=self.clock() + self.interval(source, every),
+                       now=self.clock())
+        return SourceRun(source.name, "ok", total.new, total.updated, requests,
+                         time.monotonic() - started)
+
+    def _notify(self, name: str, ids: list[int]) -> None:
+        try:
+            self.on_stored(ids)  # type: ignore[misc]
+        except Exception:  # scoring trouble must not lose or block collection
+            log.exception("%s: post-processing of %d stored posts failed", name, len(ids))
+
+    def _failed(self, source: SourceBase, exc: CollectorError, total: SaveResult, requests: int,
+                started: float, every: float | None) -> SourceRun:
+        now = self.clock()
+        if isinstance(exc, RateLimited):
+            next_poll = exc.retry_at
+        else:
+            failures = consecutive_failures(self.db, source.name) + 1
+            backoff = self.interval(source, every) * (2 ** min(failures - 1, 10))
+            cap = timedelta(seconds=self.settings.collect.max_failure_backoff_seconds)
+            next_poll = now + max(min(backoff, cap), self.interval(source, every))
+        record_failure(self.db, source.name, status=exc.status, error=str(exc), new=total.new,
+                       updated=total.updated, requests=requests, next_poll_at=next_poll, now=now)
+        log.info("%s: %s", source.name, exc)
+        return SourceRun(source.name, exc.status, total.new, total.updated, requests,
+                         time.monotonic() - started, str(exc))
+
+    def run_forever(self, every: float, stop: threading.Event,
+                    progress: Callable[[SourceRun], None] | None = None,
+                    tick: float = 1.0) -> None:
+        """Poll each source when it is due until ``stop`` is set."""
+        while not stop.is_set():
+            self.run_once(due_only=True, every=every, progress=progress)
+            stop.wait(tick)

@@ -1,0 +1,47 @@
+"""Refuse hostile XML before any parser expands it.
+
+Billion-laughs (nested entity expansion) and external-entity (XXE) payloads both need an
+``<!ENTITY>`` declaration. Legitimate news feeds never declare entities, so any
+declaration is refused outright: a clear error for that source, never a partial parse.
+The check runs defusedxml over the bytes; a document too broken for it is still scanned
+for declarations before feedparser's lenient parser may try to recover it.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+from defusedxml.ElementTree import fromstring
+
+from collectors.errors import FeedRejected
+
+_DECLARATIONS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!ENTITY", "<!entity")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+
+
+def ensure_safe_xml(body: bytes, *, origin: str) -> None:
+    """Raise :class:`FeedRejected` if ``body`` declares entities or references external ones."""
+    try:
+        fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.EntitiesForbidden as exc:
+        kind = "an external entity" if exc.sysid or exc.pubid else "an XML entity"
+        raise FeedRejected(
+            f"{origin}: the feed declares {kind} ({exc.name!r}); refused as a possible "
+            "entity-expansion or external-entity attack"
+        ) from None
+    except defusedxml.DTDForbidden:  # pragma: no cover - DTDs are allowed above
+        raise FeedRejected(f"{origin}: the feed has a forbidden DTD") from None
+    except defusedxml.ExternalReferenceForbidden as exc:
+        raise FeedRejected(
+            f"{origin}: the feed references an external resource ({exc.sysid!r}); refused"
+        ) from None
+    except (ParseError, ValueError, LookupError, UnicodeError):
+        # Malformed: feedparser may recover it, but only if it declares nothing.
+        if any(marker in body for marker in _DECLARATIONS):
+            raise FeedRejected(
+                f"{origin}: the malformed feed declares XML entities; refused"
+            ) from None

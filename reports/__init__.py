@@ -1,0 +1,1 @@
+"""What leaves Rumor Desk: exports and reports, written safely."""

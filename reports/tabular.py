@@ -1,0 +1,49 @@
+"""CSV and JSON exports that a spreadsheet cannot turn into code.
+
+Post text and author names are untrusted. A cell starting with ``=``, ``+``, ``-``, ``@``,
+a tab, a carriage return or a NUL can run as a formula when the file is opened in Excel
+or LibreOffice (CSV injection), so such cells get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import IO, Any
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+
+
+def escape_cell(value: Any) -> Any:
+    """Neutralise a text cell that a spreadsheet would read as a formula; others unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    """Write a header and the rows (UTF-8 text stream expected); returns rows written."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([escape_cell(_plain(row.get(column))) for column in columns])
+        count += 1
+    return count
+
+
+def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    """JSON Lines: one object per row, with ISO dates. JSON is data, so nothing is escaped."""
+    count = 0
+    for row in rows:
+        out.write(json.dumps({c: _plain(row.get(c)) for c in columns}, ensure_ascii=False) + "\n")
+        count += 1
+    return count

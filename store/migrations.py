@@ -1,0 +1,65 @@
+"""Versioned schema migrations, applied in order and recorded in ``schema_migrations``.
+
+A fresh database gets the current shape of every table from migration 1 (``create_all``
+creates what is missing); each later migration brings an *older* database up to date and
+must therefore be idempotent (add a column only if it is missing, and so on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, inspect, insert, select
+
+from store import schema
+from store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _baseline(connection: Connection) -> None:
+    schema.metadata.create_all(connection)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
+)
+
+
+def current_version(db: Database) -> int:
+    with db.read() as connection:
+        if not inspect(connection).has_table(schema.schema_migrations.name):
+            return 0
+        versions = connection.scalars(select(schema.schema_migrations.c.version)).all()
+    return max(versions, default=0)
+
+
+def migrate(db: Database) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction; return those applied."""
+    applied: list[Migration] = []
+    with db.write() as connection:
+        schema.schema_migrations.create(connection, checkfirst=True)
+    for migration in MIGRATIONS:
+        with db.write() as connection:
+            done = connection.scalar(
+                select(schema.schema_migrations.c.version).where(
+                    schema.schema_migrations.c.version == migration.version
+                )
+            )
+            if done is not None:
+                continue
+            migration.apply(connection)
+            connection.execute(
+                insert(schema.schema_migrations).values(
+                    version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
+                )
+            )
+        applied.append(migration)
+    return applied
