@@ -9,17 +9,48 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 #: Longest text we keep for one post; longer bodies are cut (the raw payload keeps all).
 MAX_TEXT_CHARS = 20_000
-_INVISIBLE = ("script", "style", "noscript", "template", "head", "title", "iframe", "object")
-_BLOCK = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe",
+                        "object", "svg", "math"})
+_BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                    "blockquote", "pre", "table", "ul", "ol"})
+#: C0/C1 controls except tab and newline, bidi overrides/isolates (used to disguise text), BOM.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a reader would see; entities are decoded by the parser itself."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _INVISIBLE:
+            self.hidden += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def html_to_text(markup: str | None) -> str:
@@ -28,23 +59,17 @@ def html_to_text(markup: str | None) -> str:
         return ""
     if "<" not in markup and "&" not in markup:
         return normalise_whitespace(markup)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup.find_all(_INVISIBLE):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK):
-        tag.insert_before("\n")
-    return normalise_whitespace(soup.get_text(" "))
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    return normalise_whitespace(" ".join(parser.parts))
 
 
 def normalise_whitespace(text: str) -> str:
-    """NFC, no control characters, single spaces, at most one blank line between paragraphs."""
+    """NFC, no control or bidi-override characters, single spaces, paragraphs kept."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
-    )
-    text = _SPACES.sub(" ", text.replace("\r", "\n"))
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text).strip()
     return text[:MAX_TEXT_CHARS]
