@@ -45,7 +45,6 @@ else:
     st.dataframe(
         table,
         hide_index=True,
-        use_container_width=True,
         column_config={
             "text": st.column_config.TextColumn("text", width="large"),
             "link": st.column_config.LinkColumn("link", display_text="open"),

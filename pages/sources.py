@@ -26,4 +26,4 @@ for health in source_health(db, configured):
     })
 failing = [r for r in rows if r["status"] not in ("ok", "never", "disabled")]
 st.metric("Sources failing", len(failing), help="Enabled sources whose last run failed.")
-st.dataframe(rows, hide_index=True, use_container_width=True, key="sources_table")
+st.dataframe(rows, hide_index=True, key="sources_table")

@@ -25,6 +25,8 @@ from rumordesk.guardrails import user_targeting_operators
 DEFAULT_CONFIG = Path("config.toml")
 CONFIG_ENV = "RUMORDESK_CONFIG"
 DATABASE_URL_ENV = "RUMORDESK_DATABASE_URL"
+#: ``sqlite:///relative/path`` or ``sqlite+driver:///relative/path`` (four slashes is absolute).
+_RELATIVE_SQLITE = re.compile(r"^(?P<prefix>sqlite(\+\w+)?:///)(?P<path>[^/].*)$")
 
 #: Marks a value an operator must fill in before enabling the source, e.g. "<FILL IN: …>".
 PLACEHOLDER = re.compile(r"<\s*FILL[ _-]?IN\b[^>]*>", re.IGNORECASE)
@@ -47,7 +49,7 @@ class DepartmentSettings(Settings):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
@@ -138,6 +140,8 @@ class FeedSearchSource(SourceBase):
     @field_validator("url_template")
     @classmethod
     def _template(cls, value: str) -> str:
+        if _is_placeholder(value):
+            return value
         if "{query}" not in value:
             raise ValueError("must contain a {query} slot")
         _http_url(value.replace("{query}", "q"), allow_placeholder=False)
@@ -220,6 +224,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> AppSettings:
         raise ConfigError(f"{config_path}: configuration file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     settings = parse_settings(raw, origin=str(config_path))
     return _resolve_paths(settings, config_path.resolve().parent)
 
@@ -241,9 +247,9 @@ def parse_settings(raw: Mapping[str, Any], *, origin: str = "config.toml") -> Ap
 
 def _resolve_paths(settings: AppSettings, base: Path) -> AppSettings:
     url = os.environ.get(DATABASE_URL_ENV) or settings.storage.database_url
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        url = prefix + str(base / url[len(prefix) :])
+    relative = _RELATIVE_SQLITE.match(url)
+    if relative and ":memory:" not in url:
+        url = relative.group("prefix") + str(base / relative.group("path"))
     storage = settings.storage.model_copy(update={"database_url": url})
     return settings.model_copy(update={"storage": storage})
 
@@ -300,6 +306,8 @@ def _describe(error: Mapping[str, Any], raw: Mapping[str, Any]) -> str:
         shown = error["input"]
         if not isinstance(shown, Mapping | list):
             message = f"{message} (got {shown!r})"
+    if error["type"] == "union_tag_invalid" and "tag" in error.get("ctx", {}):
+        message = f"{message} (got {error['ctx']['tag']!r})"
     if error["type"] == "missing" and parts and parts[-1] == "purpose":
         message += ": every keyword search must state why it is collected"
     return f"{key}: {message}"

@@ -17,10 +17,21 @@ class RedactSecrets(logging.Filter):
     """Masks secret values and credential-looking query parameters in every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: let the handler report it, never raise here
+            return True
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # A traceback repeats exception messages (URLs, headers): mask it too. The formatter
+        # uses ``exc_text`` as it finds it, so formatting it here, masked, is enough.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -10,6 +10,8 @@ import os
 import tomllib
 from pathlib import Path
 
+from rumordesk.errors import ConfigError
+
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 _known_values: set[str] = set()
 
@@ -18,8 +20,11 @@ def get_secret(name: str, *, secrets_file: Path = SECRETS_FILE) -> str | None:
     """``$NAME`` if set, else ``NAME`` at the top of ``.streamlit/secrets.toml``, else None."""
     value = os.environ.get(name)
     if value is None and secrets_file.is_file():
-        with secrets_file.open("rb") as handle:
-            found = tomllib.load(handle).get(name)
+        try:
+            with secrets_file.open("rb") as handle:
+                found = tomllib.load(handle).get(name)
+        except tomllib.TOMLDecodeError as exc:  # the message never quotes the file's values
+            raise ConfigError(f"{secrets_file}: not valid TOML: {exc}") from None
         value = found if isinstance(found, str) else None
     if value:
         _known_values.add(value)

@@ -205,7 +205,8 @@ def iter_posts(db: Database, where: PostFilter = PostFilter()) -> Iterator[dict[
     if where.since:
         query = query.where(func.coalesce(posts.c.created_at, posts.c.first_seen_at) >= where.since)
     if where.search:
-        query = query.where(posts.c.text.ilike(f"%{where.search}%"))
+        # autoescape: a search for "100%" or "a_b" means those characters, not LIKE wildcards
+        query = query.where(posts.c.text.icontains(where.search, autoescape=True))
     query = query.order_by(func.coalesce(posts.c.created_at, posts.c.first_seen_at).desc(),
                            posts.c.id.desc())
     if where.limit:

@@ -1,0 +1,102 @@
+"""The dashboard pages, rendered server-side with Streamlit's AppTest against a real store."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from collectors.post import Batch, Metrics, Post, Provenance
+from store import open_database
+from store.posts import save_batch
+from store.sources import record_failure, sync_sources
+from tests.conftest import PROJECT_ROOT, write_config
+
+HOSTILE = "<script>alert(1)</script> ![x](http://tracker.invalid/p.png) [click](javascript:alert(1))"
+
+
+@pytest.fixture
+def dashboard(tmp_path, monkeypatch):
+    config = write_config(tmp_path / "config.toml", f"""
+[storage]
+database_url = "sqlite:///{tmp_path / 'dash.db'}"
+
+[[sources]]
+name = "news"
+kind = "feed"
+channel = "website"
+official = true
+url = "http://127.0.0.1:9/news.xml"
+
+[[sources]]
+name = "search"
+kind = "feed_search"
+channel = "reddit"
+purpose = "Claims about safety at Santa Clara venues"
+url_template = "http://127.0.0.1:9/search?q={{query}}"
+queries = ["shooting"]
+""")
+    monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
+    monkeypatch.chdir(PROJECT_ROOT)
+    st.cache_resource.clear()
+    db = open_database(f"sqlite:///{tmp_path / 'dash.db'}")
+    from rumordesk.config import load_settings
+
+    sync_sources(db, load_settings(config).sources)
+    yield db
+    st.cache_resource.clear()
+    db.dispose()
+
+
+def _post(source: str, source_id: str, text: str, **extra) -> Post:
+    return Post(source=source, source_id=source_id, channel="website", text=text,
+                provenance=Provenance.now("http://127.0.0.1:9/x", "feed"), **extra)
+
+
+def _table_text(at: AppTest) -> str:
+    return " ".join(str(value) for frame in at.dataframe for value in frame.value.to_numpy().ravel())
+
+
+def test_posts_page_lists_stored_posts_literally(dashboard):
+    save_batch(dashboard, "news", Batch((
+        _post("news", "1", "No threat at Valley Fair", is_official=True,
+              metrics=Metrics(likes=12, shares=3)),
+        _post("news", "2", HOSTILE, url="https://example.org/2"),
+    ), {}))
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+
+    assert not at.exception
+    shown = _table_text(at)
+    assert "No threat at Valley Fair" in shown
+    assert HOSTILE in shown  # the text itself, not rendered markup
+    assert not at.markdown or all("<script>" not in m.value for m in at.markdown)
+
+
+def test_posts_page_filters_by_text(dashboard):
+    save_batch(dashboard, "news", Batch((_post("news", "1", "Road closed on Tasman"),
+                                         _post("news", "2", "Lost dog found")), {}))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    at.text_input(key="posts_search").input("Tasman").run()
+    shown = _table_text(at)
+    assert "Road closed on Tasman" in shown and "Lost dog found" not in shown
+
+
+def test_empty_store_explains_what_to_do(dashboard):
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert any("rumordesk collect" in info.value for info in at.info)
+
+
+def test_sources_page_shows_health_and_errors(dashboard):
+    from datetime import UTC, datetime
+
+    record_failure(dashboard, "news", status="error", error="HTTP 500 from http://127.0.0.1:9",
+                   new=0, updated=0, requests=1, next_poll_at=datetime.now(UTC))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    at.switch_page("pages/sources.py").run()
+
+    assert not at.exception
+    shown = _table_text(at)
+    assert "HTTP 500" in shown and "Claims about safety" in shown
+    assert at.metric[0].value == "1"
