@@ -41,9 +41,12 @@ def make_feed(start: int, count: int) -> bytes:
             f"&nbsp;There is <i>no threat</i> to the public &amp; the area is open.</p>]]>"
             f"</description></item>"
         )
-    return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            "<title>Bench</title><link>https://example.org/</link>"
-            + "".join(items) + "</channel></rss>").encode()
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        "<title>Bench</title><link>https://example.org/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
 
 
 def main() -> None:
@@ -51,11 +54,23 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--per-feed", type=int, default=1_000)
     args = parser.parse_args()
-    settings = parse_settings({"sources": [{"name": "bench", "kind": "feed", "channel": "website",
-                                            "url": "https://example.org/feed.xml"}]})
+    settings = parse_settings(
+        {
+            "sources": [
+                {
+                    "name": "bench",
+                    "kind": "feed",
+                    "channel": "website",
+                    "url": "https://example.org/feed.xml",
+                }
+            ]
+        }
+    )
     source = settings.sources[0]
-    feeds = [make_feed(start, min(args.per_feed, args.entries - start))
-             for start in range(0, args.entries, args.per_feed)]
+    feeds = [
+        make_feed(start, min(args.per_feed, args.entries - start))
+        for start in range(0, args.entries, args.per_feed)
+    ]
     total_bytes = sum(map(len, feeds))
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,8 +80,9 @@ def main() -> None:
         all_posts = []
         started = time.perf_counter()
         for body in feeds:
-            fetched = Fetched("https://example.org/feed.xml", 200, body,
-                              {"Content-Type": "application/rss+xml"})
+            fetched = Fetched(
+                "https://example.org/feed.xml", 200, body, {"Content-Type": "application/rss+xml"}
+            )
             posts = tuple(collector.posts_from(fetched))
             save_batch(db, source.name, Batch(posts, {}))
             all_posts.extend(posts)
@@ -77,32 +93,42 @@ def main() -> None:
         from datetime import UTC, datetime
 
         now = datetime.now(UTC)
-        rows = [_new_row(source.name, p, content_hash(p), canonical_json(p.raw), now)
-                for p in all_posts]
+        rows = [
+            _new_row(source.name, p, content_hash(p), canonical_json(p.raw), now) for p in all_posts
+        ]
         columns = list(rows[0])
-        plain = [tuple(v.isoformat() if isinstance(v, datetime) else v for v in r.values())
-                 for r in rows]
+        plain = [
+            tuple(v.isoformat() if isinstance(v, datetime) else v for v in r.values()) for r in rows
+        ]
         connection = sqlite3.connect(Path(tmp) / "bare.db", isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(f"CREATE TABLE posts (id INTEGER PRIMARY KEY, {', '.join(columns)}, "
-                           "UNIQUE (source, source_id))")
+        connection.execute(
+            f"CREATE TABLE posts (id INTEGER PRIMARY KEY, {', '.join(columns)}, "
+            "UNIQUE (source, source_id))"
+        )
         marks = ", ".join("?" for _ in columns)
         started = time.perf_counter()
         for offset in range(0, len(plain), args.per_feed):
             connection.execute("BEGIN")
-            connection.executemany(f"INSERT INTO posts ({', '.join(columns)}) VALUES ({marks})",
-                                   plain[offset : offset + args.per_feed])
+            connection.executemany(
+                f"INSERT INTO posts ({', '.join(columns)}) VALUES ({marks})",
+                plain[offset : offset + args.per_feed],
+            )
             connection.execute("COMMIT")
         bare = time.perf_counter() - started
         connection.close()
         db.dispose()
 
     print(f"entries: {stored:,} in {len(feeds)} feeds ({total_bytes / 1e6:.1f} MB of RSS)")
-    print(f"production ingest (parse → normalise → store): {stored / production:,.0f} entries/s "
-          f"({production:.2f} s)")
-    print(f"bare sqlite3 bulk insert of the same rows:      {stored / bare:,.0f} entries/s "
-          f"({bare:.3f} s)")
+    print(
+        f"production ingest (parse → normalise → store): {stored / production:,.0f} entries/s "
+        f"({production:.2f} s)"
+    )
+    print(
+        f"bare sqlite3 bulk insert of the same rows:      {stored / bare:,.0f} entries/s "
+        f"({bare:.3f} s)"
+    )
     print(f"ratio bare / production: {production / bare:.1f}x")
 
 

@@ -7,10 +7,12 @@ feedparser — as a stream, never as a string it could take for a path or a URL.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -28,29 +30,73 @@ from rumordesk.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSo
 
 log = logging.getLogger(__name__)
 
+#: The longest source_id the store keeps (``posts.source_id`` is ``String(500)``).
+_MAX_ID = 500
+_TEXT_XML = re.compile(r"text/(xml|[\w.+-]+\+xml)")
+_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+
 
 def parse_feed(fetched: Fetched) -> feedparser.FeedParserDict:
-    """Parse a fetched body; recoverable damage is a warning, unrecoverable an error."""
-    ensure_safe_xml(fetched.body, origin=fetched.url)
-    headers = {
-        "content-type": fetched.headers.get("Content-Type", "application/xml"),
-        "content-location": fetched.url,
-    }
-    parsed = feedparser.parse(
-        io.BytesIO(fetched.body),
-        response_headers=headers,
-        # We keep plain text only (collectors.text) and resolve links ourselves, so
-        # feedparser's HTML sanitiser and URI rewriter — its slowest passes — are off.
-        resolve_relative_uris=False,
-        sanitize_html=False,
+    """Parse a fetched body; recoverable damage is a warning, unrecoverable an error.
+
+    feedparser gets no ``content-location``: it would resolve entry ids against it as well
+    (Reddit's ``t3_abc`` would become a made-up URL that changes whenever the feed URL
+    does, and every post would be stored again). Links are resolved against the fetched
+    URL in :func:`entry_post` instead.
+    """
+    headers = {"content-type": _content_type(fetched)}
+    try:
+        ensure_safe_xml(fetched.body, origin=fetched.url, content_type=headers["content-type"])
+        parsed = feedparser.parse(
+            io.BytesIO(fetched.body),
+            response_headers=headers,
+            # We keep plain text only (collectors.text) and resolve links ourselves, so
+            # feedparser's HTML sanitiser and URI rewriter — its slowest passes — are off.
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except UnicodeError as exc:  # a charset whose codec always fails, e.g. "undefined"
+        raise FeedUnreadable(f"{fetched.url}: the feed cannot be decoded ({exc})") from None
+    problem = (
+        f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+        if parsed.bozo
+        else "no RSS or Atom element"
     )
+    if not parsed.entries and not parsed.get("version"):
+        # An HTML error page, an empty body, JSON: not a feed, even when well-formed.
+        raise FeedUnreadable(f"{fetched.url}: not a readable RSS/Atom feed ({problem})")
     if parsed.bozo:
-        problem = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
-        if not parsed.entries and not parsed.get("version"):
-            raise FeedUnreadable(f"{fetched.url}: not a readable RSS/Atom feed ({problem})")
-        log.warning("%s: malformed feed, %d entries recovered (%s)", fetched.url,
-                    len(parsed.entries), problem)
+        log.warning(
+            "%s: malformed feed, %d entries recovered (%s)",
+            fetched.url,
+            len(parsed.entries),
+            problem,
+        )
     return parsed
+
+
+def _content_type(fetched: Fetched) -> str:
+    """The Content-Type for feedparser, corrected where feedparser would misread the body.
+
+    A byte-order mark says how the file was written, so it outranks the header's charset
+    (servers add ``charset=utf-8`` to every file). And ``text/xml`` without a charset means
+    "as the document declares" (RFC 7303), not the us-ascii of the obsolete RFC 3023 that
+    feedparser applies: nginx serves every ``.xml`` file so, and each UTF-8 feed with an
+    accent in it would be logged as malformed on every poll.
+    """
+    content_type = fetched.headers.get("Content-Type") or "application/xml"
+    media_type, _, params = content_type.partition(";")
+    if fetched.body.startswith(_BOMS):
+        params = ""
+    if "charset" not in params.lower() and _TEXT_XML.fullmatch(media_type.strip().lower()):
+        return "application/xml"
+    return content_type if params else media_type.strip()
 
 
 def entry_post(
@@ -95,11 +141,20 @@ def _entry_body(entry: Mapping[str, Any]) -> str:
 
 def _entry_id(entry: Mapping[str, Any], url: str | None, text: str) -> str:
     if identifier := (entry.get("id") or "").strip():
-        return identifier[:500]
+        return _fit_id(identifier)
     if url:
-        return url[:500]
+        return _fit_id(url)
     published = entry.get("published") or entry.get("updated") or ""
     return "sha256:" + hashlib.sha256(f"{published}\n{text}".encode()).hexdigest()
+
+
+def _fit_id(identifier: str) -> str:
+    """An id that fits the 500-character column and still tells long ids apart: a plain
+    cut would merge two posts whose ids share a prefix (Google News guids run to 650)."""
+    if len(identifier) <= _MAX_ID:
+        return identifier
+    digest = hashlib.sha256(identifier.encode()).hexdigest()
+    return f"{identifier[: _MAX_ID - len(digest) - 8]}#sha256:{digest}"
 
 
 def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
@@ -167,7 +222,10 @@ class FeedCollector:
         provenance = Provenance.now(fetched.url, self.kind)
         for entry in parsed.entries:
             post = entry_post(
-                entry, source=self.source, feed=parsed.feed, provenance=provenance,
+                entry,
+                source=self.source,
+                feed=parsed.feed,
+                provenance=provenance,
                 metrics=self.metrics(entry),
             )
             if post is not None:

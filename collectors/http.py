@@ -1,20 +1,26 @@
 """The one HTTP helper every collector uses: timeouts, a size cap, retries, 429 handling.
 
 Bodies are read as a stream and abandoned as soon as they pass the cap, so a hostile or
-broken server cannot make the collector hold gigabytes. Transient failures (connection
-errors, 500/502/503/504) are retried by urllib3 with backoff; a 429 is not slept on but
-raised as :class:`RateLimited`, so the runner can schedule the source and move on.
+broken server cannot make the collector hold gigabytes, nor keep it waiting: the read
+timeout bounds each wait for data and the whole body gets a few read timeouts at most (a
+server trickling a byte just inside the read timeout would otherwise hold a worker for
+days). Transient failures (connection errors, 500/502/503/504) are retried by urllib3 with
+backoff; a 429 is not slept on but raised as :class:`RateLimited`, so the runner can
+schedule the source and move on.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from collectors.errors import (
@@ -30,6 +36,8 @@ from rumordesk.config import CollectSettings
 DEFAULT_RETRY_AFTER = timedelta(minutes=5)
 #: A Retry-After further away than this is capped: a typo must not silence a source for days.
 MAX_RETRY_AFTER = timedelta(hours=6)
+#: The whole body must arrive within this many read timeouts.
+BODY_READ_TIMEOUTS = 3
 _CHUNK = 64 * 1024
 
 
@@ -40,6 +48,7 @@ class Fetched:
     url: str
     status: int
     body: bytes
+    #: Case-insensitive, as HTTP header names are (servers send ``etag`` as often as ``ETag``).
     headers: Mapping[str, str]
 
     @property
@@ -49,7 +58,10 @@ class Fetched:
     @property
     def validators(self) -> dict[str, str]:
         """ETag / Last-Modified to send back on the next request."""
-        found = {"etag": self.headers.get("ETag"), "last_modified": self.headers.get("Last-Modified")}
+        found = {
+            "etag": self.headers.get("ETag"),
+            "last_modified": self.headers.get("Last-Modified"),
+        }
         return {key: value for key, value in found.items() if value}
 
 
@@ -100,14 +112,24 @@ class HttpClient:
             ) as response:
                 self._raise_for_status(url, response)
                 body = b"" if response.status_code == 304 else self._read_capped(url, response)
-                return Fetched(response.url, response.status_code, body, dict(response.headers))
+                headers = CaseInsensitiveDict(response.headers)
+                return Fetched(response.url, response.status_code, body, headers)
         except requests.exceptions.RetryError as exc:
-            raise TransientError(f"{url}: server kept failing after retries ({_root(exc)})") from None
+            raise TransientError(
+                f"{url}: server kept failing after retries ({_root(exc)})"
+            ) from None
         except requests.exceptions.Timeout:
             raise TransientError(f"{url}: timed out") from None
         except requests.exceptions.ConnectionError as exc:
+            if _read_timed_out(exc):
+                raise TransientError(f"{url}: timed out") from None
             raise TransientError(f"{url}: could not connect ({_root(exc)})") from None
         except requests.exceptions.RequestException as exc:
+            raise TransientError(f"{url}: request failed ({_root(exc)})") from None
+        # The body is read from urllib3 directly (see _read_capped): its errors, unwrapped.
+        except urllib3.exceptions.TimeoutError:
+            raise TransientError(f"{url}: timed out") from None
+        except urllib3.exceptions.HTTPError as exc:
             raise TransientError(f"{url}: request failed ({_root(exc)})") from None
 
     def _raise_for_status(self, url: str, response: requests.Response) -> None:
@@ -117,7 +139,9 @@ class HttpClient:
         if status == 429:
             raise RateLimited(url, retry_at(response.headers))
         if status in (401, 403):
-            raise Misconfigured(f"HTTP {status} from {url}: access denied; check the URL or credentials")
+            raise Misconfigured(
+                f"HTTP {status} from {url}: access denied; check the URL or credentials"
+            )
         if status >= 500:
             raise TransientError(f"HTTP {status} from {url}")
         raise HttpStatusError(url, status, response.reason or "")
@@ -126,13 +150,23 @@ class HttpClient:
         cap = self.settings.max_body_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
-            raise ResponseTooLarge(f"{url}: body of {int(declared):,} bytes exceeds the {cap:,} cap")
+            raise ResponseTooLarge(
+                f"{url}: body of {int(declared):,} bytes exceeds the {cap:,} cap"
+            )
+        budget = self.settings.read_timeout * BODY_READ_TIMEOUTS
+        deadline = time.monotonic() + budget
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(_CHUNK):
+        # read1 returns what one read brings (iter_content waits to fill each 64 KiB chunk,
+        # so a deadline checked between its chunks would come far too late).
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):
             size += len(chunk)
+            if time.monotonic() > deadline:
+                raise TransientError(f"{url}: body still arriving after {budget:g}s; abandoned")
             if size > cap:
-                raise ResponseTooLarge(f"{url}: body exceeds the {cap:,}-byte cap; not read further")
+                raise ResponseTooLarge(
+                    f"{url}: body exceeds the {cap:,}-byte cap; not read further"
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -155,6 +189,12 @@ def retry_at(headers: Mapping[str, str], *, now: datetime | None = None) -> date
     if wait is None:
         wait = DEFAULT_RETRY_AFTER
     return now + min(max(wait, timedelta(seconds=1)), MAX_RETRY_AFTER)
+
+
+def _read_timed_out(exc: requests.exceptions.ConnectionError) -> bool:
+    """A read timeout that urllib3 stopped retrying reaches us as a connection error."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.ReadTimeoutError)
 
 
 def _root(exc: BaseException) -> str:

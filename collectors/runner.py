@@ -65,8 +65,14 @@ class SourceRun:
 class Runner:
     """Collects sources into one store; ``run_once`` for a pass, ``run_forever`` to poll."""
 
-    def __init__(self, settings: AppSettings, db: Database, *, on_stored: OnStored | None = None,
-                 clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        db: Database,
+        *,
+        on_stored: OnStored | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.on_stored = on_stored
@@ -77,9 +83,14 @@ class Runner:
         seconds = source.interval_seconds or every or self.settings.collect.interval_seconds
         return timedelta(seconds=seconds)
 
-    def run_once(self, *, names: Iterable[str] | None = None, due_only: bool = False,
-                 every: float | None = None,
-                 progress: Callable[[SourceRun], None] | None = None) -> list[SourceRun]:
+    def run_once(
+        self,
+        *,
+        names: Iterable[str] | None = None,
+        due_only: bool = False,
+        every: float | None = None,
+        progress: Callable[[SourceRun], None] | None = None,
+    ) -> list[SourceRun]:
         """Collect every enabled source (or ``names``) once, concurrently."""
         chosen = [s for s in self.settings.enabled_sources if names is None or s.name in set(names)]
         now = self.clock()
@@ -92,8 +103,13 @@ class Runner:
             held_back = health is not None and health.status == "rate_limited"
             if next_poll and next_poll > now and (due_only or held_back):
                 if not due_only:
-                    runs.append(SourceRun(source.name, "skipped", error=f"rate limited until "
-                                          f"{next_poll:%H:%M:%S} UTC"))
+                    runs.append(
+                        SourceRun(
+                            source.name,
+                            "skipped",
+                            error=f"rate limited until {next_poll:%H:%M:%S} UTC",
+                        )
+                    )
                 continue
             todo.append(source)
         if not todo:
@@ -128,11 +144,18 @@ class Runner:
             return self._failed(source, error, total, requests, started, every)
         finally:
             http.close()
-        record_success(self.db, source.name, new=total.new, updated=total.updated,
-                       requests=requests, next_poll_at=self.clock() + self.interval(source, every),
-                       now=self.clock())
-        return SourceRun(source.name, "ok", total.new, total.updated, requests,
-                         time.monotonic() - started)
+        record_success(
+            self.db,
+            source.name,
+            new=total.new,
+            updated=total.updated,
+            requests=requests,
+            next_poll_at=self.clock() + self.interval(source, every),
+            now=self.clock(),
+        )
+        return SourceRun(
+            source.name, "ok", total.new, total.updated, requests, time.monotonic() - started
+        )
 
     def _notify(self, name: str, ids: list[int]) -> None:
         try:
@@ -140,8 +163,15 @@ class Runner:
         except Exception:  # scoring trouble must not lose or block collection
             log.exception("%s: post-processing of %d stored posts failed", name, len(ids))
 
-    def _failed(self, source: SourceBase, exc: CollectorError, total: SaveResult, requests: int,
-                started: float, every: float | None) -> SourceRun:
+    def _failed(
+        self,
+        source: SourceBase,
+        exc: CollectorError,
+        total: SaveResult,
+        requests: int,
+        started: float,
+        every: float | None,
+    ) -> SourceRun:
         now = self.clock()
         if isinstance(exc, RateLimited):
             next_poll = exc.retry_at
@@ -150,15 +180,35 @@ class Runner:
             backoff = self.interval(source, every) * (2 ** min(failures - 1, 10))
             cap = timedelta(seconds=self.settings.collect.max_failure_backoff_seconds)
             next_poll = now + max(min(backoff, cap), self.interval(source, every))
-        record_failure(self.db, source.name, status=exc.status, error=str(exc), new=total.new,
-                       updated=total.updated, requests=requests, next_poll_at=next_poll, now=now)
+        record_failure(
+            self.db,
+            source.name,
+            status=exc.status,
+            error=str(exc),
+            new=total.new,
+            updated=total.updated,
+            requests=requests,
+            next_poll_at=next_poll,
+            now=now,
+        )
         log.info("%s: %s", source.name, exc)
-        return SourceRun(source.name, exc.status, total.new, total.updated, requests,
-                         time.monotonic() - started, str(exc))
+        return SourceRun(
+            source.name,
+            exc.status,
+            total.new,
+            total.updated,
+            requests,
+            time.monotonic() - started,
+            str(exc),
+        )
 
-    def run_forever(self, every: float, stop: threading.Event,
-                    progress: Callable[[SourceRun], None] | None = None,
-                    tick: float = 1.0) -> None:
+    def run_forever(
+        self,
+        every: float,
+        stop: threading.Event,
+        progress: Callable[[SourceRun], None] | None = None,
+        tick: float = 1.0,
+    ) -> None:
         """Poll each source when it is due until ``stop`` is set."""
         while not stop.is_set():
             self.run_once(due_only=True, every=every, progress=progress)

@@ -14,14 +14,42 @@ from urllib.parse import urljoin, urlsplit
 
 #: Longest text we keep for one post; longer bodies are cut (the raw payload keeps all).
 MAX_TEXT_CHARS = 20_000
-_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe",
-                        "object", "svg", "math"})
-_BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-                    "blockquote", "pre", "table", "ul", "ol"})
+#: Elements whose content a reader never sees. Not ``object``: its children are the fallback
+#: a reader does see, and an unclosed ``<object>`` would otherwise hide the rest of the post.
+_INVISIBLE = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "iframe", "svg", "math"}
+)
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+    }
+)
+_CELLS = frozenset({"td", "th"})
+#: What is left of a tag after extraction: markup that was escaped once too often.
+_TAG_LIKE = re.compile(r"<[A-Za-z!/?]")
+_LEFTOVER_TAG = re.compile(r"<[A-Za-z!/?][^<>]*>?")
+#: Feeds escape HTML twice (or more); each pass undoes one level.
+_MAX_PASSES = 3
 #: C0/C1 controls except tab and newline, bidi overrides/isolates (used to disguise text), BOM.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_WORD = re.compile(r"\w+")
 
 
 class _VisibleText(HTMLParser):
@@ -35,18 +63,26 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _INVISIBLE:
             self.hidden += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
+        else:
+            self._separate(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self.parts.append("\n")
+        self._separate(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _INVISIBLE:
             self.hidden = max(0, self.hidden - 1)
-        elif tag in _BLOCK:
+        else:
+            self._separate(tag)
+
+    def _separate(self, tag: str) -> None:
+        """Blocks break lines and cells are spaced; inline tags join (``un<i>til</i>``)."""
+        if self.hidden:
+            return
+        if tag in _BLOCK:
             self.parts.append("\n")
+        elif tag in _CELLS:
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
@@ -54,15 +90,30 @@ class _VisibleText(HTMLParser):
 
 
 def html_to_text(markup: str | None) -> str:
-    """Visible text of an HTML fragment: tags stripped, entities decoded, whitespace folded."""
+    """Visible text of an HTML fragment: tags stripped, entities decoded, whitespace folded.
+
+    Text that still holds tags after one pass was escaped twice by its feed (it arrives as
+    ``&lt;script&gt;``); it is read again, so no tag reaches the store as text either.
+    """
     if not markup:
         return ""
-    if "<" not in markup and "&" not in markup:
-        return normalise_whitespace(markup)
+    text = markup
+    for _ in range(_MAX_PASSES):
+        if "<" not in text and "&" not in text:
+            break
+        text = _visible_text(text)
+        if not _TAG_LIKE.search(text):
+            break
+    else:
+        text = _LEFTOVER_TAG.sub(" ", text)
+    return normalise_whitespace(text)
+
+
+def _visible_text(markup: str) -> str:
     parser = _VisibleText()
     parser.feed(markup)
     parser.close()
-    return normalise_whitespace(" ".join(parser.parts))
+    return "".join(parser.parts)
 
 
 def normalise_whitespace(text: str) -> str:
@@ -88,9 +139,22 @@ def safe_url(link: str | None, base: str | None = None) -> str | None:
 
 
 def join_title_and_body(title: str, body: str) -> str:
-    """Title and body as one text, without saying the same thing twice."""
-    if not body or body == title or body.startswith(title) and len(title) > 3:
+    """Title and body as one text, without saying the same thing twice.
+
+    Compared word by word, ignoring case and punctuation: Google News titles read
+    "Headline - Source" and their bodies "Headline Source"; Reddit titles are often ".".
+    """
+    title_words, body_words = _words(title), _words(body)
+    if not title_words:
         return body or title
-    if not title or title.startswith(body):
+    if not body_words:
         return title or body
+    if body_words == title_words or title_words.startswith(body_words + " "):
+        return title
+    if body_words.startswith(title_words + " "):
+        return body
     return f"{title}\n\n{body}"
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))

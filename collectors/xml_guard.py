@@ -4,7 +4,10 @@ Billion-laughs (nested entity expansion) and external-entity (XXE) payloads both
 ``<!ENTITY>`` declaration. Legitimate news feeds never declare entities, so any
 declaration is refused outright: a clear error for that source, never a partial parse.
 The check runs defusedxml over the bytes; a document too broken for it is still scanned
-for declarations before feedparser's lenient parser may try to recover it.
+for declarations before feedparser's lenient parser may try to recover it. The document is
+then judged once more as feedparser will read it: feedparser decodes any encoding that the
+server or the document names (UTF-7, EBCDIC, ``unicode_escape``…), and such an encoding
+can hide a declaration from every scan of the raw bytes.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
+from feedparser.encodings import convert_to_utf8
 
 from collectors.errors import FeedRejected
 
+_UTF8_DECLARATIONS = (b"<!ENTITY", b"<!entity")
 _DECLARATIONS = tuple(
     marker.encode(encoding)
     for marker in ("<!ENTITY", "<!entity")
@@ -23,8 +28,24 @@ _DECLARATIONS = tuple(
 )
 
 
-def ensure_safe_xml(body: bytes, *, origin: str) -> None:
-    """Raise :class:`FeedRejected` if ``body`` declares entities or references external ones."""
+def ensure_safe_xml(body: bytes, *, origin: str, content_type: str | None = None) -> None:
+    """Raise :class:`FeedRejected` if ``body`` declares entities or references external ones.
+
+    ``content_type`` is the header feedparser will be given: its charset decides the decoding.
+    """
+    _check(body, origin)
+    decoded = _as_feedparser_reads(body, content_type)
+    if any(marker in decoded for marker in _UTF8_DECLARATIONS):
+        _check(decoded, origin)  # the full check again: a marker may be mere text in CDATA
+
+
+def _as_feedparser_reads(body: bytes, content_type: str | None) -> bytes:
+    """The document as UTF-8, decoded exactly as feedparser will decode it."""
+    headers = {"content-type": content_type} if content_type else {}
+    return convert_to_utf8(headers, body, {})
+
+
+def _check(body: bytes, origin: str) -> None:
     try:
         fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:

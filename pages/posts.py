@@ -11,8 +11,9 @@ sources = [s.name for s in settings().sources]
 
 left, middle, right = st.columns([2, 2, 3])
 source = left.selectbox("Source", ["All sources", *sources], key="posts_source")
-scope = middle.radio("Posted by", ["Everyone", "Department", "Public"], horizontal=True,
-                     key="posts_scope")
+scope = middle.radio(
+    "Posted by", ["Everyone", "Department", "Public"], horizontal=True, key="posts_scope"
+)
 search = right.text_input("Text contains", key="posts_search")
 
 where = PostFilter(

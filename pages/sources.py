@@ -13,17 +13,19 @@ sync_sources(db, configured.values())
 rows = []
 for health in source_health(db, configured):
     source = configured[health.name]
-    rows.append({
-        "source": health.name,
-        "kind": source.kind,
-        "channel": source.channel,
-        "status": health.status if source.enabled else "disabled",
-        "last success": local_time(health.last_success_at),
-        "new / updated (last run)": f"{health.last_new} / {health.last_updated}",
-        "next poll": local_time(health.next_poll_at),
-        "last error": health.last_error or "",
-        "purpose": source.purpose or "",
-    })
+    rows.append(
+        {
+            "source": health.name,
+            "kind": source.kind,
+            "channel": source.channel,
+            "status": health.status if source.enabled else "disabled",
+            "last success": local_time(health.last_success_at),
+            "new / updated (last run)": f"{health.last_new} / {health.last_updated}",
+            "next poll": local_time(health.next_poll_at),
+            "last error": health.last_error or "",
+            "purpose": source.purpose or "",
+        }
+    )
 failing = [r for r in rows if r["status"] not in ("ok", "never", "disabled")]
 st.metric("Sources failing", len(failing), help="Enabled sources whose last run failed.")
 st.dataframe(rows, hide_index=True, key="sources_table")

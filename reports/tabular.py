@@ -31,7 +31,10 @@ def _plain(value: Any) -> Any:
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
     """Write a header and the rows (UTF-8 text stream expected); returns rows written."""
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 says: with a bare "\n" terminator the csv module leaves a cell that
+    # holds a lone "\r" unquoted, and a spreadsheet starts a new row (and a new, unescaped
+    # cell, e.g. "=cmd") there.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in rows:

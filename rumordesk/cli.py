@@ -16,12 +16,27 @@ from typing import Any
 import click
 
 from rumordesk.config import CONFIG_ENV, AppSettings, load_settings
-from rumordesk.errors import RumorDeskError
+from rumordesk.errors import ConfigError, RumorDeskError
 from rumordesk.logs import configure_logging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-POST_COLUMNS = ("id", "source", "channel", "created_at", "first_seen_at", "author", "text", "url",
-                "lang", "is_official", "likes", "shares", "replies", "quotes", "views")
+POST_COLUMNS = (
+    "id",
+    "source",
+    "channel",
+    "created_at",
+    "first_seen_at",
+    "author",
+    "text",
+    "url",
+    "lang",
+    "is_official",
+    "likes",
+    "shares",
+    "replies",
+    "quotes",
+    "views",
+)
 
 
 class Context:
@@ -41,10 +56,25 @@ class Context:
     @property
     def db(self):  # type: ignore[no-untyped-def]
         if self._db is None:
-            from store import open_database
-
-            self._db = open_database(self.settings.storage.database_url)
+            self._db, _ = open_and_migrate(self.settings.storage.database_url)
         return self._db
+
+
+def open_and_migrate(url: str):  # type: ignore[no-untyped-def]
+    """The database, migrated, and the migrations applied; one clear error if it cannot be
+    opened (not a database, a driver that is not installed, a server that does not answer)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import Database
+    from store.migrations import migrate
+
+    try:
+        db = Database(url)
+        return db, migrate(db)
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        shown = url.split("@")[-1] if "@" in url else url  # never the credentials
+        raise RumorDeskError(f"cannot open the database {shown}: {reason}") from None
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,14 +87,20 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except RumorDeskError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
+            message = f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
+            raise click.ClickException(message) from None
 
     return wrapper
 
 
 @click.group()
-@click.option("--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
-              help="Configuration file (default: ./config.toml, or $RUMORDESK_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    envvar=CONFIG_ENV,
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: ./config.toml, or $RUMORDESK_CONFIG).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
 @click.version_option(package_name="rumordesk")
 @click.pass_context
@@ -79,18 +115,17 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @friendly_errors
 def init(obj: Context) -> None:
     """Check the configuration and create or upgrade the database."""
-    from store.migrations import current_version, migrate
+    from store.migrations import current_version
     from store.sources import sync_sources
 
-    from store.db import Database
-
     settings = obj.settings
-    db = Database(settings.storage.database_url)
-    applied = migrate(db)
+    db, applied = open_and_migrate(settings.storage.database_url)
     sync_sources(db, settings.sources)
     enabled = len(settings.enabled_sources)
-    click.echo(f"database: {db.url.render_as_string(hide_password=True)} "
-               f"(schema version {current_version(db)}, {len(applied)} migration(s) applied)")
+    click.echo(
+        f"database: {db.url.render_as_string(hide_password=True)} "
+        f"(schema version {current_version(db)}, {len(applied)} migration(s) applied)"
+    )
     click.echo(f"sources: {enabled} enabled of {len(settings.sources)} configured")
 
 
@@ -107,7 +142,8 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
     if once and every is not None:
         raise click.UsageError("choose --once or --every, not both")
     for name in names:
-        obj.settings.source(name)  # unknown names fail here, with the name
+        if not obj.settings.source(name).enabled:  # unknown names fail here, with the name
+            raise ConfigError(f"source {name!r} is disabled in the configuration")
     runner = Runner(obj.settings, obj.db, on_stored=_scorer(obj))
     if every is None:
         runs = runner.run_once(names=names or None, progress=_print_run)
@@ -147,9 +183,17 @@ def sources(obj: Context) -> None:
     for health in source_health(obj.db, configured):
         source = configured[health.name]
         state = health.status if source.enabled else "disabled"
-        rows.append([health.name, source.kind, state, _when(health.last_success_at),
-                     f"{health.last_new}/{health.last_updated}", _when(health.next_poll_at),
-                     (health.last_error or "")[:90]])
+        rows.append(
+            [
+                health.name,
+                source.kind,
+                state,
+                _when(health.last_success_at),
+                f"{health.last_new}/{health.last_updated}",
+                _when(health.next_poll_at),
+                (health.last_error or "")[:90],
+            ]
+        )
     _table(["source", "kind", "status", "last success", "new/upd", "next poll", "last error"], rows)
 
 
@@ -157,45 +201,77 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+def _table(header: list[str], rows: list[list[str]], out: Any = None) -> None:
+    columns = zip(header, *rows, strict=False)
+    widths = [max(len(str(cell)) for cell in column) for column in columns]
     for line in [header, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
-                   .rstrip())
+        cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+        click.echo("  ".join(cells).rstrip(), file=out)
 
 
 @main.command()
 @click.option("--source", help="Only posts from this source.")
 @click.option("--official/--public", default=None, help="Only the Department's / only others'.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              help="Published at or after (UTC).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="Published at or after (UTC).",
+)
 @click.option("--search", help="Only posts whose text contains this.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="At most this many (0 for all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="At most this many (0 for all).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write to this file (default: standard output).")
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write to this file (default: standard output).",
+)
 @click.pass_obj
 @friendly_errors
-def posts(obj: Context, source: str | None, official: bool | None, since: datetime | None,
-          search: str | None, limit: int, fmt: str, out: Any) -> None:
+def posts(
+    obj: Context,
+    source: str | None,
+    official: bool | None,
+    since: datetime | None,
+    search: str | None,
+    limit: int,
+    fmt: str,
+    out: Any,
+) -> None:
     """List or export stored posts (newest first)."""
     from reports.tabular import write_csv, write_json
     from store.posts import PostFilter, iter_posts
 
-    where = PostFilter(source=source, official=official,
-                       since=since.replace(tzinfo=UTC) if since else None,
-                       search=search, limit=limit or None)
+    where = PostFilter(
+        source=source,
+        official=official,
+        since=since.replace(tzinfo=UTC) if since else None,
+        search=search,
+        limit=limit or None,
+    )
     rows = iter_posts(obj.db, where)
     if fmt == "csv":
         count = write_csv(rows, POST_COLUMNS, out)
     elif fmt == "json":
         count = write_json(rows, POST_COLUMNS, out)
     else:
-        table = [[str(r["id"]), r["source"], _when(r["created_at"] or r["first_seen_at"]),
-                  "yes" if r["is_official"] else "", r["text"].replace("\n", " ")[:80]]
-                 for r in rows]
-        _table(["id", "source", "published", "official", "text"], table)
+        table = [
+            [
+                str(r["id"]),
+                r["source"],
+                _when(r["created_at"] or r["first_seen_at"]),
+                "yes" if r["is_official"] else "",
+                r["text"].replace("\n", " ")[:80],
+            ]
+            for r in rows
+        ]
+        _table(["id", "source", "published", "official", "text"], table, out)
         count = len(table)
     if out is not sys.stdout and out.name != "<stdout>":
         click.echo(f"wrote {count} post(s) to {out.name}", err=True)
@@ -216,12 +292,24 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     if obj.config_path:
         env[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     dashboard = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", address],
-        env=env, cwd=PROJECT_ROOT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            address,
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
     )
-    click.echo(f"dashboard: http://{address}:{port}  (collector polling every "
-               f"{every or settings.collect.interval_seconds:g}s; Ctrl-C stops both)")
+    click.echo(
+        f"dashboard: http://{address}:{port}  (collector polling every "
+        f"{every or settings.collect.interval_seconds:g}s; Ctrl-C stops both)"
+    )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -14,10 +14,12 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from rumordesk.errors import ConfigError
 from rumordesk.guardrails import user_targeting_operators
@@ -61,6 +63,18 @@ class DepartmentSettings(Settings):
 class StorageSettings(Settings):
     #: SQLAlchemy URL; a relative SQLite path is taken relative to the config file.
     database_url: str = "sqlite:///data/rumordesk.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL (e.g. sqlite:///data/rumordesk.db or "
+                "postgresql+psycopg://host/rumordesk)"
+            ) from None
+        return value
 
 
 class CollectSettings(Settings):
@@ -107,7 +121,8 @@ class SourceBase(Settings):
                 values = value if isinstance(value, tuple) else (value,)
                 if any(_is_placeholder(v) for v in values):
                     raise ValueError(
-                        f"{key} is still a placeholder ({value!r}); fill it in or set enabled = false"
+                        f"{key} is still a placeholder ({value!r}); "
+                        "fill it in or set enabled = false"
                     )
         return self
 
@@ -188,10 +203,39 @@ SourceSettings = Annotated[
 ]
 
 
+class Place(Settings):
+    """A place in the jurisdiction, and the other names people use for it."""
+
+    name: Annotated[str, Field(min_length=2)]
+    aliases: tuple[str, ...] = ()
+
+
+class ClassifySettings(Settings):
+    """The classifier's model file and the context it scores against."""
+
+    #: Where the trained model lives (relative to the config file); trained on first run.
+    model_path: str = "data/models/misinfo.skops"
+    #: Names of the city itself (a post naming it is local).
+    city_names: tuple[str, ...] = ("Santa Clara",)
+    #: Places in the jurisdiction: venues, campuses, parks, streets.
+    places: tuple[Place, ...] = ()
+    #: Places that are NOT the city although they sound or sit close to it.
+    not_local: tuple[str, ...] = ()
+    #: Names covering the city and its neighbours (a partial match, e.g. the county).
+    regional: tuple[str, ...] = ()
+    #: The Department's own account names and handles: never impersonators.
+    department_accounts: tuple[str, ...] = ()
+    #: Department posts this recent (hours) are compared with each post.
+    official_window_hours: Annotated[float, Field(gt=0)] = 24.0
+    #: Posts further apart than this (hours) are not the same rumour.
+    cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
+
+
 class AppSettings(Settings):
     department: DepartmentSettings = DepartmentSettings()
     storage: StorageSettings = StorageSettings()
     collect: CollectSettings = CollectSettings()
+    classify: ClassifySettings = ClassifySettings()
     sources: tuple[SourceSettings, ...] = ()
 
     @field_validator("sources")
@@ -225,7 +269,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> AppSettings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ConfigError(
+            f"{config_path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     settings = parse_settings(raw, origin=str(config_path))
     return _resolve_paths(settings, config_path.resolve().parent)
 
@@ -251,19 +297,36 @@ def _resolve_paths(settings: AppSettings, base: Path) -> AppSettings:
     if relative and ":memory:" not in url:
         url = relative.group("prefix") + str(base / relative.group("path"))
     storage = settings.storage.model_copy(update={"database_url": url})
-    return settings.model_copy(update={"storage": storage})
+    model_path = Path(settings.classify.model_path)
+    if not model_path.is_absolute():
+        model_path = base / model_path
+    classify = settings.classify.model_copy(update={"model_path": str(model_path)})
+    return settings.model_copy(update={"storage": storage, "classify": classify})
 
 
 def _secret_keys(node: Any, path: str = "") -> Iterable[str]:
     if isinstance(node, Mapping):
         for key, value in node.items():
             here = f"{path}.{key}" if path else str(key)
-            if SECRET_KEY.search(str(key)):
+            if SECRET_KEY.search(str(key)) or _url_with_credentials(value):
                 yield here
             yield from _secret_keys(value, here)
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _secret_keys(value, f"{path}[{index}]")
+
+
+def _url_with_credentials(value: Any) -> bool:
+    """A URL carrying a password (``scheme://user:pass@host``) or a credential parameter
+    (``?access_token=…``): a secret too, whatever the key holding it is called."""
+    if not isinstance(value, str) or "://" not in value:
+        return False
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return False
+    return bool(password) or any(SECRET_KEY.search(name) for name, _ in parse_qsl(parts.query))
 
 
 _KIND_TAGS = {"feed", "feed_search", "youtube"}

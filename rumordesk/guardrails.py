@@ -18,7 +18,9 @@ _USER_OPERATORS = re.compile(
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_][A-Za-z0-9_.]{0,30}")
 
 
-def user_targeting_operators(query: str, *, allowed_handles: frozenset[str] = frozenset()) -> list[str]:
+def user_targeting_operators(
+    query: str, *, allowed_handles: frozenset[str] = frozenset()
+) -> list[str]:
     """Return the parts of ``query`` that target people or accounts (empty when it is fine).
 
     ``allowed_handles`` are the Department's own accounts, which may be named.

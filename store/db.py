@@ -34,8 +34,11 @@ class Database:
             self.engine = create_engine(
                 self.url,
                 echo=echo,
-                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None,
-                              "check_same_thread": False},
+                connect_args={
+                    "timeout": BUSY_TIMEOUT_MS / 1000,
+                    "isolation_level": None,
+                    "check_same_thread": False,
+                },
             )
             _tune_sqlite(self.engine)
         else:

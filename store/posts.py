@@ -44,8 +44,15 @@ class SaveResult:
 
 def content_hash(post: Post) -> str:
     created = post.created_at.isoformat() if post.created_at else ""
-    fields = [post.channel, post.text, post.url or "", post.author or "", created,
-              post.lang or "", str(post.is_official)]
+    fields = [
+        post.channel,
+        post.text,
+        post.url or "",
+        post.author or "",
+        created,
+        post.lang or "",
+        str(post.is_official),
+    ]
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
@@ -53,13 +60,17 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def save_batch(db: Database, source: str, batch: Batch, *, now: datetime | None = None) -> SaveResult:
+def save_batch(
+    db: Database, source: str, batch: Batch, *, now: datetime | None = None
+) -> SaveResult:
     """Store ``batch`` and the source's new cursor atomically."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
         result = _save_posts(connection, source, _dedupe(batch.posts), now)
         connection.execute(
-            update(sources).where(sources.c.name == source).values(cursor=canonical_json(batch.cursor))
+            update(sources)
+            .where(sources.c.name == source)
+            .values(cursor=canonical_json(batch.cursor))
         )
     return result
 
@@ -69,7 +80,9 @@ def _dedupe(batch_posts: Iterable[Post]) -> list[Post]:
     return list({post.source_id: post for post in batch_posts}.values())
 
 
-def _save_posts(connection: Connection, source: str, batch: list[Post], now: datetime) -> SaveResult:
+def _save_posts(
+    connection: Connection, source: str, batch: list[Post], now: datetime
+) -> SaveResult:
     result = SaveResult()
     if not batch:
         return result
@@ -90,11 +103,20 @@ def _save_posts(connection: Connection, source: str, batch: list[Post], now: dat
         merged = {name: _first_known(getattr(post.metrics, name), row[name]) for name in METRICS}
         changed_metrics = any(merged[name] != row[name] for name in METRICS)
         if changed_text:
-            content_updates.append({"_id": row["id"], **_content_values(post), "content_hash": digest,
-                                    "edited_at": now, "updated_at": now})
+            content_updates.append(
+                {
+                    "_id": row["id"],
+                    **_content_values(post),
+                    "content_hash": digest,
+                    "edited_at": now,
+                    "updated_at": now,
+                }
+            )
             result.changed_ids.append(row["id"])
         if changed_metrics:
-            metric_updates.append({"_id": row["id"], **merged, "metrics_at": now, "updated_at": now})
+            metric_updates.append(
+                {"_id": row["id"], **merged, "metrics_at": now, "updated_at": now}
+            )
             snapshots.append({"post_id": row["id"], "captured_at": now, **merged})
         if row["raw_sha256"] != raw_digest:
             raws.append(_raw_row(row["id"], post, raw_text, raw_digest))
@@ -122,8 +144,12 @@ def _save_posts(connection: Connection, source: str, batch: list[Post], now: dat
     return result
 
 
-def _apply_updates(connection: Connection, content: list[dict[str, Any]],
-                   metrics: list[dict[str, Any]], raws: list[dict[str, Any]]) -> None:
+def _apply_updates(
+    connection: Connection,
+    content: list[dict[str, Any]],
+    metrics: list[dict[str, Any]],
+    raws: list[dict[str, Any]],
+) -> None:
     if content:
         columns = [key for key in content[0] if key != "_id"]
         statement = update(posts).where(posts.c.id == bindparam("_id"))
@@ -135,14 +161,21 @@ def _apply_updates(connection: Connection, content: list[dict[str, Any]],
     if raws:
         connection.execute(insert(raw_payloads), raws)
         connection.execute(
-            update(posts).where(posts.c.id == bindparam("_post")).values(raw_sha256=bindparam("_sha")),
+            update(posts)
+            .where(posts.c.id == bindparam("_post"))
+            .values(raw_sha256=bindparam("_sha")),
             [{"_post": r["post_id"], "_sha": r["sha256"]} for r in raws],
         )
 
 
 def _existing(connection: Connection, source: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    columns = [posts.c.id, posts.c.source_id, posts.c.content_hash, posts.c.raw_sha256,
-               *(posts.c[name] for name in METRICS)]
+    columns = [
+        posts.c.id,
+        posts.c.source_id,
+        posts.c.content_hash,
+        posts.c.raw_sha256,
+        *(posts.c[name] for name in METRICS),
+    ]
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = ids[start : start + _LOOKUP_CHUNK]
@@ -157,24 +190,42 @@ def _first_known(new: int | None, old: int | None) -> int | None:
 
 
 def _content_values(post: Post) -> dict[str, Any]:
-    return {"channel": post.channel, "url": post.url, "author": post.author, "text": post.text,
-            "created_at": post.created_at, "lang": post.lang, "is_official": post.is_official}
+    return {
+        "channel": post.channel,
+        "url": post.url,
+        "author": post.author,
+        "text": post.text,
+        "created_at": post.created_at,
+        "lang": post.lang,
+        "is_official": post.is_official,
+    }
 
 
 def _new_row(source: str, post: Post, digest: str, raw_text: str, now: datetime) -> dict[str, Any]:
     return {
-        "source": source, "source_id": post.source_id, **_content_values(post),
-        **post.metrics.as_dict(), "metrics_at": now if post.metrics.known else None,
-        "content_hash": digest, "raw_sha256": hashlib.sha256(raw_text.encode()).hexdigest(),
-        "first_seen_at": now, "updated_at": now, "edited_at": None,
+        "source": source,
+        "source_id": post.source_id,
+        **_content_values(post),
+        **post.metrics.as_dict(),
+        "metrics_at": now if post.metrics.known else None,
+        "content_hash": digest,
+        "raw_sha256": hashlib.sha256(raw_text.encode()).hexdigest(),
+        "first_seen_at": now,
+        "updated_at": now,
+        "edited_at": None,
     }
 
 
 def _raw_row(post_id: int, post: Post, raw_text: str, digest: str | None) -> dict[str, Any]:
     provenance = post.provenance
-    return {"post_id": post_id, "retrieved_at": provenance.retrieved_at, "url": provenance.url,
-            "collector": provenance.collector, "payload": raw_text,
-            "sha256": digest or hashlib.sha256(raw_text.encode()).hexdigest()}
+    return {
+        "post_id": post_id,
+        "retrieved_at": provenance.retrieved_at,
+        "url": provenance.url,
+        "collector": provenance.collector,
+        "payload": raw_text,
+        "sha256": digest or hashlib.sha256(raw_text.encode()).hexdigest(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +245,21 @@ def list_posts(db: Database, where: PostFilter = PostFilter()) -> list[dict[str,
 
 
 def iter_posts(db: Database, where: PostFilter = PostFilter()) -> Iterator[dict[str, Any]]:
-    columns = [posts.c.id, posts.c.source, posts.c.source_id, posts.c.channel, posts.c.created_at,
-               posts.c.first_seen_at, posts.c.author, posts.c.text, posts.c.url, posts.c.lang,
-               posts.c.is_official, *(posts.c[name] for name in METRICS), posts.c.edited_at]
+    columns = [
+        posts.c.id,
+        posts.c.source,
+        posts.c.source_id,
+        posts.c.channel,
+        posts.c.created_at,
+        posts.c.first_seen_at,
+        posts.c.author,
+        posts.c.text,
+        posts.c.url,
+        posts.c.lang,
+        posts.c.is_official,
+        *(posts.c[name] for name in METRICS),
+        posts.c.edited_at,
+    ]
     query = select(*columns)
     if where.source:
         query = query.where(posts.c.source == where.source)
@@ -207,8 +270,9 @@ def iter_posts(db: Database, where: PostFilter = PostFilter()) -> Iterator[dict[
     if where.search:
         # autoescape: a search for "100%" or "a_b" means those characters, not LIKE wildcards
         query = query.where(posts.c.text.icontains(where.search, autoescape=True))
-    query = query.order_by(func.coalesce(posts.c.created_at, posts.c.first_seen_at).desc(),
-                           posts.c.id.desc())
+    query = query.order_by(
+        func.coalesce(posts.c.created_at, posts.c.first_seen_at).desc(), posts.c.id.desc()
+    )
     if where.limit:
         query = query.limit(where.limit)
     with db.read() as connection:
@@ -225,7 +289,10 @@ def count_posts(db: Database, *, source: str | None = None) -> int:
 
 
 def metric_history(db: Database, post_id: int) -> list[dict[str, Any]]:
-    query = (select(metric_snapshots).where(metric_snapshots.c.post_id == post_id)
-             .order_by(metric_snapshots.c.captured_at))
+    query = (
+        select(metric_snapshots)
+        .where(metric_snapshots.c.post_id == post_id)
+        .order_by(metric_snapshots.c.captured_at)
+    )
     with db.read() as connection:
         return [dict(row) for row in connection.execute(query).mappings()]

@@ -39,12 +39,22 @@ def sync_sources(db: Database, configured: Iterable[SourceBase]) -> None:
         for source in configured:
             values = {"kind": source.kind, "channel": source.channel}
             if source.name in known:
-                connection.execute(update(sources).where(sources.c.name == source.name).values(values))
+                connection.execute(
+                    update(sources).where(sources.c.name == source.name).values(values)
+                )
             else:
-                connection.execute(insert(sources).values(name=source.name, cursor="{}",
-                                                          status="never", consecutive_failures=0,
-                                                          last_new=0, last_updated=0,
-                                                          last_requests=0, **values))
+                connection.execute(
+                    insert(sources).values(
+                        name=source.name,
+                        cursor="{}",
+                        status="never",
+                        consecutive_failures=0,
+                        last_new=0,
+                        last_updated=0,
+                        last_requests=0,
+                        **values,
+                    )
+                )
 
 
 def load_cursor(db: Database, name: str) -> dict[str, Any]:
@@ -53,39 +63,83 @@ def load_cursor(db: Database, name: str) -> dict[str, Any]:
     return json.loads(raw or "{}")
 
 
-def record_success(db: Database, name: str, *, new: int, updated: int, requests: int,
-                   next_poll_at: datetime, now: datetime | None = None) -> None:
+def record_success(
+    db: Database,
+    name: str,
+    *,
+    new: int,
+    updated: int,
+    requests: int,
+    next_poll_at: datetime,
+    now: datetime | None = None,
+) -> None:
     now = now or datetime.now(UTC)
     with db.write() as connection:
-        connection.execute(update(sources).where(sources.c.name == name).values(
-            status="ok", last_attempt_at=now, last_success_at=now, consecutive_failures=0,
-            last_new=new, last_updated=updated, last_requests=requests, next_poll_at=next_poll_at,
-        ))
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == name)
+            .values(
+                status="ok",
+                last_attempt_at=now,
+                last_success_at=now,
+                consecutive_failures=0,
+                last_new=new,
+                last_updated=updated,
+                last_requests=requests,
+                next_poll_at=next_poll_at,
+            )
+        )
 
 
-def record_failure(db: Database, name: str, *, status: str, error: str, new: int, updated: int,
-                   requests: int, next_poll_at: datetime, now: datetime | None = None) -> int:
+def record_failure(
+    db: Database,
+    name: str,
+    *,
+    status: str,
+    error: str,
+    new: int,
+    updated: int,
+    requests: int,
+    next_poll_at: datetime,
+    now: datetime | None = None,
+) -> int:
     """Record a failed run (what was stored before the failure stays stored)."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
-        failures = (connection.scalar(select(sources.c.consecutive_failures)
-                                      .where(sources.c.name == name)) or 0) + 1
-        connection.execute(update(sources).where(sources.c.name == name).values(
-            status=status, last_attempt_at=now, last_error=error, last_error_at=now,
-            consecutive_failures=failures, last_new=new, last_updated=updated,
-            last_requests=requests, next_poll_at=next_poll_at,
-        ))
+        failures = (
+            connection.scalar(select(sources.c.consecutive_failures).where(sources.c.name == name))
+            or 0
+        ) + 1
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == name)
+            .values(
+                status=status,
+                last_attempt_at=now,
+                last_error=error,
+                last_error_at=now,
+                consecutive_failures=failures,
+                last_new=new,
+                last_updated=updated,
+                last_requests=requests,
+                next_poll_at=next_poll_at,
+            )
+        )
     return failures
 
 
 def consecutive_failures(db: Database, name: str) -> int:
     with db.read() as connection:
-        return int(connection.scalar(select(sources.c.consecutive_failures)
-                                     .where(sources.c.name == name)) or 0)
+        return int(
+            connection.scalar(select(sources.c.consecutive_failures).where(sources.c.name == name))
+            or 0
+        )
 
 
 def source_health(db: Database, names: Iterable[str] | None = None) -> list[SourceHealth]:
-    query = select(*(sources.c[f] for f in SourceHealth.__dataclass_fields__)).order_by(sources.c.name)
+    query = select(*(sources.c[f] for f in SourceHealth.__dataclass_fields__)).order_by(
+        sources.c.name
+    )
     if names is not None:
         query = query.where(sources.c.name.in_(list(names)))
     with db.read() as connection:

@@ -82,11 +82,23 @@ class FeedServer:
                     headers["ETag"] = route.etag
                     if self.headers.get("If-None-Match") == route.etag and status == 200:
                         return self._send(304, b"", headers)
-                self._send(status, route.body if status == 200 else b"error", headers,
-                           trickle=route.trickle, chunk=route.chunk)
+                self._send(
+                    status,
+                    route.body if status == 200 else b"error",
+                    headers,
+                    trickle=route.trickle,
+                    chunk=route.chunk,
+                )
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str], *,
-                      trickle: float = 0.0, chunk: int = 1024) -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                headers: dict[str, str],
+                *,
+                trickle: float = 0.0,
+                chunk: int = 1024,
+            ) -> None:
                 self.send_response(status)
                 headers.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
                 for key, value in headers.items():
@@ -152,14 +164,22 @@ FAST_COLLECT = {"connect_timeout": 2.0, "read_timeout": 2.0, "retries": 1, "back
 
 def make_settings(sources: list[dict[str, Any]], **sections: Any) -> AppSettings:
     """Settings as the loader builds them, from plain dicts (as TOML would give)."""
-    raw: dict[str, Any] = {"collect": {**FAST_COLLECT, **sections.pop("collect", {})},
-                           "sources": sources, **sections}
+    raw: dict[str, Any] = {
+        "collect": {**FAST_COLLECT, **sections.pop("collect", {})},
+        "sources": sources,
+        **sections,
+    }
     return parse_settings(raw, origin="test config")
 
 
 def feed_source(name: str, url: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "kind": "feed", "channel": extra.pop("channel", "website"),
-            "url": url, **extra}
+    return {
+        "name": name,
+        "kind": "feed",
+        "channel": extra.pop("channel", "website"),
+        "url": url,
+        **extra,
+    }
 
 
 def write_config(path: Path, text: str) -> Path:
@@ -176,5 +196,7 @@ def rss(*items: tuple[str, str], title: str = "Test feed", extra_item_xml: str =
         f"<pubDate>Mon, 23 Nov 2026 19:00:00 GMT</pubDate>{extra_item_xml}</item>"
         for guid, text in items
     )
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            f"<title>{title}</title><link>https://example.org/</link>{body}</channel></rss>")
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>{title}</title><link>https://example.org/</link>{body}</channel></rss>"
+    )

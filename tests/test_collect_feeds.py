@@ -31,8 +31,9 @@ def test_one_bad_source_does_not_stop_the_others(feed_server, db):
         "<?xml version='1.0'?><!DOCTYPE r [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]>"
         "<rss version='2.0'><channel><item><title>&b;</title></item></channel></rss>",
     )
-    settings = make_settings([feed_source("good", good), feed_source("broken", broken),
-                              feed_source("hostile", hostile)])
+    settings = make_settings(
+        [feed_source("good", good), feed_source("broken", broken), feed_source("hostile", hostile)]
+    )
     runs = {run.name: run for run in Runner(settings, db).run_once()}
 
     assert runs["good"].status == "ok" and runs["good"].new == 1

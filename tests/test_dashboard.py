@@ -12,14 +12,18 @@ from store.posts import save_batch
 from store.sources import record_failure, sync_sources
 from tests.conftest import PROJECT_ROOT, write_config
 
-HOSTILE = "<script>alert(1)</script> ![x](http://tracker.invalid/p.png) [click](javascript:alert(1))"
+HOSTILE = (
+    "<script>alert(1)</script> ![x](http://tracker.invalid/p.png) [click](javascript:alert(1))"
+)
 
 
 @pytest.fixture
 def dashboard(tmp_path, monkeypatch):
-    config = write_config(tmp_path / "config.toml", f"""
+    config = write_config(
+        tmp_path / "config.toml",
+        f"""
 [storage]
-database_url = "sqlite:///{tmp_path / 'dash.db'}"
+database_url = "sqlite:///{tmp_path / "dash.db"}"
 
 [[sources]]
 name = "news"
@@ -35,7 +39,8 @@ channel = "reddit"
 purpose = "Claims about safety at Santa Clara venues"
 url_template = "http://127.0.0.1:9/search?q={{query}}"
 queries = ["shooting"]
-""")
+""",
+    )
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
     monkeypatch.chdir(PROJECT_ROOT)
     st.cache_resource.clear()
@@ -49,20 +54,40 @@ queries = ["shooting"]
 
 
 def _post(source: str, source_id: str, text: str, **extra) -> Post:
-    return Post(source=source, source_id=source_id, channel="website", text=text,
-                provenance=Provenance.now("http://127.0.0.1:9/x", "feed"), **extra)
+    return Post(
+        source=source,
+        source_id=source_id,
+        channel="website",
+        text=text,
+        provenance=Provenance.now("http://127.0.0.1:9/x", "feed"),
+        **extra,
+    )
 
 
 def _table_text(at: AppTest) -> str:
-    return " ".join(str(value) for frame in at.dataframe for value in frame.value.to_numpy().ravel())
+    return " ".join(
+        str(value) for frame in at.dataframe for value in frame.value.to_numpy().ravel()
+    )
 
 
 def test_posts_page_lists_stored_posts_literally(dashboard):
-    save_batch(dashboard, "news", Batch((
-        _post("news", "1", "No threat at Valley Fair", is_official=True,
-              metrics=Metrics(likes=12, shares=3)),
-        _post("news", "2", HOSTILE, url="https://example.org/2"),
-    ), {}))
+    save_batch(
+        dashboard,
+        "news",
+        Batch(
+            (
+                _post(
+                    "news",
+                    "1",
+                    "No threat at Valley Fair",
+                    is_official=True,
+                    metrics=Metrics(likes=12, shares=3),
+                ),
+                _post("news", "2", HOSTILE, url="https://example.org/2"),
+            ),
+            {},
+        ),
+    )
 
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
 
@@ -74,8 +99,13 @@ def test_posts_page_lists_stored_posts_literally(dashboard):
 
 
 def test_posts_page_filters_by_text(dashboard):
-    save_batch(dashboard, "news", Batch((_post("news", "1", "Road closed on Tasman"),
-                                         _post("news", "2", "Lost dog found")), {}))
+    save_batch(
+        dashboard,
+        "news",
+        Batch(
+            (_post("news", "1", "Road closed on Tasman"), _post("news", "2", "Lost dog found")), {}
+        ),
+    )
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
     at.text_input(key="posts_search").input("Tasman").run()
     shown = _table_text(at)
@@ -91,8 +121,16 @@ def test_empty_store_explains_what_to_do(dashboard):
 def test_sources_page_shows_health_and_errors(dashboard):
     from datetime import UTC, datetime
 
-    record_failure(dashboard, "news", status="error", error="HTTP 500 from http://127.0.0.1:9",
-                   new=0, updated=0, requests=1, next_poll_at=datetime.now(UTC))
+    record_failure(
+        dashboard,
+        "news",
+        status="error",
+        error="HTTP 500 from http://127.0.0.1:9",
+        new=0,
+        updated=0,
+        requests=1,
+        next_poll_at=datetime.now(UTC),
+    )
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
     at.switch_page("pages/sources.py").run()
 
