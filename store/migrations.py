@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, inspect, insert, select
+from sqlalchemy import Connection, insert, inspect, select
 
 from store import schema
 from store.db import Database
@@ -28,8 +28,16 @@ def _baseline(connection: Connection) -> None:
     schema.metadata.create_all(connection)
 
 
+def _create_missing(*tables: str) -> Callable[[Connection], None]:
+    def apply(connection: Connection) -> None:
+        schema.metadata.create_all(connection, tables=[schema.metadata.tables[t] for t in tables])
+
+    return apply
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
+    Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -130,3 +131,51 @@ raw_payloads = Table(
     Column("payload", Text, nullable=False),
 )
 Index("ix_raw_payloads_post", raw_payloads.c.post_id, raw_payloads.c.retrieved_at)
+
+# --- scores → rumours (classify/) ------------------------------------------------------
+
+rumors = Table(
+    "rumors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The story, e.g. "claim:active_shooter@Westfield Valley Fair" or "text:<hash>".
+    Column("cluster_key", String(200), nullable=False),
+    Column("status", String(32), nullable=False, default="new"),
+    Column("score", Float, nullable=False, default=0.0),
+    Column("severity", Float, nullable=False, default=0.0),
+    Column("harm", String(32)),
+    Column("places", Text, nullable=False, default="[]"),
+    Column("channels", Text, nullable=False, default="[]"),
+    Column("lead_post_id", Integer, ForeignKey("posts.id", ondelete="SET NULL")),
+    Column("claim", Text, nullable=False, default=""),
+    Column("top_reason", Text, nullable=False, default=""),
+    Column("post_count", Integer, nullable=False, default=0),
+    Column("reach", BigInteger, nullable=False, default=0),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("ix_rumors_key_last_seen", rumors.c.cluster_key, rumors.c.last_seen_at)
+Index("ix_rumors_score", rumors.c.score)
+Index("ix_rumors_status_score", rumors.c.status, rumors.c.score)
+Index("ix_rumors_last_seen", rumors.c.last_seen_at)
+
+post_scores = Table(
+    "post_scores",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("rumor_id", Integer, ForeignKey("rumors.id", ondelete="SET NULL")),
+    Column("p_misinfo", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("severity", Float, nullable=False),
+    Column("harm", String(32)),
+    Column("locality", String(16), nullable=False),
+    Column("cluster_key", String(200), nullable=False),
+    # JSON: every signal separately, and the plain-language reasons in order.
+    Column("signals", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+)
+Index("ix_post_scores_rumor", post_scores.c.rumor_id)
+Index("ix_post_scores_score", post_scores.c.score)

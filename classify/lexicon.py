@@ -1,0 +1,291 @@
+"""Words that carry the signals: kinds of harm, official-notice language, denials, hedges.
+
+Kept apart from the code that uses them so that a PIO-facing reason ("claims an active
+shooter") and the pattern that found it sit side by side. Patterns cover English, Spanish,
+Vietnamese, Chinese and Tagalog, the languages most spoken in Santa Clara after English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Harm:
+    """A kind of harm a post can claim, how severe it is, and how the reason names it."""
+
+    kind: str
+    weight: float
+    label: str
+    pattern: re.Pattern[str]
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _phrases(*alternatives: str) -> re.Pattern[str]:
+    """For scripts without spaces between words (Chinese): no word boundaries."""
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+#: Most severe first; a post's severity is that of the most severe harm it claims.
+HARMS: tuple[Harm, ...] = (
+    Harm(
+        "active_shooter",
+        1.0,
+        "an active shooter",
+        _words(
+            r"active[- ]?shooters?",
+            r"mass shooting",
+            r"gunm[ae]n",
+            r"shooters?",
+            r"shots? fired",
+            r"gun ?fire",
+            r"gunshots?",
+            r"open(?:ed|ing)? fire",
+            r"someone (?:is )?shooting",
+            r"people (?:are )?shooting",
+            r"shooting at",
+            r"shooting (?:in|near|inside)",
+            r"tirador(?:es)?",
+            r"tiroteo",
+            r"balacera",
+            r"disparos",
+            r"xả súng",
+            r"nổ súng",
+            r"tay súng",
+            r"pamamaril",
+            r"barilan",
+            r"namamaril",
+            r"may bumabaril",
+        ),
+    ),
+    Harm(
+        "active_shooter",
+        1.0,
+        "an active shooter",
+        _phrases("枪击", "槍擊", "枪手", "槍手", "开枪", "開槍"),
+    ),
+    Harm(
+        "explosive",
+        0.95,
+        "a bomb or explosive",
+        _words(
+            r"bombs?",
+            r"explosives?",
+            r"pipe ?bombs?",
+            r"ied",
+            r"detonat\w*",
+            r"explosion",
+            r"bomba",
+            r"explosivos?",
+            r"quả bom",
+            r"bom",
+            r"chất nổ",
+            r"pampasabog",
+            r"sumabog",
+        ),
+    ),
+    Harm("explosive", 0.95, "a bomb or explosive", _phrases("炸弹", "炸彈", "爆炸", "爆炸物")),
+    Harm(
+        "hostage",
+        0.9,
+        "a hostage situation or abduction",
+        _words(
+            r"hostages?",
+            r"taken hostage",
+            r"kidnapp?(?:ed|ing|er|ers)?",
+            r"abduct\w*",
+            r"snatch(?:ed|ing) (?:a |two |three )?(?:kids?|child|children|girl|boy)",
+            r"rehen(?:es)?",
+            r"rehén",
+            r"secuestr\w*",
+            r"con tin",
+            r"bắt cóc",
+            r"dinukot",
+            r"kinidnap",
+        ),
+    ),
+    Harm(
+        "hostage", 0.9, "a hostage situation or abduction", _phrases("人质", "人質", "绑架", "綁架")
+    ),
+    Harm(
+        "stabbing",
+        0.9,
+        "a stabbing or deadly attack",
+        _words(
+            r"stabb(?:ed|ing|ings)",
+            r"knife attack",
+            r"machete",
+            r"people (?:are )?dead",
+            r"(?:several|many|multiple|\d+) (?:people )?(?:dead|killed)",
+            r"bodies",
+            r"mass casualt\w*",
+            r"apuñal\w*",
+            r"muertos",
+            r"đâm",
+            r"người chết",
+            r"sinaksak",
+            r"patay",
+        ),
+    ),
+    Harm(
+        "stabbing",
+        0.9,
+        "a stabbing or deadly attack",
+        _phrases("持刀", "刺伤", "刺傷", "死亡", "砍人"),
+    ),
+    Harm(
+        "threat",
+        0.7,
+        "a threat of violence",
+        _words(
+            r"threats?",
+            r"threaten(?:ed|ing|s)?",
+            r"terror\w*",
+            r"attack planned",
+            r"planning an attack",
+            r"amenaza\w*",
+            r"đe dọa",
+            r"banta",
+            r"pagbabanta",
+        ),
+    ),
+    Harm("threat", 0.7, "a threat of violence", _phrases("威胁", "威脅", "恐怖")),
+    Harm(
+        "emergency_order",
+        0.6,
+        "an emergency order (curfew, evacuation, lockdown)",
+        _words(
+            r"curfew",
+            r"evacuat\w*",
+            r"shelter[- ]in[- ]place",
+            r"lock ?down",
+            r"locked down",
+            r"stay (?:inside|indoors|home)",
+            r"martial law",
+            r"toque de queda",
+            r"evacu\w*",
+            r"confinamiento",
+            r"giới nghiêm",
+            r"sơ tán",
+            r"phong tỏa",
+            r"lumikas",
+            r"paglikas",
+        ),
+    ),
+    Harm(
+        "emergency_order",
+        0.6,
+        "an emergency order (curfew, evacuation, lockdown)",
+        _phrases("宵禁", "疏散", "封锁", "封鎖", "撤离", "撤離", "就地避难"),
+    ),
+)
+
+#: Innocent uses of violent words: removed before harms are looked for.
+INNOCENT_USES = _words(
+    r"shooting (?:photos?|pics?|pictures|a (?:music )?video|videos?|hoops|the breeze|stars|"
+    r"film|a film|footage|portraits|b-roll)",
+    r"photo ?shoots?",
+    r"shoot(?:ing)? (?:me )?a (?:text|message|dm)",
+    r"killer (?:ride|deal|view|set|show|burger|burrito)",
+    r"(?:killing|killed) it",
+    r"da bomb",
+    r"bomb(?:ed)? (?:burrito|ass|tacos?|pizza|food|dot com)",
+    r"photobomb\w*",
+    r"dead (?:tired|serious)",
+    r"bath ?bombs?",
+    r"f-?bombs?",
+    r"drop the bomb",
+    r"(?:defen[cs]e|offen[cs]e|team|niners|49ers|warriors|sharks) (?:got )?(?:slaughtered|killed|"
+    r"destroyed|massacred)",
+    r"threat level midnight",
+    r"triple threat",
+    r"fire (?:drill|sale|pit|works|fighters?)",
+    r"shots? (?:of )?(?:espresso|tequila|vodka)",
+    r"flu shots?",
+    r"booster shots?",
+    r"vaccine shots?",
+    r"screen ?shots?",
+    r"mug ?shots?",
+)
+
+#: An "official" voice: the shape of a notice or order, as impersonators use it.
+OFFICIAL_NOTICE = _words(
+    r"official (?:notice|alert|announcement|order|statement|update)",
+    r"emergency alert",
+    r"by order of",
+    r"per (?:the )?(?:scpd|police|city|mayor|chief)",
+    r"(?:scpd|santa clara (?:pd|police)|police department|the city|city of santa clara) "
+    r"(?:has |have )?(?:advis|order|announc|confirm|declar|instruct|direct|issu|mandat)\w*",
+    r"(?:all )?residents (?:must|are (?:ordered|required|advised))",
+    r"mandatory",
+    r"nixle alert",
+    r"alerta oficial",
+    r"aviso oficial",
+    r"thông báo chính thức",
+    r"opisyal na (?:abiso|anunsyo)",
+    r"attention all residents",
+)
+
+#: Words by which a post says that something did NOT happen or is false.
+DENIAL = _words(
+    r"no threat",
+    r"no (?:active )?shooter",
+    r"no shooting",
+    r"no shots",
+    r"no evidence",
+    r"no (?:bomb|explosive|danger|injuries)",
+    r"not (?:true|real|accurate)",
+    r"unfounded",
+    r"false (?:alarm|report|rumou?r|information|claim)",
+    r"rumou?rs? (?:are|is) false",
+    r"all clear",
+    r"is safe",
+    r"are safe",
+    r"there (?:is|was) no",
+    r"did not happen",
+    r"didn't happen",
+    r"hoax",
+    r"debunk\w*",
+    r"misinformation",
+    r"fake",
+    r"not a shooting",
+    r"no hay (?:amenaza|peligro|tirador)",
+    r"falso",
+    r"không có",
+    r"tin giả",
+    r"walang (?:banta|pamamaril)",
+    r"hindi totoo",
+)
+
+#: A post that passes on what the Department said.
+RELAY = _words(
+    r"(?:scpd|santa clara (?:pd|police)|police|the department|officers|the city|city officials?|"
+    r"authorities) (?:say|says|said|confirm\w*|report\w*|tweeted|posted|announced|stated|"
+    r"clarif\w*|update\w*)",
+    r"according to (?:scpd|police|santa clara (?:pd|police)|the city|officials)",
+    r"per (?:scpd|police) (?:twitter|x|facebook|post|update)",
+    r"(?:police|scpd) update",
+    r"via @?santaclarapd",
+    r"rt @?santaclarapd",
+)
+
+#: Hearsay and unverified sourcing.
+HEARSAY = _words(
+    r"my (?:cousin|friend|brother|sister|mom|dad|aunt|uncle|coworker|neighbou?r)\w*",
+    r"a friend (?:of (?:a|mine)|in|who)",
+    r"heard (?:from|that|there)",
+    r"someone (?:said|told)",
+    r"people (?:are )?saying",
+    r"(?:group ?chat|whatsapp|telegram)",
+    r"unconfirmed",
+    r"(?:rumou?r|reportedly|apparently|allegedly)",
+    r"forwarded",
+    r"pass (?:it|this) on",
+    r"share (?:this|before)",
+    r"they (?:aren't|are not|won't) telling",
+    r"media (?:isn't|won't)",
+)
