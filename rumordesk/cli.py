@@ -325,3 +325,9 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
                 dashboard.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 dashboard.kill()
+
+
+# The other stages' commands (rumordesk/commands/*) attach themselves to ``main``.
+from rumordesk.commands import register as _register_commands  # noqa: E402
+
+_register_commands()
