@@ -38,6 +38,9 @@ def _create_missing(*tables: str) -> Callable[[Connection], None]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
+    Migration(
+        3, "triage: users, audit log, evidence", _create_missing("users", "audit_log", "evidence")
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -154,11 +156,33 @@ rumors = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # --- the workflow (triage/workflow.py); scoring never writes these ---
+    # 1 for a staff report (the policy's "forward it to the PIO"): above the model's order.
+    Column("priority", Integer, nullable=False, default=0),
+    Column("assignee", String(64)),
+    Column("recommendation", Text),
+    Column("escalated_at", UTCDateTime),
+    Column("escalated_by", String(64)),
+    # correction | monitor | no_action | other (triage.workflow.DECISIONS)
+    Column("decision", String(32)),
+    Column("decision_reason", Text),
+    Column("decided_by", String(64)),
+    Column("decided_at", UTCDateTime),
+    Column("correction_url", Text),
+    Column("duplicate_of", Integer, ForeignKey("rumors.id", ondelete="SET NULL")),
+    Column("first_action_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("closed_by", String(64)),
+    # A legal hold stops the purge of the rumour, its posts and its evidence.
+    Column("legal_hold", Boolean, nullable=False, default=False),
+    Column("is_demo", Boolean, nullable=False, default=False),
 )
 Index("ix_rumors_key_last_seen", rumors.c.cluster_key, rumors.c.last_seen_at)
 Index("ix_rumors_score", rumors.c.score)
 Index("ix_rumors_status_score", rumors.c.status, rumors.c.score)
 Index("ix_rumors_last_seen", rumors.c.last_seen_at)
+Index("ix_rumors_priority_score", rumors.c.priority, rumors.c.score)
+Index("ix_rumors_awaiting", rumors.c.escalated_at, rumors.c.decided_at)
 
 post_scores = Table(
     "post_scores",
@@ -179,3 +203,80 @@ post_scores = Table(
 )
 Index("ix_post_scores_rumor", post_scores.c.rumor_id)
 Index("ix_post_scores_score", post_scores.c.score)
+
+# --- rumours → decisions (triage/) ---------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    # pio | chief | staff | admin (triage.roles.Role)
+    Column("role", String(16), nullable=False),
+    Column("email", String(254)),
+    # argon2id; NULL for accounts that sign in through the identity provider only.
+    Column("password_hash", Text),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime),
+    Column("last_login_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(48), nullable=False),
+    # No foreign key: the record outlives a purged rumour.
+    Column("rumor_id", Integer),
+    Column("subject", Text),
+    Column("detail", Text, nullable=False, default="{}"),
+    # Each entry's hash covers the previous entry's hash (triage/audit.py).
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+Index("ix_audit_rumor", audit_log.c.rumor_id, audit_log.c.id)
+Index("ix_audit_at", audit_log.c.at)
+Index("ix_audit_actor_at", audit_log.c.actor, audit_log.c.at)
+Index("ix_audit_action_at", audit_log.c.action, audit_log.c.at)
+
+# Append-only in the database itself, not only in the application: an UPDATE or DELETE
+# through any client fails. (Tampering with the file directly is what the hash chain catches.)
+_SQLITE_APPEND_ONLY = [
+    f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    for verb in ("UPDATE", "DELETE")
+]
+_POSTGRES_APPEND_ONLY = [
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+]
+for _statement in _SQLITE_APPEND_ONLY:
+    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _POSTGRES_APPEND_ONLY:
+    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rumor_id", Integer, ForeignKey("rumors.id", ondelete="CASCADE"), nullable=False),
+    # snapshot (posts' text and raw payloads as JSON) | screenshot (a file under data/)
+    Column("kind", String(16), nullable=False),
+    Column("captured_at", UTCDateTime, nullable=False),
+    Column("captured_by", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", Text),
+    Column("path", Text),
+    Column("media_type", String(64)),
+    Column("size", BigInteger, nullable=False, default=0),
+    Column("note", Text),
+)
+Index("ix_evidence_rumor", evidence.c.rumor_id)

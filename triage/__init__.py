@@ -1,1 +1,1 @@
-
+"""Rumours → decisions: roles, the audit log, the workflow, and the queries the pages call."""
