@@ -208,8 +208,15 @@ class Runner:
         stop: threading.Event,
         progress: Callable[[SourceRun], None] | None = None,
         tick: float = 1.0,
+        between_passes: Callable[[], object] | None = None,
     ) -> None:
-        """Poll each source when it is due until ``stop`` is set."""
+        """Poll each source when it is due until ``stop`` is set.
+
+        ``between_passes`` (the loop's chores: alerts, purge, scheduled exports) runs after
+        every pass; it must catch its own errors (:class:`rumordesk.chores.Chores` does).
+        """
         while not stop.is_set():
             self.run_once(due_only=True, every=every, progress=progress)
+            if between_passes is not None:
+                between_passes()
             stop.wait(tick)

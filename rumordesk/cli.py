@@ -157,12 +157,19 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"polling every {every:g}s; Ctrl-C to stop")
-    runner.run_forever(every, stop, progress=_print_run)
+    runner.run_forever(every, stop, progress=_print_run, between_passes=_chores(obj))
 
 
 def _scorer(obj: Context) -> Callable[[list[int]], None] | None:
     """The hook that scores newly stored posts (installed by the classifier when present)."""
     return None
+
+
+def _chores(obj: Context) -> Callable[[], object]:
+    """The loop's chores (alerts, purge, scheduled exports): see rumordesk/chores.py."""
+    from rumordesk.chores import Chores, build_chores
+
+    return Chores(build_chores(obj.settings, obj.db)).run_due
 
 
 def _print_run(run: Any) -> None:
@@ -317,7 +324,12 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     watcher = threading.Thread(target=lambda: (dashboard.wait(), stop.set()), daemon=True)
     watcher.start()
     try:
-        runner.run_forever(every or settings.collect.interval_seconds, stop, progress=_print_run)
+        runner.run_forever(
+            every or settings.collect.interval_seconds,
+            stop,
+            progress=_print_run,
+            between_passes=_chores(obj),
+        )
     finally:
         if dashboard.poll() is None:
             dashboard.terminate()

@@ -231,11 +231,34 @@ class ClassifySettings(Settings):
     cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
 
 
+class MailSettings(Settings):
+    """The outgoing mail server shared by alerts and scheduled reports.
+
+    The password is a secret: ``$RUMORDESK_SMTP_PASSWORD`` (or .streamlit/secrets.toml).
+    """
+
+    #: Empty: no mail is sent (alerts go to webhooks only, exports are only written).
+    host: str = ""
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    #: starttls (port 587), tls (implicit TLS, port 465) or none (a relay on localhost).
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    from_address: str = "rumordesk@santaclaraca.gov"
+    timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    #: A CA bundle to trust instead of the system's (an internal relay's own certificate).
+    ca_file: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
 class AppSettings(Settings):
     department: DepartmentSettings = DepartmentSettings()
     storage: StorageSettings = StorageSettings()
     collect: CollectSettings = CollectSettings()
     classify: ClassifySettings = ClassifySettings()
+    mail: MailSettings = MailSettings()
     sources: tuple[SourceSettings, ...] = ()
 
     @field_validator("sources")
