@@ -4,7 +4,10 @@ Two posts belong to the same rumour when, within the clustering window, they
 
 * claim the same kind of harm at the same place ("active shooter" + "Valley Fair"), or
 * are near-copies of each other (retweets, "forwarded many times" chains, copy-paste
-  with a different emoji or link).
+  with a different emoji or link): the same first, or the same last, content words.
+
+A post that only *denies* a harm ("no shooting at Valley Fair") makes no claim, so a
+debunk is never counted as part of the rumour it debunks.
 
 Keys are plain strings, so the store can match a new post to an open rumour with one
 indexed lookup, and a batch of 10,000 posts clusters in one pass.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from classify.signals import Locality, Severity, fold
@@ -79,57 +83,97 @@ _STOP = frozenset(
         "guys",
     ]
 )
-#: Copies whose first words agree this far are the same text.
-_SIGNATURE_WORDS = 12
+#: Copies whose first (or last) words agree this far are the same text.
+_SIGNATURE_WORDS = 10
+#: Shorter texts than this are compared whole ("gunman", "shots at Levis??").
+_MIN_WORDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The keys one post can share with others of its story."""
+
+    #: The claim key when it claims a harm, else its text key: the rumour's key.
+    primary: str
+    #: Near-copy key from the first words.
+    text: str
+    #: Near-copy key from the last words (catches "Forwarded: …" prefixes).
+    tail: str | None = None
+
+    def all(self) -> tuple[str, ...]:
+        keys = dict.fromkeys(k for k in (self.primary, self.text, self.tail) if k)
+        return tuple(keys)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _NOISE.sub(" ", fold(text)).split() if w not in _STOP]
 
 
 def text_signature(text: str) -> str:
     """A key equal for near-copies: no links, mentions, punctuation, numbers or filler."""
-    words = [w for w in _NOISE.sub(" ", fold(text)).split() if w not in _STOP]
-    return " ".join(words[:_SIGNATURE_WORDS])
+    return " ".join(content_words(text)[:_SIGNATURE_WORDS])
+
+
+def _hash(kind: str, words: Sequence[str] | str) -> str:
+    joined = words if isinstance(words, str) else " ".join(words)
+    return f"{kind}:" + hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def claim_key(harm: Severity, where: Locality) -> str | None:
-    """``active_shooter@Westfield Valley Fair`` — the story, whoever tells it."""
+    """``claim:active_shooter@Westfield Valley Fair`` — the story, whoever tells it."""
     if not harm.claims_harm:
         return None
-    place = (
-        where.places[0]
-        if where.places
-        else ("elsewhere" if where.level == "elsewhere" else "unspecified")
-    )
-    return f"{harm.kind}@{place}"
+    if where.places:
+        place = where.places[0]
+    elif where.level == "elsewhere" and where.elsewhere:
+        place = "elsewhere:" + where.elsewhere[0].title()
+    else:
+        place = "unspecified"
+    return f"claim:{harm.kind}@{place}"
+
+
+def cluster_keys(text: str, harm: Severity, where: Locality) -> Keys:
+    words = content_words(text)
+    head = _hash("text", words[:_SIGNATURE_WORDS] if words else fold(text).strip()[:80])
+    tail = None
+    if len(words) >= 2 * _MIN_WORDS:
+        tail = _hash("tail", words[-_SIGNATURE_WORDS:])
+    return Keys(claim_key(harm, where) or head, head, tail)
 
 
 def cluster_key(text: str, harm: Severity, where: Locality) -> str:
-    key = claim_key(harm, where)
-    if key is not None:
-        return "claim:" + key
-    signature = text_signature(text) or fold(text)[:80]
-    return "text:" + hashlib.sha1(signature.encode(), usedforsecurity=False).hexdigest()[:16]
+    return cluster_keys(text, harm, where).primary
 
 
 def assign_clusters(
-    keys: Sequence[str], times: Sequence[datetime | None], window: timedelta
+    keys: Sequence[Keys], times: Sequence[datetime | None], window: timedelta
 ) -> list[int]:
-    """Cluster numbers (1, 2, …) in order of first appearance; one key splits into several
-    clusters when its posts are more than ``window`` apart."""
-    order = sorted(range(len(keys)), key=lambda i: (keys[i], times[i] is None, times[i] or 0))
-    cluster_of = [0] * len(keys)
-    last_key, last_time, current = None, None, 0
-    provisional: dict[int, int] = {}
-    for index in order:
-        key, moment = keys[index], times[index]
-        new_run = key != last_key or (
-            moment is not None and last_time is not None and moment - last_time > window
-        )
-        if new_run:
-            current += 1
-        provisional[index] = current
-        last_key = key
-        last_time = moment if moment is not None else last_time
-    # Renumber in input order so cluster 1 is the first story seen.
-    renumber: dict[int, int] = {}
-    for index in range(len(keys)):
-        cluster_of[index] = renumber.setdefault(provisional[index], len(renumber) + 1)
-    return cluster_of
+    """Cluster numbers (1, 2, …) in order of first appearance.
+
+    Posts sharing any key are one story (union-find), but a key links two posts only
+    when they are no more than ``window`` apart in time (posts without a time link).
+    """
+    parent = list(range(len(keys)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_key: dict[str, list[int]] = {}
+    for index, post_keys in enumerate(keys):
+        for key in post_keys.all():
+            by_key.setdefault(key, []).append(index)
+    for members in by_key.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (times[i] is None, times[i] or datetime.min))
+        previous = members[0]
+        for index in members[1:]:
+            a, b = times[previous], times[index]
+            if a is None or b is None or b - a <= window:
+                parent[find(index)] = find(previous)
+            previous = index
+    numbers: dict[int, int] = {}
+    return [numbers.setdefault(find(i), len(numbers) + 1) for i in range(len(keys))]

@@ -204,6 +204,12 @@ INNOCENT_USES = _words(
     r"threat level midnight",
     r"triple threat",
     r"fire (?:drill|sale|pit|works|fighters?)",
+    r"explosions? of (?:flavou?r|colou?r|joy)",
+    r"(?:a |the )?bomb of a",
+    r"(?:estuvo|está|esta|fue) (?:la )?bomba",
+    r"(?:shooting|shoot) (?:some |a few )?(?:hoops|baskets|free throws|pool)",
+    r"(?:dead|killer) (?:line|week|workout|legs|traffic)",
+    r"bombed (?:my|the|that|a|an) (?:test|exam|quiz|interview|midterm|final|audition)",
     r"shots? (?:of )?(?:espresso|tequila|vodka)",
     r"flu shots?",
     r"booster shots?",
@@ -214,7 +220,15 @@ INNOCENT_USES = _words(
 
 #: An "official" voice: the shape of a notice or order, as impersonators use it.
 OFFICIAL_NOTICE = _words(
-    r"official (?:notice|alert|announcement|order|statement|update)",
+    r"official (?:notice|alert|announcement|order|statement|update|channel|whatsapp|telegram)",
+    r"(?:got|received|getting) (?:a|an|the|this) (?:nixle|alert|text alert|robocall|"
+    r"reverse[- ]?911|emergency (?:alert|text)|amber alert|wireless alert)",
+    r"wireless emergency alert",
+    r"robo ?call",
+    r"reverse[- ]?911",
+    r"until further notice",
+    r"effective immediately",
+    r"(?:police|scpd|city) (?:order|notice|directive)",
     r"emergency alert",
     r"by order of",
     r"per (?:the )?(?:scpd|police|city|mayor|chief)",
@@ -226,6 +240,10 @@ OFFICIAL_NOTICE = _words(
     r"alerta oficial",
     r"aviso oficial",
     r"thông báo chính thức",
+    r"lệnh (?:của )?(?:cảnh sát|thành phố)",
+    r"aviso de la policía",
+    r"orden (?:de la )?(?:policía|ciudad)",
+    r"utos ng (?:pulis|lungsod)",
     r"opisyal na (?:abiso|anunsyo)",
     r"attention all residents",
 )
@@ -253,6 +271,16 @@ DENIAL = _words(
     r"misinformation",
     r"fake",
     r"not a shooting",
+    r"no one (?:was |is |got )?(?:hurt|hit|injured|harmed)",
+    r"nobody (?:was |is |got )?(?:hurt|hit|injured|harmed)",
+    r"turned out (?:to be|it was)",
+    r"(?:it|that|this) was (?:just|only) ",
+    r"(?:was|were) (?:just |only )?(?:fireworks?|an? (?:illegal )?firework|a transformer|"
+    r"a car backfiring|backfir\w*|a (?:fire )?drill|a test|a prank|a balloon)",
+    r"(?:nadie|ningún) (?:herido|lastimado)",
+    r"era (?:solo |sólo )?(?:el|un|una) ",
+    r"không ai bị thương",
+    r"walang nasaktan",
     r"no hay (?:amenaza|peligro|tirador)",
     r"falso",
     r"không có",
@@ -288,4 +316,64 @@ HEARSAY = _words(
     r"share (?:this|before)",
     r"they (?:aren't|are not|won't) telling",
     r"media (?:isn't|won't)",
+)
+
+
+#: Words that, just before a harm, say it did not happen: "no shooting", "no hubo balacera".
+NEGATOR = re.compile(
+    r"(?<!\w)(?:so-called|no|not|never|zero|without|wasn'?t|isn'?t|weren'?t|aren'?t|didn'?t|"
+    r"no (?:sign|signs|evidence|reports?) of(?: an?| any)?|nothing about(?: an?)?|false|fake|"
+    r"hoax|no hubo|no hay|sin|ningún|ninguna|không có|không phải|chẳng có|walang|hindi)"
+    r"(?:\W+\w+){0,2}\W*$",
+    re.IGNORECASE,
+)
+NEGATOR_ZH = re.compile(r"(?:没有|沒有|不是|并无|並無|并没有|並沒有)\W*\w{0,3}$")
+
+#: Emphasis that looks like a negation but is not: "no joke, shooter at Valley Fair".
+EMPHATIC = re.compile(
+    r"(?<!\w)(?:no|not) (?:joke|joking|cap|kidding|lie|lying|exaggerating|clickbait|a drill|"
+    r"a test|a prank|playing)\b|this is not a drill",
+    re.IGNORECASE,
+)
+
+#: A genuine question: asking whether something happened rather than saying it did.
+QUESTION = _words(
+    r"is (?:it|this|that|there) (?:true|real|legit|confirmed|an?|any)",
+    r"was (?:it|this|that|there) (?:true|real|an?|any)",
+    r"(?:does|did|can|could|has) (?:any|some)(?:one|body)",
+    r"any ?(?:one|body) (?:know|knows|hear|heard|see|saw|confirm|else|have)",
+    r"what(?:'s| is| was)? (?:going on|happening|happened)",
+    r"what happened",
+    r"(?:true|real|legit|confirmed)\?",
+    r"is everything ok",
+    r"why (?:are|were|is) (?:there )?(?:so many )?(?:cops|police|helicopters?|ambulances?)",
+    r"es (?:cierto|verdad)",
+    r"alguien sabe",
+    r"qué (?:pasó|está pasando)",
+    r"có thật không",
+    r"có ai biết",
+    r"phải không",
+    r"chuyện gì",
+    r"totoo ba",
+    r"may nakakaalam",
+    r"ano(?:ng)? (?:ang )?nangyari",
+)
+QUESTION_ZH = _phrases(
+    "是真的吗", "是真的嗎", "有人知道", "发生了什么", "發生了什麼", "吗？", "嗎？", r"吗\?", r"嗎\?"
+)
+
+#: A Department post about an incident that does not name a harm ("police activity").
+INCIDENT = _words(
+    r"police activity",
+    r"avoid the area",
+    r"investigat\w*",
+    r"incident",
+    r"suspicious (?:package|person|item|device|vehicle|circumstances)",
+    r"reports? of",
+    r"responding to",
+    r"(?:officers|police) (?:are )?on scene",
+    r"medical emergency",
+    r"welfare check",
+    r"actividad policial",
+    r"hoạt động của cảnh sát",
 )

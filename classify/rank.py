@@ -1,19 +1,22 @@
 """The queue's order: the text model's probability moved by context, with reasons.
 
 ``score`` is computed in log-odds so each signal shifts the model's belief by a fixed,
-documented amount instead of overriding it:
+documented amount instead of overriding it (the text model stays the main evidence):
 
-====================================  =======================================
-signal                                shift in log-odds
-====================================  =======================================
-claims harm (severity 0–1)            + 1.0 × severity
-about the city / only elsewhere       + 0.8 (local) … − 2.2 (elsewhere)
-a Department post says otherwise      + 1.6
-passes on what the Department said    − 1.6
-"official notice" from a non-account  + 1.4
-hearsay ("my cousin works there")     + 0.4
-spread (engagement, story size)       + 0.8 × spread
-====================================  =======================================
+==============================================  =========================================
+signal                                          shift in log-odds
+==============================================  =========================================
+claims harm (severity 0–1, not as a question)   + 0.8 × severity
+where (when harm is claimed)                    + 0.5 local … − 2.2 only elsewhere
+a Department post denies the harm claimed       + 1.6
+claims worse than the Department reported       + 1.2 ("police activity" → "3 dead")
+passes on / agrees with the Department          − 1.6 (− 1.0 with no Department post near)
+a denial ("no shooting") with no harm claimed   − 0.6
+"official notice" from a non-Department account + 1.2 (only with a harm or order claimed)
+hearsay ("my cousin works there")               + 0.4
+a genuine question ("is it true?")              − 1.0
+spread (engagement, growth, story size)         + 0.6 × spread
+==============================================  =========================================
 
 The Department's own posts are never ranked as rumours (score ≤ 0.02).
 """
@@ -22,13 +25,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from classify.cluster import assign_clusters, cluster_key
+from classify.cluster import assign_clusters, cluster_keys
 from classify.signals import (
     Gazetteer,
     Locality,
@@ -44,13 +47,19 @@ from classify.signals import (
 )
 from rumordesk.config import ClassifySettings
 
-SHIFT_SEVERITY = 1.0
-SHIFT_LOCAL = {"local": 0.8, "mixed": 0.2, "regional": 0.0, "unknown": -0.3, "elsewhere": -2.2}
+SHIFT_SEVERITY = 0.8
+SHIFT_LOCAL = {"local": 0.5, "mixed": -0.6, "regional": -0.2, "unknown": -0.2, "elsewhere": -2.2}
+SHIFT_ELSEWHERE_NO_HARM = -1.0
 SHIFT_CONTRADICTS = 1.6
+SHIFT_INFLATES = 1.2
 SHIFT_RELAYS_OFFICIAL = -1.6
-SHIFT_IMPERSONATION = 1.4
+SHIFT_RELAYS_UNMATCHED = -1.0
+SHIFT_AGREES = -0.6
+SHIFT_DENIES = -0.6
+SHIFT_IMPERSONATION = 1.2
 SHIFT_HEARSAY = 0.4
-SHIFT_SPREAD = 0.8
+SHIFT_QUESTION = -1.0
+SHIFT_SPREAD = 0.6
 OFFICIAL_CEILING = 0.02
 
 
@@ -68,6 +77,8 @@ class PostInput:
     replies: float | None = None
     quotes: float | None = None
     is_official: bool = False
+    #: When the engagement was read (for growth); defaults to the batch's latest time.
+    observed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +87,36 @@ class OfficialInput:
     text: str
     created_at: datetime | None = None
     channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """A story's reach, for the spread signal and its reason."""
+
+    engagement: float
+    shares: float
+    posts: int
+    age_hours: float | None
+
+    @property
+    def weight(self) -> float:
+        return spread_weight(self.engagement, self.posts, self.age_hours)
+
+    def describe(self) -> str | None:
+        """ "5,400 shares in 20 min across 3 posts" — or None when nothing is known."""
+        if self.shares >= 1:
+            amount = f"{self.shares:,.0f} share{'s' if self.shares != 1 else ''}"
+        elif self.engagement >= 1:
+            amount = f"{self.engagement:,.0f} interactions"
+        elif self.posts > 1:
+            return f"{self.posts} posts tell this story"
+        else:
+            return None
+        if self.age_hours is not None and 0 <= self.age_hours <= 72:
+            amount += " in " + _duration(self.age_hours)
+        if self.posts > 1:
+            amount += f" across {self.posts} posts"
+        return amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +129,17 @@ class Scored:
     official: OfficialStatus
     impersonation: bool
     hearsay: bool
+    question: bool
+    department: bool
     spread: float
     cluster_key: str
     cluster_id: int
     cluster_size: int
+    #: Log-odds before the spread shift: the story's score is recomputed from it as the
+    #: story grows (see :func:`story_score`).
+    base_logit: float
     reasons: tuple[str, ...] = field(default=())
+    text_key: str = ""
 
     @property
     def top_reason(self) -> str:
@@ -102,8 +149,9 @@ class Scored:
         """Each signal separately, for the score breakdown and the store."""
         return {
             "p_misinfo": round(self.p_misinfo, 4),
-            "severity": self.severity.weight,
-            "harm": self.severity.kind,
+            "severity": self.severity.weight if self.severity.claims_harm else 0.0,
+            "harm": self.severity.kind if self.severity.claims_harm else None,
+            "harm_denied": self.severity.denied,
             "locality": self.locality.level,
             "places": list(self.locality.places),
             "elsewhere": list(self.locality.elsewhere),
@@ -111,8 +159,11 @@ class Scored:
             "official_post": self.official.post.id if self.official.post else None,
             "impersonation": self.impersonation,
             "hearsay": self.hearsay,
+            "question": self.question,
+            "department": self.department,
             "spread": round(self.spread, 4),
             "cluster_size": self.cluster_size,
+            "base_logit": round(self.base_logit, 4),
         }
 
 
@@ -144,31 +195,46 @@ class Ranker:
     def rank(
         self,
         posts: Sequence[PostInput],
-        officials: Sequence[OfficialInput],
+        officials: Sequence[OfficialInput] | OfficialContext,
         *,
-        cluster_sizes: dict[str, int] | None = None,
+        known: dict[str, Spread] | None = None,
+        now: datetime | None = None,
     ) -> list[Scored]:
-        """Score every post; the result is in input order (sort by ``score`` to rank)."""
+        """Score every post; the result is in input order (sort by ``score`` to rank).
+
+        ``known`` adds what the store already knows of a story (by cluster key) to the
+        posts of this batch, so an incremental batch sees the whole story's spread.
+        """
         if not posts:
             return []
         probabilities = np.asarray(self.predict([p.text for p in posts]), dtype=float)
-        context = self.official_context(officials)
+        if probabilities.shape != (len(posts),):
+            raise ValueError(f"the model returned {probabilities.shape} for {len(posts)} posts")
+        context = (
+            officials
+            if isinstance(officials, OfficialContext)
+            else self.official_context(officials)
+        )
+        now = now or _latest(posts)
+        departments = [
+            p.is_official or is_department(p.author, self.settings.department_accounts)
+            for p in posts
+        ]
         found = [(severity(p.text), self.gazetteer.locate(p.text), voice(p.text)) for p in posts]
         keys = [
-            cluster_key(p.text, harm, where)
-            for p, (harm, where, _) in zip(posts, found, strict=True)
+            cluster_keys(p.text, harm if not dept else _NO_CLAIM, where)
+            for p, (harm, where, _), dept in zip(posts, found, departments, strict=True)
         ]
         window = timedelta(hours=self.settings.cluster_window_hours)
         clusters = assign_clusters(keys, [p.created_at for p in posts], window)
-        sizes = np.bincount(clusters)
-        reach = np.zeros(len(sizes))
-        for post, cluster in zip(posts, clusters, strict=True):
-            reach[cluster] += engagement(post.likes, post.shares, post.replies, post.quotes)
+        stories = _stories(posts, clusters, now)
         scored = []
         for index, post in enumerate(posts):
             harm, where, own = found[index]
             cluster = clusters[index]
-            size = int(sizes[cluster]) + (cluster_sizes or {}).get(keys[index], 0)
+            spread = stories[cluster]
+            if known and (earlier := known.get(keys[index].primary)):
+                spread = _merge(spread, earlier)
             scored.append(
                 self._score(
                     post,
@@ -176,11 +242,12 @@ class Ranker:
                     harm,
                     where,
                     own,
+                    departments[index],
                     context,
-                    keys[index],
+                    keys[index].primary,
+                    keys[index].text,
                     cluster,
-                    size,
-                    float(reach[cluster]),
+                    spread,
                 )
             )
         return scored
@@ -192,75 +259,94 @@ class Ranker:
         harm: Severity,
         where: Locality,
         own: Voice,
+        department: bool,
         context: OfficialContext,
         key: str,
+        text_key: str,
         cluster: int,
-        size: int,
-        reach: float,
+        spread: Spread,
     ) -> Scored:
-        department = post.is_official or is_department(
-            post.author, self.settings.department_accounts
-        )
         status = context.status(harm, where, post.created_at, own)
-        impersonation = own.official_notice and not department
-        spread = spread_weight(reach, size)
-        z = _logit(p) + SHIFT_SEVERITY * harm.weight + SHIFT_LOCAL[where.level]
+        claims = harm.claims_harm and not own.question
+        denies = own.denial or harm.denied
+        impersonation = own.official_notice and harm.claims_harm and not (department or denies)
+        z = _logit(p)
+        if claims:
+            z += SHIFT_SEVERITY * harm.weight + SHIFT_LOCAL[where.level]
+        elif where.level == "elsewhere":
+            z += SHIFT_ELSEWHERE_NO_HARM
         if status.relation == "contradicts":
             z += SHIFT_CONTRADICTS
-        elif status.relation == "agrees" and (own.relay or own.denial):
-            z += SHIFT_RELAYS_OFFICIAL
+        elif status.relation == "inflates":
+            z += SHIFT_INFLATES
+        elif status.relation == "agrees":
+            z += SHIFT_RELAYS_OFFICIAL if (own.relay or denies) else SHIFT_AGREES
+        elif own.relay and denies and not harm.claims_harm:
+            z += SHIFT_RELAYS_UNMATCHED
+        elif denies and not harm.claims_harm:
+            z += SHIFT_DENIES
         if impersonation:
             z += SHIFT_IMPERSONATION
-        if own.hearsay and harm.claims_harm:
+        if own.hearsay and claims:
             z += SHIFT_HEARSAY
-        z += SHIFT_SPREAD * spread
-        score = 1 / (1 + math.exp(-z))
+        if own.question:
+            z += SHIFT_QUESTION
+        base = z
+        weight = spread.weight
+        score = story_score(base, weight)
         if department:
             score = min(score, OFFICIAL_CEILING)
         result = Scored(
-            post.id,
-            p,
-            score,
-            harm,
-            where,
-            status,
-            impersonation,
-            own.hearsay,
-            spread,
-            key,
-            cluster,
-            size,
+            id=post.id,
+            p_misinfo=p,
+            score=score,
+            severity=harm,
+            locality=where,
+            official=status,
+            impersonation=impersonation,
+            hearsay=own.hearsay and claims,
+            question=own.question,
+            department=department,
+            spread=weight,
+            cluster_key=key,
+            cluster_id=cluster,
+            cluster_size=spread.posts,
+            base_logit=base,
+            text_key=text_key,
         )
-        reasons = self._reasons(result, department, reach)
-        return replace(result, reasons=reasons)
+        reasons = self.reasons(result, spread)
+        return _with_reasons(result, reasons)
 
-    def _reasons(self, s: Scored, department: bool, reach: float) -> tuple[str, ...]:
-        reasons: list[str] = []
-        if department:
+    def reasons(self, s: Scored, spread: Spread | None) -> tuple[str, ...]:
+        """Plain-language reasons, most telling first."""
+        if s.department:
             return ("the Department's own post",)
+        reasons: list[str] = []
         where = f" at {', '.join(s.locality.places)}" if s.locality.places else ""
         if s.severity.claims_harm:
-            reasons.append(f"claims {s.severity.label}{where}")
-        if s.official.relation == "contradicts" and s.official.post:
-            reasons.append(
-                f'Department said "{s.official.post.excerpt}"'
-                + self._at(s.official.post.created_at)
-            )
+            asks = "asks about" if s.question else "claims"
+            reasons.append(f"{asks} {s.severity.label}{where}")
+        elif s.severity.denied:
+            reasons.append(f'says "{s.severity.phrase}"')
+        post = s.official.post
+        if s.official.relation == "contradicts" and post:
+            reasons.append(f'Department said "{post.quote}"' + self._at(post.created_at))
+        elif s.official.relation == "inflates" and post:
+            reasons.append(f'Department said only "{post.quote}"' + self._at(post.created_at))
         if s.impersonation:
             reasons.append("reads like an official notice but is not from the Department")
-        if s.hearsay and s.severity.claims_harm:
+        if s.hearsay:
             reasons.append("unverified hearsay")
-        if s.locality.level == "elsewhere":
-            reasons.append(f"about {', '.join(s.locality.elsewhere)}, not Santa Clara")
+        if s.locality.level in ("elsewhere", "mixed") and s.locality.elsewhere:
+            names = ", ".join(dict.fromkeys(s.locality.elsewhere))
+            place = "not Santa Clara" if s.locality.level == "elsewhere" else "as well as here"
+            reasons.append(f"about {names}, {place}")
         elif s.locality.level == "unknown" and s.severity.claims_harm:
             reasons.append("no place named")
-        if s.official.relation == "agrees" and s.official.post:
-            reasons.append(f'consistent with the Department\'s post "{s.official.post.excerpt}"')
-        if reach >= 1 or s.cluster_size > 1:
-            reasons.append(
-                f"{reach:,.0f} interactions across {s.cluster_size} post"
-                f"{'s' if s.cluster_size != 1 else ''} in this story"
-            )
+        if s.official.relation == "agrees" and post:
+            reasons.append(f'consistent with the Department\'s post "{post.excerpt}"')
+        if spread and (described := spread.describe()):
+            reasons.append(described)
         reasons.append(f"text model: {s.p_misinfo:.0%} likely misinformation")
         return tuple(reasons)
 
@@ -269,6 +355,69 @@ class Ranker:
             return ""
         local = moment.astimezone(self.timezone) if self.timezone else moment
         return f" at {local:%H:%M}"
+
+
+_NO_CLAIM = Severity(None, 0.0, None)
+
+
+def story_score(base_logit: float, spread: float) -> float:
+    """The 0–1 score from the log-odds before spread and the story's spread weight."""
+    z = base_logit + SHIFT_SPREAD * spread
+    return 1 / (1 + math.exp(-z))
+
+
+def _with_reasons(result: Scored, reasons: tuple[str, ...]) -> Scored:
+    from dataclasses import replace
+
+    return replace(result, reasons=reasons)
+
+
+def _stories(posts: Sequence[PostInput], clusters: list[int], now: datetime | None) -> list[Spread]:
+    """Per cluster: engagement, shares, post count and the age of its first post."""
+    count = max(clusters) + 1
+    total = [0.0] * count
+    shares = [0.0] * count
+    sizes = [0] * count
+    first: list[datetime | None] = [None] * count
+    for post, cluster in zip(posts, clusters, strict=True):
+        total[cluster] += engagement(post.likes, post.shares, post.replies, post.quotes)
+        shares[cluster] += post.shares or 0
+        sizes[cluster] += 1
+        if post.created_at and (first[cluster] is None or post.created_at < first[cluster]):
+            first[cluster] = post.created_at
+    stories = []
+    for cluster in range(count):
+        age = None
+        if now is not None and first[cluster] is not None:
+            age = max((now - first[cluster]).total_seconds() / 3600, 0.0)
+        stories.append(Spread(total[cluster], shares[cluster], sizes[cluster], age))
+    return stories
+
+
+def _merge(batch: Spread, earlier: Spread) -> Spread:
+    ages = [a for a in (batch.age_hours, earlier.age_hours) if a is not None]
+    return Spread(
+        batch.engagement + earlier.engagement,
+        batch.shares + earlier.shares,
+        batch.posts + earlier.posts,
+        max(ages) if ages else None,
+    )
+
+
+def _latest(posts: Sequence[PostInput]) -> datetime | None:
+    times = [t for p in posts for t in (p.observed_at, p.created_at) if t is not None]
+    return max(times) if times else None
+
+
+def _duration(hours: float) -> str:
+    minutes = round(hours * 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 90:
+        return f"{minutes} min"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.0f} days"
 
 
 def _logit(p: float) -> float:

@@ -13,11 +13,25 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from classify.lexicon import DENIAL, HARMS, HEARSAY, INNOCENT_USES, OFFICIAL_NOTICE, RELAY, Harm
+from classify.lexicon import (
+    DENIAL,
+    EMPHATIC,
+    HARMS,
+    HEARSAY,
+    INCIDENT,
+    INNOCENT_USES,
+    NEGATOR,
+    NEGATOR_ZH,
+    OFFICIAL_NOTICE,
+    QUESTION,
+    QUESTION_ZH,
+    RELAY,
+    Harm,
+)
 from rumordesk.config import ClassifySettings
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
@@ -38,28 +52,63 @@ class Severity:
     weight: float
     label: str | None
     phrase: str | None = None
+    #: Every mention of the harm is negated ("there was no shooting"): named, not claimed.
+    denied: bool = False
 
     @property
     def claims_harm(self) -> bool:
-        return self.weight > 0
+        return self.weight > 0 and not self.denied
 
 
 NO_HARM = Severity(None, 0.0, None)
+#: A harm word in short quotes ("the 'explosion' was a transformer") is being talked about,
+#: not claimed; long quotes are often the claim itself ("a Nixle said 'active shooter at…'").
+_SCARE_QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"“”'‘’]{2,24})[\"”'’](?!\w)")
+
+
+def _unquote_harm(found: re.Match[str]) -> str:
+    return "so-called " + found.group(1) if len(found.group(1).split()) <= 3 else found.group(0)
+
+
+_NEGATION_REACH = 40
+
+
+def _negation_start(plain: str, start: int) -> int | None:
+    """Where the negation of the harm found at ``start`` begins, if the few words before
+    it negate it ("no shooting", "there was no active shooter")."""
+    offset = max(0, start - _NEGATION_REACH)
+    before = EMPHATIC.sub(lambda m: " " * len(m.group(0)), plain[offset:start])
+    found = NEGATOR.search(before) or NEGATOR_ZH.search(before)
+    return offset + found.start() if found else None
 
 
 def severity(text: str) -> Severity:
-    """The most severe harm the text claims, after removing innocent uses of the words."""
-    plain = INNOCENT_USES.sub(" ", text)
+    """The most severe harm the text claims, after removing innocent uses of the words.
+
+    A harm that is only ever mentioned negated ("no shooter", "no hubo balacera") is
+    reported with ``denied`` set: the post names it but does not claim it.
+    """
+    plain = _SCARE_QUOTED.sub(_unquote_harm, INNOCENT_USES.sub(" ", text))
     best: tuple[Harm, str] | None = None
+    denied: tuple[Harm, str] | None = None
     for harm in HARMS:
         if best and harm.weight <= best[0].weight:
             continue
-        if found := harm.pattern.search(plain):
+        for found in harm.pattern.finditer(plain):
+            negation = _negation_start(plain, found.start())
+            if negation is not None:
+                if denied is None or harm.weight > denied[0].weight:
+                    denied = (harm, " ".join(plain[negation : found.end()].split()))
+                continue
             best = (harm, found.group(0))
-    if best is None:
-        return NO_HARM
-    harm, phrase = best
-    return Severity(harm.kind, harm.weight, harm.label, phrase)
+            break
+    if best is not None:
+        harm, phrase = best
+        return Severity(harm.kind, harm.weight, harm.label, phrase)
+    if denied is not None:
+        harm, phrase = denied
+        return Severity(harm.kind, harm.weight, harm.label, phrase, denied=True)
+    return NO_HARM
 
 
 # --- locality -----------------------------------------------------------------------------
@@ -144,14 +193,20 @@ class Voice:
     denial: bool
     relay: bool
     hearsay: bool
+    question: bool = False
+    #: The denial phrase itself ("no shooting"), quoted in reasons.
+    denial_phrase: str | None = None
 
 
 def voice(text: str) -> Voice:
+    denial = DENIAL.search(EMPHATIC.sub(" ", text))
     return Voice(
         bool(OFFICIAL_NOTICE.search(text)),
-        bool(DENIAL.search(text)),
+        denial is not None,
         bool(RELAY.search(text)),
         bool(HEARSAY.search(text)),
+        bool(QUESTION.search(text) or QUESTION_ZH.search(text)),
+        denial.group(0) if denial else None,
     )
 
 
@@ -174,7 +229,12 @@ class OfficialPost:
     created_at: datetime | None
     places: frozenset[str]
     harm: str | None
+    harm_weight: float
     denial: bool
+    #: "police activity", "investigating": an incident notice that names no harm.
+    incident: bool
+    #: What the Department said, as short as it can be quoted ("no shooting").
+    quote: str
 
     @property
     def excerpt(self) -> str:
@@ -183,65 +243,115 @@ class OfficialPost:
 
 @dataclass(frozen=True, slots=True)
 class OfficialStatus:
-    #: contradicts | agrees | none
+    #: contradicts | inflates | agrees | none
     relation: str
     post: OfficialPost | None = None
 
 
 @dataclass
 class OfficialContext:
-    """Recent Department posts, indexed by place and by kind of harm."""
+    """Recent Department posts, indexed by place and by kind of harm.
+
+    A post is compared only with the Department posts about the same place, or about the
+    same kind of harm when either names no place, within ``window`` of it.
+    """
 
     gazetteer: Gazetteer
     window: timedelta
     posts: list[OfficialPost] = field(default_factory=list)
+    _by_place: dict[str, list[OfficialPost]] = field(default_factory=dict)
+    _by_harm: dict[str, list[OfficialPost]] = field(default_factory=dict)
 
     def add(self, post_id: str, text: str, created_at: datetime | None) -> None:
         located = self.gazetteer.locate(text)
-        self.posts.append(
-            OfficialPost(
-                str(post_id),
-                text,
-                created_at,
-                frozenset(located.places) - {"Santa Clara"},
-                severity(text).kind,
-                bool(DENIAL.search(text)),
-            )
+        harm = severity(text)
+        said = voice(text)
+        denial = said.denial or harm.denied
+        incident = INCIDENT.search(text)
+        if denial:
+            quote = (harm.phrase if harm.denied else None) or said.denial_phrase or ""
+        elif incident and not harm.claims_harm:
+            quote = incident.group(0)
+        else:
+            quote = ""
+        official = OfficialPost(
+            str(post_id),
+            text,
+            created_at,
+            frozenset(located.places) - {"Santa Clara"},
+            harm.kind,
+            harm.weight,
+            denial,
+            incident is not None,
+            quote or _short(text),
         )
+        self.posts.append(official)
+        for place in official.places:
+            self._by_place.setdefault(place, []).append(official)
+        if official.harm:
+            self._by_harm.setdefault(official.harm, []).append(official)
+        if not official.places:
+            self._by_place.setdefault("", []).append(official)
 
     def status(
         self, claim: Severity, locality: Locality, created_at: datetime | None, own: Voice
     ) -> OfficialStatus:
-        """Does a Department post near in time say otherwise about the same thing?"""
+        """Does a Department post near in time say otherwise about the same thing?
+
+        * contradicts — it denies the harm this post claims ("no threat" vs "shooting");
+        * inflates — it reported an incident without that harm (or a lesser one) at the
+          same place, and this post claims worse ("police activity" → "hostage, 3 dead");
+        * agrees — it is about the same thing and this post does not go beyond it.
+        """
         if not self.posts:
             return OfficialStatus("none")
         places = set(locality.places) - {"Santa Clara"}
+        candidates: dict[str, OfficialPost] = {}
+        for place in places:
+            for official in self._by_place.get(place, ()):
+                candidates[official.id] = official
+        if claim.kind:
+            for official in self._by_harm.get(claim.kind, ()):
+                if not places or not official.places:
+                    candidates[official.id] = official
+            if not places:
+                for official in self._by_place.get("", ()):
+                    if official.denial and official.harm is None:
+                        candidates[official.id] = official
         best: tuple[int, OfficialPost] | None = None
-        for official in self._near(created_at):
+        for official in candidates.values():
+            if not self._near(official, created_at):
+                continue
             same_place = bool(places & official.places)
             same_harm = claim.kind is not None and claim.kind == official.harm
-            if not (
-                same_place or (same_harm and not places) or (same_harm and not official.places)
-            ):
-                continue
             rank = 2 * same_place + same_harm
             if best is None or rank > best[0]:
                 best = (rank, official)
         if best is None:
             return OfficialStatus("none")
-        official = best[1]
-        if official.denial and claim.claims_harm and not (own.denial or own.relay):
+        rank, official = best
+        claims = claim.claims_harm and not own.question
+        if official.denial and claims:
             return OfficialStatus("contradicts", official)
+        if (
+            claims
+            and rank >= 2
+            and not official.denial
+            and official.harm_weight < claim.weight
+            and (official.incident or official.harm is not None)
+        ):
+            return OfficialStatus("inflates", official)
         return OfficialStatus("agrees", official)
 
-    def _near(self, moment: datetime | None) -> Sequence[OfficialPost]:
-        if moment is None:
-            return self.posts
-        return [
-            p
-            for p in self.posts
-            if p.created_at is None or abs(p.created_at - moment) <= self.window
-        ]
+    def _near(self, official: OfficialPost, moment: datetime | None) -> bool:
+        if moment is None or official.created_at is None:
+            return True
+        return abs(official.created_at - moment) <= self.window
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --- spread ---------------------------------------------------------------------------------------
@@ -254,8 +364,20 @@ def engagement(
     return sum(v or 0 for v in (likes, replies, quotes)) + 2 * (shares or 0)
 
 
-def spread_weight(total_engagement: float, posts_in_cluster: int = 1) -> float:
-    """0–1: ~0.25 at 30 interactions, ~0.5 at 1,000, 1 at 100,000; more posts add to it."""
+#: Engagement per hour is measured over at least this long, so a post seen a minute after
+#: it was made does not look like it is spreading at thousands an hour.
+MIN_GROWTH_HOURS = 0.25
+
+
+def spread_weight(
+    total_engagement: float, posts_in_cluster: int = 1, age_hours: float | None = None
+) -> float:
+    """0–1: ~0.25 at 30 interactions, ~0.5 at 1,000, 1 at 100,000; more posts in the story
+    and fast growth (interactions per hour while young) add to it."""
     reach = math.log10(1 + max(total_engagement, 0)) / 5
     size = math.log10(max(posts_in_cluster, 1)) / 2
-    return min(1.0, reach + size)
+    growth = 0.0
+    if age_hours is not None and total_engagement > 0:
+        per_hour = total_engagement / max(age_hours, MIN_GROWTH_HOURS)
+        growth = max(0.0, math.log10(1 + per_hour) / 5 - reach) / 2
+    return min(1.0, reach + size + growth)
