@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from collectors.feeds import FeedCollector, FeedSearchCollector
 from collectors.http import HttpClient
 from collectors.post import Batch
+from collectors.x import XSearchCollector, XTimelineCollector
 from collectors.youtube import YouTubeCollector
 from rumordesk.config import SourceBase
 
@@ -24,6 +25,8 @@ COLLECTORS: dict[str, type] = {
     "feed": FeedCollector,
     "feed_search": FeedSearchCollector,
     "youtube": YouTubeCollector,
+    "x_timeline": XTimelineCollector,
+    "x_search": XSearchCollector,
 }
 
 

@@ -161,8 +161,11 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
 
 
 def _scorer(obj: Context) -> Callable[[list[int]], None] | None:
-    """The hook that scores newly stored posts (installed by the classifier when present)."""
-    return None
+    """The hook that scores newly stored posts into post_scores and rumours (classify/
+    scoring.py); the model loads on the first batch, and a failure is logged, not raised."""
+    from classify.scoring import PostScorer
+
+    return PostScorer(obj.settings, obj.db)
 
 
 def _chores(obj: Context) -> Callable[[], object]:
@@ -181,8 +184,9 @@ def _print_run(run: Any) -> None:
 @click.pass_obj
 @friendly_errors
 def sources(obj: Context) -> None:
-    """Show each source's health: last success, last error, last run, next poll."""
-    from store.sources import source_health, sync_sources
+    """Show each source's health: last success, last error, reads spent, next poll."""
+    from collectors.budget import describe_reads
+    from store.sources import load_cursor, source_health, sync_sources
 
     sync_sources(obj.db, obj.settings.sources)
     configured = {s.name: s for s in obj.settings.sources}
@@ -197,11 +201,17 @@ def sources(obj: Context) -> None:
                 state,
                 _when(health.last_success_at),
                 f"{health.last_new}/{health.last_updated}",
+                describe_reads(load_cursor(obj.db, health.name), today=f"{datetime.now(UTC):%F}")
+                or "-",
                 _when(health.next_poll_at),
                 (health.last_error or "")[:90],
             ]
         )
-    _table(["source", "kind", "status", "last success", "new/upd", "next poll", "last error"], rows)
+    header = ["source", "kind", "status", "last success", "new/upd", "reads"]
+    if not any(row[5] != "-" for row in rows):  # no source here is billed per read
+        header = header[:5]
+        rows = [row[:5] + row[6:] for row in rows]
+    _table([*header, "next poll", "last error"], rows)
 
 
 def _when(moment: datetime | None) -> str:
