@@ -35,12 +35,18 @@ def _create_missing(*tables: str) -> Callable[[Connection], None]:
     return apply
 
 
+def _alerts(connection: Connection) -> None:
+    schema.alerts.create(connection, checkfirst=True)
+    schema.ix_rumors_updated_at.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
     Migration(
         3, "triage: users, audit log, evidence", _create_missing("users", "audit_log", "evidence")
     ),
+    Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
 )
 
 

@@ -280,3 +280,36 @@ evidence = Table(
     Column("note", Text),
 )
 Index("ix_evidence_rumor", evidence.c.rumor_id)
+
+# --- rumours → alerts (triage/alerts/) -------------------------------------------------
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rumor_id", Integer, ForeignKey("rumors.id", ondelete="CASCADE"), nullable=False),
+    # "email:<address>" or "webhook:<name>" (triage.alerts.targets)
+    Column("target", String(300), nullable=False),
+    # first | growth: a rumour alerts once, and once more if it grows sharply
+    Column("kind", String(16), nullable=False),
+    # queued | sending | sent | retrying | failed | cancelled
+    Column("status", String(16), nullable=False, default="queued"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    # The rumour as it was when the alert was queued (what the message says).
+    Column("score", Float, nullable=False, default=0.0),
+    Column("severity", Float, nullable=False, default=0.0),
+    Column("reach", BigInteger, nullable=False, default=0),
+    Column("post_count", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Set when a delivery starts: a 'sending' row this old was cut short by a restart.
+    Column("sending_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    # One alert per rumour, target and kind: a restart can never queue or send twice.
+    UniqueConstraint("rumor_id", "target", "kind", name="uq_alerts_rumor_target_kind"),
+)
+Index("ix_alerts_due", alerts.c.status, alerts.c.next_attempt_at)
+Index("ix_alerts_created", alerts.c.created_at)
+# The alert check reads "rumours changed since the last check" every second.
+ix_rumors_updated_at = Index("ix_rumors_updated_at", rumors.c.updated_at)
