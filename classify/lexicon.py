@@ -263,7 +263,7 @@ DENIAL = _words(
     r"all clear",
     r"is safe",
     r"are safe",
-    r"there (?:is|was) no",
+    r"there (?:is|was|were) no \w+",
     r"did not happen",
     r"didn't happen",
     r"hoax",

@@ -197,13 +197,12 @@ class Ranker:
         posts: Sequence[PostInput],
         officials: Sequence[OfficialInput] | OfficialContext,
         *,
-        known: dict[str, Spread] | None = None,
         now: datetime | None = None,
     ) -> list[Scored]:
         """Score every post; the result is in input order (sort by ``score`` to rank).
 
-        ``known`` adds what the store already knows of a story (by cluster key) to the
-        posts of this batch, so an incremental batch sees the whole story's spread.
+        ``now`` is when the engagement was read (growth is measured up to it); by default
+        the latest time in the batch.
         """
         if not posts:
             return []
@@ -233,8 +232,6 @@ class Ranker:
             harm, where, own = found[index]
             cluster = clusters[index]
             spread = stories[cluster]
-            if known and (earlier := known.get(keys[index].primary)):
-                spread = _merge(spread, earlier)
             scored.append(
                 self._score(
                     post,
@@ -392,16 +389,6 @@ def _stories(posts: Sequence[PostInput], clusters: list[int], now: datetime | No
             age = max((now - first[cluster]).total_seconds() / 3600, 0.0)
         stories.append(Spread(total[cluster], shares[cluster], sizes[cluster], age))
     return stories
-
-
-def _merge(batch: Spread, earlier: Spread) -> Spread:
-    ages = [a for a in (batch.age_hours, earlier.age_hours) if a is not None]
-    return Spread(
-        batch.engagement + earlier.engagement,
-        batch.shares + earlier.shares,
-        batch.posts + earlier.posts,
-        max(ages) if ages else None,
-    )
 
 
 def _latest(posts: Sequence[PostInput]) -> datetime | None:

@@ -54,6 +54,8 @@ class Severity:
     phrase: str | None = None
     #: Every mention of the harm is negated ("there was no shooting"): named, not claimed.
     denied: bool = False
+    #: The most severe negated mention, claimed or not ("no shooting"), for quoting.
+    denied_phrase: str | None = None
 
     @property
     def claims_harm(self) -> bool:
@@ -71,6 +73,7 @@ def _unquote_harm(found: re.Match[str]) -> str:
 
 
 _NEGATION_REACH = 40
+_TRAILING_PREPOSITION = re.compile(r"\s+(?:at|in|near|inside)$", re.IGNORECASE)
 
 
 def _negation_start(plain: str, start: int) -> int | None:
@@ -98,16 +101,17 @@ def severity(text: str) -> Severity:
             negation = _negation_start(plain, found.start())
             if negation is not None:
                 if denied is None or harm.weight > denied[0].weight:
-                    denied = (harm, " ".join(plain[negation : found.end()].split()))
-                continue
-            best = (harm, found.group(0))
-            break
+                    said = " ".join(plain[negation : found.end()].split())
+                    denied = (harm, _TRAILING_PREPOSITION.sub("", said))
+            elif best is None or harm.weight > best[0].weight:
+                best = (harm, found.group(0))
+    negated = denied[1] if denied else None
     if best is not None:
         harm, phrase = best
-        return Severity(harm.kind, harm.weight, harm.label, phrase)
+        return Severity(harm.kind, harm.weight, harm.label, phrase, denied_phrase=negated)
     if denied is not None:
         harm, phrase = denied
-        return Severity(harm.kind, harm.weight, harm.label, phrase, denied=True)
+        return Severity(harm.kind, harm.weight, harm.label, phrase, True, negated)
     return NO_HARM
 
 
@@ -141,6 +145,8 @@ class Gazetteer:
     """Finds places of the jurisdiction and places that only sound like it."""
 
     canonical: dict[str, str]
+    #: Folded name → the name as configured, for reasons ("San Jose", not "san jose").
+    display: dict[str, str]
     local: re.Pattern[str] | None
     city: re.Pattern[str] | None
     regional: re.Pattern[str] | None
@@ -152,8 +158,10 @@ class Gazetteer:
         for place in settings.places:
             for name in (place.name, *place.aliases):
                 canonical[fold(name)] = place.name
+        display = {fold(n): n for n in (*settings.not_local, *settings.regional)}
         return cls(
             canonical,
+            display,
             _alternation(canonical),
             _alternation(settings.city_names),
             _alternation(settings.regional),
@@ -162,10 +170,10 @@ class Gazetteer:
 
     def locate(self, text: str) -> Locality:
         folded = fold(text)
-        elsewhere = _findall(self.not_local, folded)
+        elsewhere = [self.display.get(m, m) for m in _findall(self.not_local, folded)]
         # A city name inside a non-local name ("Santa Clara County") is not the city.
         masked = self.not_local.sub(" ", folded) if self.not_local else folded
-        regional = _findall(self.regional, masked)
+        regional = [self.display.get(m, m) for m in _findall(self.regional, masked)]
         if self.regional:
             masked = self.regional.sub(" ", masked)
         places = tuple(dict.fromkeys(self.canonical[m] for m in _findall(self.local, masked)))
@@ -269,7 +277,7 @@ class OfficialContext:
         denial = said.denial or harm.denied
         incident = INCIDENT.search(text)
         if denial:
-            quote = (harm.phrase if harm.denied else None) or said.denial_phrase or ""
+            quote = harm.denied_phrase or said.denial_phrase or ""
         elif incident and not harm.claims_harm:
             quote = incident.group(0)
         else:
@@ -303,7 +311,7 @@ class OfficialContext:
           same place, and this post claims worse ("police activity" → "hostage, 3 dead");
         * agrees — it is about the same thing and this post does not go beyond it.
         """
-        if not self.posts:
+        if not self.posts or locality.level == "elsewhere":
             return OfficialStatus("none")
         places = set(locality.places) - {"Santa Clara"}
         candidates: dict[str, OfficialPost] = {}

@@ -195,6 +195,8 @@ post_scores = Table(
     Column("harm", String(32)),
     Column("locality", String(16), nullable=False),
     Column("cluster_key", String(200), nullable=False),
+    # Near-copy key of the text (classify.cluster): a copy joins the copied post's rumour.
+    Column("text_key", String(64), nullable=False, default=""),
     # JSON: every signal separately, and the plain-language reasons in order.
     Column("signals", Text, nullable=False),
     Column("reasons", Text, nullable=False),
@@ -203,6 +205,7 @@ post_scores = Table(
 )
 Index("ix_post_scores_rumor", post_scores.c.rumor_id)
 Index("ix_post_scores_score", post_scores.c.score)
+Index("ix_post_scores_text_key", post_scores.c.text_key)
 
 # --- rumours → decisions (triage/) ---------------------------------------------------
 

@@ -1,0 +1,462 @@
+"""Stored posts → ``post_scores`` and ``rumors``: what the collector loop runs on new posts.
+
+This is the one adapter from a stored post to the ranker's input (:func:`post_input`),
+so the CLI's ``rank`` on a CSV and the live loop score the same way. Scoring is
+incremental: only the posts the collector reports as new or changed are scored, in one
+batch, against the Department's recent posts in the store; each joins the open rumour
+of its story (same claim, or a near-copy, within the clustering window) or opens one,
+and only the affected rumours' aggregates are recomputed. Scoring writes the rumour's
+*scoring* columns only: the workflow's columns (status, assignee, decision, holds …)
+belong to ``triage/`` and are never touched here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+
+from classify.rank import (
+    OFFICIAL_CEILING,
+    OfficialInput,
+    PostInput,
+    ProbabilityModel,
+    Ranker,
+    Scored,
+    Spread,
+    story_score,
+)
+from rumordesk.config import AppSettings
+from store.db import Database
+from store.schema import post_scores, posts, rumors
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 500
+#: At most this many recent Department posts form the official context.
+MAX_OFFICIAL_POSTS = 1000
+#: Reasons that describe the model or the spread are recomputed for the whole story.
+_STORY_REASON_PREFIXES = ("text model:",)
+
+
+def post_input(row: Mapping[str, Any]) -> PostInput:
+    """A stored post as the ranker sees it (engagement ``None`` stays unknown)."""
+    return PostInput(
+        id=str(row["id"]),
+        text=row["text"] or "",
+        author=row.get("author"),
+        channel=row.get("channel"),
+        created_at=row.get("created_at") or row.get("first_seen_at"),
+        likes=row.get("likes"),
+        shares=row.get("shares"),
+        replies=row.get("replies"),
+        quotes=row.get("quotes"),
+        is_official=bool(row.get("is_official")),
+        observed_at=row.get("metrics_at") or row.get("updated_at"),
+    )
+
+
+def official_input(row: Mapping[str, Any]) -> OfficialInput:
+    return OfficialInput(
+        id=str(row["id"]),
+        text=row["text"] or "",
+        created_at=row.get("created_at") or row.get("first_seen_at"),
+        channel=row.get("channel"),
+    )
+
+
+def recent_officials(connection: Connection, start: datetime, end: datetime) -> list[OfficialInput]:
+    """The Department's own posts published between ``start`` and ``end``."""
+    published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
+    rows = connection.execute(
+        select(posts.c.id, posts.c.text, posts.c.created_at, posts.c.first_seen_at, posts.c.channel)
+        .where(posts.c.is_official.is_(True), published >= start, published <= end)
+        .order_by(published.desc())
+        .limit(MAX_OFFICIAL_POSTS)
+    ).mappings()
+    return [official_input(row) for row in rows]
+
+
+@dataclass(slots=True)
+class ScoringResult:
+    scored: int = 0
+    rumors_opened: int = 0
+    rumors_updated: set[int] = field(default_factory=set)
+
+
+class PostScorer:
+    """Scores stored posts into ``post_scores`` and keeps their rumours' aggregates.
+
+    Thread-safe: the collector's workers report batches concurrently, and two batches
+    must not both open a rumour for the same story, so batches are scored one at a time.
+    """
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        db: Database,
+        predict: ProbabilityModel | None = None,
+        *,
+        model_version: str = "unknown",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self._predict = predict
+        self.model_version = model_version
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._ranker: Ranker | None = None
+
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            if self._predict is None:
+                self._predict, self.model_version = load_default_model(self.settings)
+            self._ranker = Ranker(
+                self._predict, self.settings.classify, ZoneInfo(self.settings.department.timezone)
+            )
+        return self._ranker
+
+    def __call__(self, ids: list[int]) -> None:
+        """The collector's ``on_stored`` hook: a failure is logged, collection goes on."""
+        try:
+            self.score(ids)
+        except Exception:
+            log.exception("scoring %d stored post(s) failed; they stay unscored", len(ids))
+
+    def score(self, ids: Iterable[int]) -> ScoringResult:
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        result = ScoringResult()
+        with self._lock:
+            for start in range(0, len(unique), _CHUNK):
+                self._score_chunk(unique[start : start + _CHUNK], result)
+        return result
+
+    def _score_chunk(self, ids: list[int], result: ScoringResult) -> None:
+        ranker = self.ranker  # load the model outside the write transaction
+        with self.db.read() as connection:
+            rows = connection.execute(select(posts).where(posts.c.id.in_(ids))).mappings().all()
+            if not rows:
+                return
+            inputs = [post_input(row) for row in rows]
+            times = [p.created_at for p in inputs if p.created_at] or [self.clock()]
+            window = timedelta(hours=self.settings.classify.official_window_hours)
+            officials = recent_officials(connection, min(times) - window, max(times) + window)
+        scored = ranker.rank(inputs, officials, now=self.clock())
+        now = self.clock()
+        cluster_window = timedelta(hours=self.settings.classify.cluster_window_hours)
+        by_id = {p.id: p for p in inputs}
+        with self.db.write() as connection:
+            previous = dict(
+                connection.execute(
+                    select(post_scores.c.post_id, post_scores.c.rumor_id).where(
+                        post_scores.c.post_id.in_(ids)
+                    )
+                ).all()
+            )
+            rumor_of = self._assign(connection, scored, by_id, cluster_window, now, result)
+            self._write_scores(connection, scored, rumor_of, previous, now)
+            affected = {r for r in rumor_of.values() if r is not None}
+            affected |= {r for r in previous.values() if r is not None}
+            self._refresh(connection, affected, scored, rumor_of, by_id, now)
+        result.scored += len(scored)
+        result.rumors_updated |= affected
+
+    # --- which rumour each post belongs to ------------------------------------------------
+
+    def _assign(
+        self,
+        connection: Connection,
+        scored: Sequence[Scored],
+        by_id: Mapping[str, PostInput],
+        window: timedelta,
+        now: datetime,
+        result: ScoringResult,
+    ) -> dict[str, int | None]:
+        """Each batch story joins the open rumour of any of its keys, or opens one when it
+        scores high enough; the Department's posts never belong to a rumour."""
+        stories: dict[int, list[Scored]] = {}
+        for s in scored:
+            if not s.department:
+                stories.setdefault(s.cluster_id, []).append(s)
+        rumor_of: dict[str, int | None] = {s.id: None for s in scored}
+        threshold = self.settings.classify.rumor_min_score
+        for members in stories.values():
+            moments = [by_id[s.id].created_at or now for s in members]
+            since = min(moments) - window
+            rumor = self._open_rumor(connection, members, since)
+            if rumor is None:
+                lead = max(members, key=lambda s: s.score)
+                if lead.score < threshold:
+                    continue
+                rumor = self._new_rumor(connection, lead, min(moments), max(moments), now)
+                result.rumors_opened += 1
+            for s in members:
+                rumor_of[s.id] = rumor
+        return rumor_of
+
+    def _open_rumor(
+        self, connection: Connection, members: Sequence[Scored], since: datetime
+    ) -> int | None:
+        keys = {s.cluster_key for s in members}
+        text_keys = {s.text_key for s in members if s.text_key}
+        found = connection.execute(
+            select(rumors.c.id, rumors.c.duplicate_of)
+            .where(rumors.c.cluster_key.in_(keys), rumors.c.last_seen_at >= since)
+            .order_by(rumors.c.last_seen_at.desc())
+            .limit(1)
+        ).first()
+        if found is None and text_keys:
+            found = connection.execute(
+                select(rumors.c.id, rumors.c.duplicate_of)
+                .join(post_scores, post_scores.c.rumor_id == rumors.c.id)
+                .where(post_scores.c.text_key.in_(text_keys), rumors.c.last_seen_at >= since)
+                .order_by(rumors.c.last_seen_at.desc())
+                .limit(1)
+            ).first()
+        if found is None:
+            return None
+        return _canonical(connection, found.id, found.duplicate_of)
+
+    def _new_rumor(
+        self, connection: Connection, lead: Scored, first: datetime, last: datetime, now: datetime
+    ) -> int:
+        values = {
+            "cluster_key": lead.cluster_key,
+            "score": lead.score,
+            "severity": lead.severity.weight if lead.severity.claims_harm else 0.0,
+            "harm": lead.severity.kind if lead.severity.claims_harm else None,
+            "places": "[]",
+            "channels": "[]",
+            "claim": "",
+            "top_reason": lead.top_reason,
+            "post_count": 0,
+            "reach": 0,
+            "first_seen_at": first,
+            "last_seen_at": last,
+            "updated_at": now,
+        }
+        return int(connection.execute(insert(rumors).values(**values)).inserted_primary_key[0])
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _write_scores(
+        self,
+        connection: Connection,
+        scored: Sequence[Scored],
+        rumor_of: Mapping[str, int | None],
+        previous: Mapping[int, int | None],
+        now: datetime,
+    ) -> None:
+        fresh, again = [], []
+        for s in scored:
+            row = {
+                "post_id": int(s.id),
+                "rumor_id": rumor_of[s.id],
+                "p_misinfo": s.p_misinfo,
+                "score": s.score,
+                "severity": s.severity.weight if s.severity.claims_harm else 0.0,
+                "harm": s.severity.kind if s.severity.claims_harm else None,
+                "locality": s.locality.level,
+                "cluster_key": s.cluster_key,
+                "text_key": s.text_key,
+                "signals": json.dumps(s.signals(), ensure_ascii=False),
+                "reasons": json.dumps(list(s.reasons), ensure_ascii=False),
+                "model_version": self.model_version,
+                "scored_at": now,
+            }
+            (again if int(s.id) in previous else fresh).append(row)
+        if fresh:
+            connection.execute(insert(post_scores), fresh)
+        for row in again:
+            connection.execute(
+                update(post_scores).where(post_scores.c.post_id == row["post_id"]).values(**row)
+            )
+
+    def _refresh(
+        self,
+        connection: Connection,
+        rumor_ids: set[int],
+        scored: Sequence[Scored],
+        rumor_of: Mapping[str, int | None],
+        by_id: Mapping[str, PostInput],
+        now: datetime,
+    ) -> None:
+        """Recompute the scoring columns of these rumours from their posts in the store."""
+        if not rumor_ids:
+            return
+        published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
+        totals = connection.execute(
+            select(
+                post_scores.c.rumor_id,
+                func.count().label("count"),
+                func.sum(
+                    func.coalesce(posts.c.likes, 0)
+                    + func.coalesce(posts.c.replies, 0)
+                    + func.coalesce(posts.c.quotes, 0)
+                    + 2 * func.coalesce(posts.c.shares, 0)
+                ).label("engagement"),
+                func.sum(func.coalesce(posts.c.shares, 0)).label("shares"),
+                func.min(published).label("first"),
+                func.max(published).label("last"),
+            )
+            .join(posts, posts.c.id == post_scores.c.post_id)
+            .where(post_scores.c.rumor_id.in_(rumor_ids))
+            .group_by(post_scores.c.rumor_id)
+        ).mappings()
+        stats = {row["rumor_id"]: row for row in totals}
+        for rumor_id in rumor_ids:
+            row = stats.get(rumor_id)
+            if row is None:  # every post moved to another story: keep the rumour, emptied
+                connection.execute(
+                    update(rumors)
+                    .where(rumors.c.id == rumor_id)
+                    .values(post_count=0, reach=0, updated_at=now)
+                )
+                continue
+            first = _utc(row["first"])
+            age = (now - first).total_seconds() / 3600 if first else None
+            spread = Spread(
+                float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
+            )
+            lead = self._lead(connection, rumor_id)
+            base = json.loads(lead.signals).get("base_logit", 0.0)
+            score = story_score(base, spread.weight)
+            reasons = [
+                r for r in json.loads(lead.reasons) if not r.startswith(_STORY_REASON_PREFIXES)
+            ]
+            reasons = [r for r in reasons if not _is_spread_reason(r)]
+            if described := spread.describe():
+                reasons.append(described)
+            current = connection.execute(
+                select(rumors.c.places, rumors.c.channels).where(rumors.c.id == rumor_id)
+            ).one()
+            joined = [s for s in scored if rumor_of.get(s.id) == rumor_id]
+            places = _union(current.places, (p for s in joined for p in s.locality.places))
+            channels = _union(current.channels, (by_id[s.id].channel or "" for s in joined))
+            connection.execute(
+                update(rumors)
+                .where(rumors.c.id == rumor_id)
+                .values(
+                    score=score,
+                    severity=lead.severity,
+                    harm=lead.harm,
+                    cluster_key=lead.cluster_key,
+                    lead_post_id=lead.post_id,
+                    claim=(lead.text or "")[:1000],
+                    top_reason="; ".join(reasons),
+                    places=places,
+                    channels=channels,
+                    post_count=row["count"],
+                    reach=int(row["engagement"] or 0),
+                    first_seen_at=first or now,
+                    last_seen_at=_utc(row["last"]) or now,
+                    updated_at=now,
+                )
+            )
+            # The batch's posts take their story's spread, so their scores agree with it.
+            for s in joined:
+                story = story_score(s.base_logit, spread.weight)
+                connection.execute(
+                    update(post_scores)
+                    .where(post_scores.c.post_id == int(s.id))
+                    .values(score=min(story, OFFICIAL_CEILING) if s.department else story)
+                )
+
+    def _lead(self, connection: Connection, rumor_id: int) -> Any:
+        """The post that tells the story most alarmingly (earliest among equals)."""
+        return connection.execute(
+            select(
+                post_scores.c.post_id,
+                post_scores.c.signals,
+                post_scores.c.reasons,
+                post_scores.c.severity,
+                post_scores.c.harm,
+                post_scores.c.cluster_key,
+                posts.c.text,
+            )
+            .join(posts, posts.c.id == post_scores.c.post_id)
+            .where(post_scores.c.rumor_id == rumor_id)
+            .order_by(
+                post_scores.c.score.desc(),
+                case((posts.c.created_at.is_(None), 1), else_=0),
+                posts.c.created_at,
+            )
+            .limit(1)
+        ).one()
+
+
+def _canonical(connection: Connection, rumor_id: int, duplicate_of: int | None) -> int:
+    """Follow "duplicate of" links (set by triage) to the rumour the PIO keeps."""
+    seen = {rumor_id}
+    while duplicate_of is not None and duplicate_of not in seen:
+        seen.add(duplicate_of)
+        rumor_id = duplicate_of
+        duplicate_of = connection.scalar(
+            select(rumors.c.duplicate_of).where(rumors.c.id == rumor_id)
+        )
+    return rumor_id
+
+
+def _union(current: str, more: Iterable[str]) -> str:
+    try:
+        known = list(json.loads(current or "[]"))
+    except ValueError:
+        known = []
+    merged = list(dict.fromkeys([*known, *(m for m in more if m)]))
+    return json.dumps(merged, ensure_ascii=False)
+
+
+def _is_spread_reason(reason: str) -> bool:
+    return reason.endswith(("posts tell this story", "interactions")) or (
+        " share" in reason and reason.split(" ", 1)[0].replace(",", "").isdigit()
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:
+    """The configured model (trained on first use when missing), as a predict callable."""
+    from classify.training import default_model
+
+    model = default_model(settings)
+    version = getattr(model, "version", None) or getattr(model, "model_version", None)
+    return model.predict_proba, str(version or "unknown")
+
+
+def rescore_recent(
+    scorer: PostScorer, *, since: datetime | None = None, limit: int | None = None
+) -> ScoringResult:
+    """Score stored public and official posts published since ``since`` (``rumordesk score``)."""
+    published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
+    query = select(posts.c.id).order_by(published)
+    if since is not None:
+        query = query.where(or_(published >= since, and_(published.is_(None))))
+    if limit:
+        query = query.limit(limit)
+    with scorer.db.read() as connection:
+        ids = list(connection.scalars(query))
+    return scorer.score(ids)
+
+
+__all__ = [
+    "PostScorer",
+    "ScoringResult",
+    "load_default_model",
+    "official_input",
+    "post_input",
+    "recent_officials",
+    "rescore_recent",
+]
