@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
+from reports.table import Table
 from rumordesk.errors import RumorDeskError
 from store.db import Database
 from store.schema import metric_snapshots, posts, rumors
@@ -323,16 +324,6 @@ class RumourSummary:
         hours = [r.hours_to_first_action for r in self.rumours]
         known = [h for h in hours if h is not None]
         return float(statistics.median(known)) if known else None
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """One exportable table: its columns in order, and rows keyed by column."""
-
-    name: str
-    title: str
-    columns: tuple[str, ...]
-    rows: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -965,16 +956,14 @@ def _tables(report: WeeklyReport) -> list[Table]:
     gaps = [{"channel": g.channel, "source": g.source, "reason": g.reason} for g in report.gaps]
     return [
         Table("summary", "Summary", ("item", "value"), summary),
-        Table("channels", "By channel", CHANNEL_COLUMNS, channels),
+        Table("channels", "Channels", CHANNEL_COLUMNS, channels),
         Table("top_posts", "Top posts", _TOP_COLUMNS, top),
-        Table("posts", "Posts published this week", POST_COLUMNS, new),
-        Table("earlier_posts", "Engagement gained by earlier posts", EARLIER_COLUMNS, earlier),
-        Table(
-            "days", "Engagement by day", ("day", "weekday", "channel", "posts", "engagement"), days
-        ),
-        Table("rumour_outcomes", "Rumours: outcomes", ("kind", "value", "rumours"), outcomes),
-        Table("rumours", "Rumours first seen this week", _RUMOUR_COLUMNS, rumours),
-        Table("gaps", "Channels without data", ("channel", "source", "reason"), gaps),
+        Table("posts", "Posts", POST_COLUMNS, new),
+        Table("earlier_posts", "Earlier posts", EARLIER_COLUMNS, earlier),
+        Table("days", "By day", ("day", "weekday", "channel", "posts", "engagement"), days),
+        Table("rumour_outcomes", "Rumour outcomes", ("kind", "value", "rumours"), outcomes),
+        Table("rumours", "Rumours", _RUMOUR_COLUMNS, rumours),
+        Table("gaps", "No data", ("channel", "source", "reason"), gaps),
     ]
 
 
