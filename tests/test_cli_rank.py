@@ -1,0 +1,134 @@
+"""`rumordesk rank`: CSV in, ranked CSV out, every input column kept, bad input refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from classify_helpers import text_model
+from click.testing import CliRunner
+from conftest import write_config
+
+import rumordesk.commands.rank as rank_command
+from rumordesk.cli import main
+
+# ruff: noqa: E501  (CSV rows are clearer whole)
+
+POSTS = """\ufeffid,channel,author,created_at,text,likes,shares,replies,team_note
+p1,x,mom_of_3,2026-11-21T03:30:00Z,Tacos at the Mercado food trucks were a killer deal,4,,1,x
+p2,x,neighbor_jen,2026-11-21T03:40:00Z,"ACTIVE SHOOTER AT GREAT AMERICA RIGHT NOW, people running, get out",900,"5,400",310,check
+p3,reddit,someone,2026-11-21T03:41:00Z,gunman at great america!! my cousin is hiding in the Gold Striker line,12,40,3,
+p4,x,SantaClaraPD,2026-11-21T03:52:00Z,There is no shooting at Great America. Please do not share rumors.,50,800,20,
+p5,x,fan_22,2026-11-21T03:45:00Z,=HYPERLINK("http://evil.example") shooting photos at Levi's tonight,1,0,0,
+"""
+OFFICIAL = """id,channel,created_at,text
+o1,x,2026-11-21T03:52:00Z,There is no shooting at Great America. Please do not share rumors.
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    posts = tmp_path / "posts.csv"
+    posts.write_text(POSTS, encoding="utf-8")
+    official = tmp_path / "official.csv"
+    official.write_text(OFFICIAL, encoding="utf-8")
+    config = write_config(
+        tmp_path / "config.toml",
+        f'[storage]\ndatabase_url = "sqlite:///{tmp_path / "db.sqlite"}"\n'
+        '[classify]\ndepartment_accounts = ["SantaClaraPD"]\n'
+        'city_names = ["Santa Clara"]\n'
+        '[[classify.places]]\nname = "California\'s Great America"\n'
+        'aliases = ["Great America"]\n',
+    )
+    return {"posts": posts, "official": official, "config": config, "out": tmp_path / "out.csv"}
+
+
+def invoke(files: dict[str, Path], *extra: str):
+    return CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(files["config"]),
+            "rank",
+            "--posts",
+            str(files["posts"]),
+            "--official",
+            str(files["official"]),
+            "--out",
+            str(files["out"]),
+            *extra,
+        ],
+    )
+
+
+@pytest.fixture
+def small_model(monkeypatch):
+    """The trained model is another module's; here the ranking runs on a small real one."""
+    monkeypatch.setattr(
+        rank_command, "_model_loader", lambda settings, path: lambda: text_model().predict_proba
+    )
+
+
+def test_rank_writes_every_column_sorted_by_score_with_reasons(files, small_model):
+    result = invoke(files)
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(files["out"].read_text(encoding="utf-8"))))
+    assert list(rows[0]) == [
+        "id", "channel", "author", "created_at", "text", "likes", "shares", "replies",
+        "team_note", "p_misinfo", "score", "severity", "cluster_id", "reasons",
+    ]  # fmt: skip
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert rows[0]["id"] == "p2" and rows[0]["team_note"] == "check"
+    top = rows[0]["reasons"]
+    assert top.startswith("claims an active shooter at California's Great America")
+    assert 'Department said "no shooting" at 19:52' in top
+    assert "5,440 shares in 12 min across 2 posts" in top
+    assert rows[0]["cluster_id"] == next(r for r in rows if r["id"] == "p3")["cluster_id"]
+    department = next(r for r in rows if r["id"] == "p4")
+    assert float(department["score"]) <= 0.02
+    photos = next(r for r in rows if r["id"] == "p5")
+    assert photos["text"].startswith("'=HYPERLINK")  # a spreadsheet would run it otherwise
+    assert float(photos["severity"]) == 0.0
+    tacos = next(r for r in rows if r["id"] == "p1")
+    assert tacos["shares"] == "" and "share" not in tacos["reasons"]
+
+
+def test_missing_column_is_one_clear_error_and_writes_nothing(files, small_model):
+    files["posts"].write_text("id,channel,body\n1,x,hello\n", encoding="utf-8")
+
+    result = invoke(files)
+
+    assert result.exit_code == 1
+    assert "posts need the column(s) text" in result.output
+    assert not files["out"].exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("p9,x,a,yesterday,hi,1,2,3,", "created_at 'yesterday' is not an ISO 8601 time"),
+        ("p9,x,a,,hi,many,2,3,", "likes 'many' is not a number"),
+        ("p9,x,a,,hi,-4,2,3,", "likes '-4' must be zero or more"),
+        ("p9,x,a,,hi,1,2,3,,surplus", "has more cells than the header"),
+    ],
+)
+def test_bad_rows_are_refused_with_the_row_named(files, small_model, line, message):
+    files["posts"].write_text(POSTS + line + "\n", encoding="utf-8")
+
+    result = invoke(files)
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not files["out"].exists()
+
+
+def test_not_utf8_is_refused(files, small_model):
+    files["official"].write_bytes("id,text\n1,caf\xe9\n".encode("latin-1"))
+
+    result = invoke(files)
+
+    assert result.exit_code == 1 and "not UTF-8" in result.output
