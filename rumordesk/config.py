@@ -522,6 +522,28 @@ class MailSettings(Settings):
         return bool(self.host)
 
 
+class ReportSettings(Settings):
+    """The weekly engagement report's scheduled export (reports/schedule.py)."""
+
+    #: Write (and e-mail) last week's report once each week; false: on demand only.
+    weekly_export: bool = True
+    #: When, in [department] timezone: the first collector tick at or after this moment.
+    weekly_day: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    weekly_time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "07:00"
+    #: xlsx and/or csv (a zip of one CSV per table).
+    formats: Annotated[tuple[Literal["xlsx", "csv"], ...], Field(min_length=1)] = ("xlsx",)
+    #: Where exports are written (relative to the config file; keep it git-ignored).
+    folder: str = "data/exports"
+    #: Who receives the weekly report by e-mail ([mail] host must be set); empty: none.
+    recipients: tuple[
+        Annotated[str, Field(pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")], ...
+    ] = ()
+    #: Minutes between the loop's checks whether the export is due.
+    check_every_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+
+
 #: Hosts whose webhook URLs carry their secret in the path or query: ``url_env`` only.
 _SECRET_WEBHOOK_HOSTS = re.compile(
     r"(^|\.)(hooks\.slack\.com|webhook\.office\.com|logic\.azure\.com|"
@@ -668,6 +690,7 @@ class AppSettings(Settings):
     collect: CollectSettings = CollectSettings()
     classify: ClassifySettings = ClassifySettings()
     mail: MailSettings = MailSettings()
+    reports: ReportSettings = ReportSettings()
     alerts: AlertSettings = AlertSettings()
     auth: AuthSettings = AuthSettings()
     dashboard: DashboardSettings = DashboardSettings()
@@ -767,8 +790,17 @@ def _resolve_paths(settings: AppSettings, base: Path) -> AppSettings:
     staff = settings.staff_reports.model_copy(
         update={"screenshot_dir": str(shots if shots.is_absolute() else base / shots)}
     )
+    folder = Path(settings.reports.folder)
+    reports = settings.reports.model_copy(
+        update={"folder": str(folder if folder.is_absolute() else base / folder)}
+    )
     return settings.model_copy(
-        update={"storage": storage, "classify": classify, "staff_reports": staff}
+        update={
+            "storage": storage,
+            "classify": classify,
+            "staff_reports": staff,
+            "reports": reports,
+        }
     )
 
 
