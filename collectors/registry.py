@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
+from collectors.csv_import import CsvImportCollector
 from collectors.feeds import FeedCollector, FeedSearchCollector
 from collectors.http import HttpClient
 from collectors.post import Batch
@@ -27,6 +28,7 @@ COLLECTORS: dict[str, type] = {
     "youtube": YouTubeCollector,
     "x_timeline": XTimelineCollector,
     "x_search": XSearchCollector,
+    "csv_import": CsvImportCollector,
 }
 
 

@@ -444,6 +444,13 @@ class CsvImportSource(SourceBase):
     format: Literal["nextdoor", "facebook", "instagram", "spreadsheet"]
     #: A folder the collector imports new *.csv files from on each poll (optional).
     inbox: str | None = None
+    #: The zone of times the export writes without one (exports use the Page's local time).
+    timezone: str = "America/Los_Angeles"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return DepartmentSettings._known_timezone(value)
 
 
 class StaffReportSettings(Settings):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 #: One module per stage: sources → posts → scores → rumours → decisions → reports.
-COMMAND_MODULES: tuple[str, ...] = ("rank",)
+COMMAND_MODULES: tuple[str, ...] = ("rank", "channels")
 
 
 def register() -> None:

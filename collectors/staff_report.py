@@ -1,0 +1,171 @@
+"""Staff reports: "take a screenshot and forward it to the PIO", as a post in the queue.
+
+A report is stored like any collected post — source ``staff_report``, channel = where it
+was seen — so it is scored, clustered and triaged with the rest; ``reported_by`` and the
+screenshot's SHA-256, type, size and capture time are in its raw payload, which the
+triage queue reads to give staff reports high priority. The screenshot is checked by
+content (Pillow: PNG, JPEG or WebP only, size and pixel limits) and kept once, by its
+hash, under ``[staff_reports].screenshot_dir`` (inside the git-ignored data folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from collectors.post import Batch, Post, Provenance
+from collectors.text import MAX_TEXT_CHARS, normalise_whitespace, safe_url
+from rumordesk.config import AppSettings
+from rumordesk.errors import RumorDeskError
+from store.db import Database
+from store.files import save_image
+from store.posts import save_batch
+from store.schema import posts
+from triage.audit import record_now
+from triage.roles import SYSTEM, Actor
+
+SOURCE = "staff_report"
+#: Marks the report for the triage queue (raw payload ``priority``).
+PRIORITY = "high"
+_CHANNEL = re.compile(r"[a-z0-9_]{1,32}")
+
+
+class ReportRejected(RumorDeskError):
+    """The report is incomplete or its screenshot is not an accepted image."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffReport:
+    post_id: int
+    new: bool
+    screenshot: dict[str, Any] | None
+
+
+def channel_of(where: str) -> str:
+    """ "Nextdoor", "Facebook group", "x" → ``nextdoor``, ``facebook_group``, ``x``."""
+    channel = re.sub(r"[^a-z0-9]+", "_", where.strip().lower()).strip("_")[:32]
+    if not _CHANNEL.fullmatch(channel):
+        raise ReportRejected("say where the post was seen (e.g. nextdoor, facebook, x)")
+    return channel
+
+
+def submit_report(
+    db: Database,
+    settings: AppSettings,
+    *,
+    url: str | None,
+    text: str,
+    where: str,
+    reported_by: str,
+    note: str | None = None,
+    screenshot: bytes | None = None,
+    filename: str | None = None,
+    actor: Actor | None = None,
+) -> int:
+    """Store one staff report as a post; returns the post id (the same id if sent twice)."""
+    return submit(
+        db,
+        settings,
+        url=url,
+        text=text,
+        where=where,
+        reported_by=reported_by,
+        note=note,
+        screenshot=screenshot,
+        filename=filename,
+        actor=actor,
+    ).post_id
+
+
+def submit(
+    db: Database,
+    settings: AppSettings,
+    *,
+    url: str | None,
+    text: str,
+    where: str,
+    reported_by: str,
+    note: str | None = None,
+    screenshot: bytes | None = None,
+    filename: str | None = None,
+    actor: Actor | None = None,
+) -> StaffReport:
+    body = normalise_whitespace(text or "")[:MAX_TEXT_CHARS]
+    reporter = normalise_whitespace(reported_by or "")[:100]
+    if not body:
+        raise ReportRejected("the report needs the post's text (what it says)")
+    if not reporter:
+        raise ReportRejected("the report needs the name of the staff member reporting it")
+    link = safe_url(url.strip()) if url and url.strip() else None
+    if url and url.strip() and not link:
+        raise ReportRejected(f"the link {url[:80]!r} is not an http(s) URL")
+    channel = channel_of(where)
+    shot: dict[str, Any] | None = None
+    if screenshot is not None:
+        try:
+            saved = save_image(
+                screenshot,
+                folder=Path(settings.staff_reports.screenshot_dir),
+                max_bytes=settings.staff_reports.max_screenshot_bytes,
+            )
+        except RumorDeskError as exc:
+            raise ReportRejected(f"screenshot {filename or ''}: {exc}".replace(" :", ":")) from None
+        shot = {
+            "path": str(saved.path),
+            "sha256": saved.sha256,
+            "media_type": saved.media_type,
+            "size": saved.size,
+            "captured_at": saved.captured_at.isoformat(),
+            "filename": Path(filename).name[:200] if filename else None,
+        }
+    now = datetime.now(UTC)
+    key = "\n".join([link or "", body, channel, reporter, shot["sha256"] if shot else ""])
+    source_id = "report:" + hashlib.sha256(key.encode()).hexdigest()
+    post = Post(
+        source=SOURCE,
+        source_id=source_id,
+        channel=channel,
+        text=body,
+        provenance=Provenance.now(link, SOURCE),
+        url=link,
+        created_at=None,  # when the original was posted is unknown; first_seen is the report
+        raw={
+            "priority": PRIORITY,
+            "reported_by": reporter,
+            "where": where.strip()[:100],
+            "note": normalise_whitespace(note or "")[:2000] or None,
+            "url": link,
+            "screenshot": shot,
+        },
+    )
+    result = save_batch(db, SOURCE, Batch((post,), {}, requests=0), now=now)
+    post_id = _post_id(db, source_id)
+    if result.new:
+        record_now(
+            db,
+            actor or SYSTEM,
+            "staff_report",
+            subject=f"post:{post_id}",
+            detail={
+                "reported_by": reporter,
+                "channel": channel,
+                "screenshot_sha256": shot["sha256"] if shot else None,
+            },
+        )
+    return StaffReport(post_id, bool(result.new), shot)
+
+
+def _post_id(db: Database, source_id: str) -> int:
+    with db.read() as connection:
+        found = connection.scalar(
+            select(posts.c.id).where(posts.c.source == SOURCE, posts.c.source_id == source_id)
+        )
+    if found is None:  # save_batch just stored it: only a concurrent purge could do this
+        raise ReportRejected("the report was not stored; try again")
+    return int(found)
