@@ -1,18 +1,22 @@
-"""Collected posts, newest first. Post text is untrusted: it is shown as data, never markup."""
+"""The Department's posts (and every collected post), newest first, with engagement.
+
+Post text is untrusted: it is shown as data, never markup."""
 
 import streamlit as st
 
-from rumordesk.web import database, local_time, settings
+from rumordesk.web import database, local_time, require_page, settings
 from store.posts import PostFilter, count_posts, list_posts
+from triage.roles import Permission
 
-st.title("Collected posts")
+require_page(Permission.VIEW_QUEUE)
+st.title("Department posts")
 db = database()
 sources = [s.name for s in settings().sources]
 
 left, middle, right = st.columns([2, 2, 3])
 source = left.selectbox("Source", ["All sources", *sources], key="posts_source")
 scope = middle.radio(
-    "Posted by", ["Everyone", "Department", "Public"], horizontal=True, key="posts_scope"
+    "Posted by", ["Department", "Everyone", "Public"], horizontal=True, key="posts_scope"
 )
 search = right.text_input("Text contains", key="posts_search")
 

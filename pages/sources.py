@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from rumordesk.web import database, local_time, settings
+from rumordesk.web import database, local_time, require_page, settings
 from store.sources import source_health, sync_sources
+from triage.roles import Permission
 
+require_page(Permission.VIEW_SOURCES)
 st.title("Source health")
 configured = {s.name: s for s in settings().sources}
 db = database()

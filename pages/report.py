@@ -1,0 +1,72 @@
+"""Report a rumour: what every member of staff can do (the policy's "screenshot it and
+forward it to the PIO"). The report enters the PIO's queue at once, above the model's order."""
+
+import streamlit as st
+
+from rumordesk import web
+from rumordesk.errors import RumorDeskError
+from triage.intake import file_report
+from triage.roles import Permission
+
+actor = web.require_page(Permission.REPORT)
+db = web.database()
+
+st.title("Report a rumour")
+st.caption(
+    "Seen something false or alarming about Santa Clara online? Tell the PIO here. "
+    "A screenshot helps: posts are often deleted."
+)
+
+if done := st.session_state.pop("report_done", None):
+    st.success(f"Thank you. Your report went to the PIO (rumour #{done}). Follow it on My reports.")
+
+with st.form("report_form", clear_on_submit=True):
+    where = st.selectbox(
+        "Where did you see it?",
+        [
+            "Facebook",
+            "X (Twitter)",
+            "Instagram",
+            "Nextdoor",
+            "Reddit",
+            "TikTok",
+            "YouTube",
+            "Bluesky",
+            "Text message or chat",
+            "In person",
+            "Other",
+        ],
+        key="report_where",
+    )
+    link = st.text_input(
+        "Link to the post (if you have one)", key="report_link", placeholder="https://…"
+    )
+    text = st.text_area(
+        "What does it say?",
+        key="report_text",
+        placeholder="Copy the text, or describe it in your own words.",
+    )
+    shot = st.file_uploader(
+        "Screenshot (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key="report_shot"
+    )
+    note = st.text_area("Anything else the PIO should know? (optional)", key="report_note")
+    sent = st.form_submit_button("Send to the PIO", type="primary")
+
+if sent:
+    try:
+        filed = file_report(
+            db,
+            web.settings(),
+            actor,
+            url=link or None,
+            text=text,
+            where=where,
+            note=note or None,
+            screenshot=shot.getvalue() if shot is not None else None,
+            filename=shot.name if shot is not None else None,
+        )
+    except RumorDeskError as exc:
+        st.error(f"The report was not sent: {exc}")
+    else:
+        st.session_state["report_done"] = filed.rumor_id
+        st.rerun()

@@ -1,0 +1,180 @@
+"""A staff member's report ("screenshot it and forward it to the PIO") into the queue.
+
+The report is stored by :func:`collectors.staff_report.submit_report` (a post, source
+``staff_report``), scored like any post, and its rumour gets priority 1 so it sits above
+the model's order. A report the model would not have flagged still reaches the PIO: it
+opens a rumour of its own — the policy says the PIO sees what staff forward, not a filter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from collectors.staff_report import SOURCE, submit_report
+from rumordesk.config import AppSettings
+from store.db import Database
+from store.schema import audit_log, post_scores, posts, rumors
+from triage.roles import Actor, Permission, require
+from triage.workflow import DECISION_LABELS, STATUS_LABELS
+
+STAFF_PRIORITY = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    post_id: int
+    rumor_id: int
+
+
+def file_report(
+    db: Database,
+    settings: AppSettings,
+    actor: Actor,
+    *,
+    url: str | None,
+    text: str,
+    where: str,
+    note: str | None = None,
+    screenshot: bytes | None = None,
+    filename: str | None = None,
+    score: Callable[[list[int]], Any] | None = None,
+) -> Filed:
+    require(actor, Permission.REPORT)
+    post_id = submit_report(
+        db,
+        settings,
+        url=url,
+        text=text,
+        where=where,
+        reported_by=str(actor),
+        note=note,
+        screenshot=screenshot,
+        filename=filename,
+        actor=actor,
+    )
+    if score is None:
+        from classify.scoring import PostScorer
+
+        score = PostScorer(settings, db).score
+    score([post_id])
+    return Filed(post_id, _prioritise(db, post_id))
+
+
+def _prioritise(db: Database, post_id: int) -> int:
+    now = datetime.now(UTC)
+    with db.write() as connection:
+        rumor_id = connection.scalar(
+            select(post_scores.c.rumor_id).where(post_scores.c.post_id == post_id)
+        )
+        if rumor_id is None:
+            post = connection.execute(select(posts).where(posts.c.id == post_id)).one()
+            scored = connection.execute(
+                select(post_scores).where(post_scores.c.post_id == post_id)
+            ).first()
+            reasons = json.loads(scored.reasons) if scored is not None else []
+            seen = post.created_at or post.first_seen_at
+            rumor_id = connection.execute(
+                insert(rumors).values(
+                    cluster_key=f"report:{post_id}",
+                    score=scored.score if scored is not None else 0.0,
+                    severity=scored.severity if scored is not None else 0.0,
+                    harm=scored.harm if scored is not None else None,
+                    places="[]",
+                    channels=json.dumps([post.channel]),
+                    lead_post_id=post_id,
+                    claim=post.text[:500],
+                    top_reason="reported by staff" + (f"; {reasons[0]}" if reasons else ""),
+                    post_count=1,
+                    reach=0,
+                    first_seen_at=seen,
+                    last_seen_at=seen,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
+            if scored is not None:
+                connection.execute(
+                    update(post_scores)
+                    .where(post_scores.c.post_id == post_id)
+                    .values(rumor_id=rumor_id)
+                )
+        connection.execute(
+            update(rumors).where(rumors.c.id == rumor_id).values(priority=STAFF_PRIORITY)
+        )
+    return int(rumor_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MyReport:
+    post_id: int
+    reported_at: datetime
+    channel: str
+    text: str
+    rumor_id: int | None
+    status: str
+
+
+def my_reports(db: Database, actor: Actor, *, limit: int = 100) -> list[MyReport]:
+    """The actor's own reports, newest first, with what became of each (from the audit log:
+    who filed a report is recorded there, not in a list of people)."""
+    require(actor, Permission.VIEW_OWN_REPORTS)
+    with db.read() as connection:
+        filed = connection.execute(
+            select(audit_log.c.at, audit_log.c.subject)
+            .where(audit_log.c.actor == actor.username, audit_log.c.action == "staff_report")
+            .order_by(audit_log.c.id.desc())
+            .limit(limit)
+        ).all()
+        pairs = [
+            (entry, int(entry.subject.split(":", 1)[1]))
+            for entry in filed
+            if (entry.subject or "").startswith("post:")
+        ]
+        ids = [post_id for _, post_id in pairs]
+        found = {
+            row.id: row
+            for row in connection.execute(
+                select(
+                    posts.c.id,
+                    posts.c.channel,
+                    posts.c.text,
+                    post_scores.c.rumor_id,
+                    rumors.c.status,
+                    rumors.c.closed_at,
+                    rumors.c.escalated_at,
+                    rumors.c.decision,
+                )
+                .select_from(posts)
+                .outerjoin(post_scores, post_scores.c.post_id == posts.c.id)
+                .outerjoin(rumors, rumors.c.id == post_scores.c.rumor_id)
+                .where(posts.c.id.in_(ids), posts.c.source == SOURCE)
+            )
+        }
+    reports = []
+    for entry, post_id in pairs:
+        row = found.get(post_id)
+        if row is None:
+            continue
+        reports.append(
+            MyReport(post_id, entry.at, row.channel, row.text, row.rumor_id, _status(row))
+        )
+    return reports
+
+
+def _status(row: Any) -> str:
+    if row.rumor_id is None:
+        return "Received"
+    if row.closed_at is not None:
+        return "Closed"
+    if row.decision:
+        return f"Decided: {DECISION_LABELS.get(row.decision, row.decision)}"
+    if row.escalated_at is not None:
+        return "With the Chief's office"
+    return {"new": "Received, not yet reviewed"}.get(
+        row.status, STATUS_LABELS.get(row.status, row.status)
+    )

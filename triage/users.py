@@ -1,0 +1,198 @@
+"""Local accounts: who may sign in, with which role. Passwords are kept only as argon2id hashes.
+
+Managing accounts is the administrator's job (``Permission.MANAGE_USERS``); the command
+line acts as :data:`triage.roles.SYSTEM`. Every change is audited in the same transaction.
+Accounts are never deleted, only disabled: the audit log keeps naming who did what.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, insert, select, update
+
+from rumordesk.errors import RumorDeskError
+from store.db import Database
+from store.schema import users
+from triage import audit
+from triage.roles import Actor, Permission, Role, require
+
+#: argon2-cffi's defaults are the RFC 9106 "low memory" profile of argon2id.
+HASHER = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+
+
+class UserError(RumorDeskError):
+    """An account cannot be created or changed as asked (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    email: str | None
+    active: bool
+    created_at: datetime
+    failed_attempts: int
+    locked_until: datetime | None
+    last_login_at: datetime | None
+    has_password: bool
+
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role, self.display_name)
+
+
+def _user(row) -> User:  # type: ignore[no-untyped-def]
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name or "",
+        role=Role(row.role),
+        email=row.email,
+        active=bool(row.active),
+        created_at=row.created_at,
+        failed_attempts=row.failed_attempts or 0,
+        locked_until=row.locked_until,
+        last_login_at=row.last_login_at,
+        has_password=row.password_hash is not None,
+    )
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise UserError(f"unknown role {value!r} (choose one of: {choices})") from None
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.fullmatch(name):
+        raise UserError(
+            f"user name {username!r} is not valid: 2-64 characters, lower-case letters, "
+            "digits and . _ @ - (starting with a letter or digit)"
+        )
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip() != password:
+        raise UserError("the password may not start or end with spaces")
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return HASHER.hash(password)
+
+
+def count_users(db: Database, *, active_only: bool = True) -> int:
+    query = select(func.count()).select_from(users)
+    if active_only:
+        query = query.where(users.c.active.is_(True))
+    with db.read() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def get_user(db: Database, username: str) -> User | None:
+    with db.read() as connection:
+        row = connection.execute(
+            select(users).where(users.c.username == username.strip().lower())
+        ).first()
+    return _user(row) if row else None
+
+
+def user_by_email(db: Database, email: str) -> User | None:
+    with db.read() as connection:
+        row = connection.execute(
+            select(users).where(func.lower(users.c.email) == email.strip().lower()).limit(1)
+        ).first()
+    return _user(row) if row else None
+
+
+def list_users(db: Database, actor: Actor) -> list[User]:
+    require(actor, Permission.MANAGE_USERS)
+    with db.read() as connection:
+        rows = connection.execute(select(users).order_by(users.c.username).limit(10_000)).all()
+    return [_user(row) for row in rows]
+
+
+def add_user(
+    db: Database,
+    actor: Actor,
+    username: str,
+    role: Role | str,
+    *,
+    password: str | None,
+    display_name: str = "",
+    email: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create an account; ``password`` None makes an identity-provider-only account."""
+    require(actor, Permission.MANAGE_USERS)
+    name = check_username(username)
+    role = role if isinstance(role, Role) else parse_role(role)
+    digest = hash_password(password) if password is not None else None
+    if digest is None and not email:
+        raise UserError("an account without a password needs an e-mail (identity provider)")
+    with db.write() as connection:
+        if connection.scalar(select(users.c.id).where(users.c.username == name)) is not None:
+            raise UserError(f"user {name!r} already exists")
+        connection.execute(
+            insert(users).values(
+                username=name,
+                display_name=display_name.strip(),
+                role=role.value,
+                email=(email or "").strip() or None,
+                password_hash=digest,
+                active=True,
+                created_at=(now or datetime.now(UTC)),
+                failed_attempts=0,
+            )
+        )
+        audit.record(connection, actor, "user_add", subject=name, detail={"role": role.value})
+    user = get_user(db, name)
+    assert user is not None
+    return user
+
+
+def _change(db: Database, actor: Actor, username: str, action: str, values: dict, detail: dict):  # type: ignore[no-untyped-def]
+    require(actor, Permission.MANAGE_USERS)
+    name = username.strip().lower()
+    with db.write() as connection:
+        found = connection.execute(
+            update(users).where(users.c.username == name).values(**values)
+        ).rowcount
+        if not found:
+            raise UserError(f"no user named {name!r}")
+        audit.record(connection, actor, action, subject=name, detail=detail)
+
+
+def set_role(db: Database, actor: Actor, username: str, role: Role | str) -> None:
+    role = role if isinstance(role, Role) else parse_role(role)
+    if username.strip().lower() == actor.username and role is not Role.ADMIN:
+        raise UserError("you cannot take away your own administrator role")
+    _change(db, actor, username, "user_role", {"role": role.value}, {"role": role.value})
+
+
+def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
+    if not active and username.strip().lower() == actor.username:
+        raise UserError("you cannot disable your own account")
+    values: dict = {"active": active}
+    if active:
+        values |= {"failed_attempts": 0, "locked_until": None}
+    _change(db, actor, username, "user_enable" if active else "user_disable", values, {})
+
+
+def set_password(db: Database, actor: Actor, username: str, password: str) -> None:
+    digest = hash_password(password)
+    values = {"password_hash": digest, "failed_attempts": 0, "locked_until": None}
+    _change(db, actor, username, "user_password", values, {})
