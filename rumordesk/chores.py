@@ -55,5 +55,9 @@ class Chores:
 
 def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
     """Every chore of the collector loop, in the order they run on a tick."""
+    from triage.alerts import build_chore as alert_chore
+
     chores: list[Chore] = []
+    if alerts := alert_chore(settings, db):  # first: a dangerous rumour must not wait
+        chores.append(alerts)
     return chores

@@ -25,7 +25,35 @@ _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
 
 class MailError(RumorDeskError):
-    """The message could not be handed to the mail server (the reason, never the password)."""
+    """The message could not be handed to the mail server (the reason, never the password).
+
+    ``permanent``: the server refused it for good (a 5xx reply), retrying cannot help.
+    ``maybe_sent``: the connection failed after the whole message was sent and before the
+    server confirmed it, so it may have been delivered (resending risks a duplicate).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, maybe_sent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+        self.maybe_sent = maybe_sent
+
+
+class _Tracked:
+    """Remembers whether the message body went out (``DATA``), for ``maybe_sent``."""
+
+    data_sent = False
+
+    def data(self, msg):  # type: ignore[no-untyped-def]
+        self.data_sent = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_Tracked, smtplib.SMTP):
+    pass
+
+
+class _SMTPS(_Tracked, smtplib.SMTP_SSL):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,27 +102,36 @@ def _context(settings: MailSettings) -> ssl.SSLContext:
 def send(settings: MailSettings, message: EmailMessage) -> None:
     """Hand ``message`` to the server; raises :class:`MailError` with a one-line reason."""
     if not settings.enabled:
-        raise MailError("no mail server is configured ([mail] host)")
+        raise MailError("no mail server is configured ([mail] host)", permanent=True)
     password = get_secret(PASSWORD_ENV)
+    client: _SMTP | _SMTPS | None = None
     try:
         if settings.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
+            client = _SMTPS(
                 settings.host,
                 settings.port,
                 timeout=settings.timeout_seconds,
                 context=_context(settings),
             )
         else:
-            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+            client = _SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
         with client:
             if settings.security == "starttls":
                 client.starttls(context=_context(settings))
             if settings.username:
                 if not password:
-                    raise MailError(f"${PASSWORD_ENV} is not set for SMTP user {settings.username}")
+                    raise MailError(
+                        f"${PASSWORD_ENV} is not set for SMTP user {settings.username}",
+                        permanent=True,
+                    )
                 client.login(settings.username, password)
             client.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
+        code = getattr(exc, "smtp_code", None)
+        refused = isinstance(exc, smtplib.SMTPRecipientsRefused) or code is not None
         raise MailError(
-            f"mail to {settings.host}:{settings.port} failed: {type(exc).__name__}: {exc}"
+            f"mail to {settings.host}:{settings.port} failed: {type(exc).__name__}: {exc}",
+            permanent=isinstance(exc, smtplib.SMTPRecipientsRefused)
+            or (isinstance(code, int) and code >= 500),
+            maybe_sent=bool(client and client.data_sent) and not refused,
         ) from None
