@@ -60,4 +60,8 @@ def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
     chores: list[Chore] = []
     if alerts := alert_chore(settings, db):  # first: a dangerous rumour must not wait
         chores.append(alerts)
+    from reports.schedule import build_chore as weekly_export_chore
+
+    if weekly := weekly_export_chore(settings, db):  # last week's report, once
+        chores.append(weekly)
     return chores
