@@ -64,4 +64,13 @@ def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
 
     if weekly := weekly_export_chore(settings, db):  # last week's report, once
         chores.append(weekly)
+    chores.append(_purge_chore(settings, db))
     return chores
+
+
+def _purge_chore(settings: AppSettings, db: Database) -> Chore:
+    """The retention purge (triage/retention.py), hourly by default."""
+    from triage.retention import purge
+
+    every = timedelta(minutes=settings.retention.purge_every_minutes)
+    return Chore("purge", every, lambda now: purge(db, settings, now=now))

@@ -117,16 +117,19 @@ def init(obj: Context) -> None:
     """Check the configuration and create or upgrade the database."""
     from store.migrations import current_version
     from store.sources import sync_sources
+    from triage.config_log import record_changes
 
     settings = obj.settings
     db, applied = open_and_migrate(settings.storage.database_url)
     sync_sources(db, settings.sources)
+    logged = record_changes(db, settings)  # who configured what, when (docs/USE_POLICY.md)
     enabled = len(settings.enabled_sources)
     click.echo(
         f"database: {db.url.render_as_string(hide_password=True)} "
         f"(schema version {current_version(db)}, {len(applied)} migration(s) applied)"
     )
     click.echo(f"sources: {enabled} enabled of {len(settings.sources)} configured")
+    click.echo(f"configuration: {len(logged)} change(s) recorded in the audit log")
 
 
 @main.command()
@@ -144,6 +147,7 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
     for name in names:
         if not obj.settings.source(name).enabled:  # unknown names fail here, with the name
             raise ConfigError(f"source {name!r} is disabled in the configuration")
+    _record_configuration(obj.db, obj.settings)
     runner = Runner(obj.settings, obj.db, on_stored=_scorer(obj))
     if every is None:
         runs = runner.run_once(names=names or None, progress=_print_run)
@@ -173,6 +177,13 @@ def _chores(obj: Context) -> Callable[[], object]:
     from rumordesk.chores import Chores, build_chores
 
     return Chores(build_chores(obj.settings, obj.db)).run_due
+
+
+def _record_configuration(db: Any, settings: AppSettings) -> None:
+    """Log changes to what is collected (triage/config_log.py) before collecting."""
+    from triage.config_log import record_changes
+
+    record_changes(db, settings)
 
 
 def _print_run(run: Any) -> None:
@@ -330,6 +341,7 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    _record_configuration(db, settings)
     runner = Runner(settings, db, on_stored=_scorer(obj))
     watcher = threading.Thread(target=lambda: (dashboard.wait(), stop.set()), daemon=True)
     watcher.start()

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from rumordesk.errors import ConfigError
-from rumordesk.guardrails import user_targeting_operators
+from rumordesk.guardrails import collection_problems, user_targeting_operators
 
 DEFAULT_CONFIG = Path("config.toml")
 CONFIG_ENV = "RUMORDESK_CONFIG"
@@ -529,6 +529,33 @@ class MailSettings(Settings):
         return bool(self.host)
 
 
+class RetentionSettings(Settings):
+    """How long Rumor Desk keeps what it collects (docs/USE_POLICY.md, Data Retention)."""
+
+    #: Third-party posts not part of a rumour anyone acted on are deleted this many days
+    #: after they were collected.
+    post_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    #: Rumours acted on (with their posts, evidence and decisions) and the Department's own
+    #: posts are kept this many days (California's usual minimum for city records: 2 years).
+    records_days: Annotated[int, Field(ge=1, le=36500)] = 730
+    #: The collector loop runs the purge this often (minutes).
+    purge_every_minutes: Annotated[int, Field(ge=1, le=10080)] = 60
+
+    @model_validator(mode="after")
+    def _records_outlive_posts(self) -> RetentionSettings:
+        if self.records_days < self.post_days:
+            raise ValueError("records_days must be at least post_days")
+        return self
+
+
+class GuardrailSettings(Settings):
+    """Who the Department is online: the only accounts a source may read or a search name."""
+
+    #: The Department's and the City's own accounts on any platform, beyond those its
+    #: official sources read and [classify].department_accounts; nobody else may be named.
+    department_accounts: tuple[str, ...] = ()
+
+
 class ReportSettings(Settings):
     """The weekly engagement report's scheduled export (reports/schedule.py)."""
 
@@ -697,6 +724,8 @@ class AppSettings(Settings):
     collect: CollectSettings = CollectSettings()
     classify: ClassifySettings = ClassifySettings()
     mail: MailSettings = MailSettings()
+    retention: RetentionSettings = RetentionSettings()
+    guardrails: GuardrailSettings = GuardrailSettings()
     reports: ReportSettings = ReportSettings()
     alerts: AlertSettings = AlertSettings()
     auth: AuthSettings = AuthSettings()
@@ -738,6 +767,13 @@ class AppSettings(Settings):
                         f"({', '.join(found)}); X searches may name places, events, topics "
                         "and the Department's own accounts, never other people or accounts"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _collection_is_purpose_bound(self) -> AppSettings:
+        """Every kind of source: topics and places, never people (rumordesk/guardrails.py)."""
+        if problems := collection_problems(self):
+            raise ValueError("; ".join(problems))
         return self
 
     def source(self, name: str) -> SourceBase:

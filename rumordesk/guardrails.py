@@ -8,6 +8,8 @@ which selects posts by who wrote them, who they mention or where they link is re
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlsplit
 
 #: Operators that select posts by person or account on X, Reddit, Bluesky, Mastodon, Google.
 _USER_OPERATORS = re.compile(
@@ -59,3 +61,117 @@ def _names_own_account(query: str, match: re.Match[str], allowed: set[str]) -> b
         return False  # excluding an account is still selecting by account
     value = _OPERATOR_VALUE.match(query, match.end())
     return bool(value) and value.group(1).lower() in allowed
+
+
+# --- every collector's configuration ---------------------------------------------------
+# Checked once for all kinds of source (rumordesk.config.AppSettings), so a new kind of
+# collector is covered by naming its fields here; tests/test_guardrails_sources.py fails
+# when a kind has a text field that is in none of these sets and not known to be inert.
+
+#: Fields holding search text: no operator or handle that targets a person may appear.
+QUERY_FIELDS = frozenset({"queries", "terms", "places"})
+#: Fields naming the accounts a source reads by handle: only the Department's own.
+HANDLE_FIELDS = frozenset({"accounts", "actor"})
+#: Fields naming the one account a source reads by id: only the Department's own.
+#: (A YouTube ``channel_id`` is not one of them: a channel that is not the Department's may
+#: be read — meant for local news stations — and, like every source, is logged.)
+ACCOUNT_ID_FIELDS = frozenset({"page_id", "ig_user_id"})
+#: Fields holding the address a source reads: a third-party source may not read one
+#: account's feed (a Mastodon @user feed, a Reddit /user/ feed, a YouTube channel).
+URL_FIELDS = frozenset({"url", "url_template", "feed_url_template"})
+
+_ACCOUNT_PATH = re.compile(
+    r"/(@[^/?#]+|(u|user|users|profile|channel|author)/[^/?#]+)", re.IGNORECASE
+)
+_ACCOUNT_PARAM = re.compile(r"[?&](user|user_id|username|screen_name|author|actor)=", re.IGNORECASE)
+#: Platforms where the first part of a feed's path is an account (pinterest.com/<user>/…).
+_PROFILE_HOSTS = re.compile(
+    r"(^|\.)(twitter\.com|x\.com|instagram\.com|facebook\.com|tiktok\.com|threads\.net|"
+    r"pinterest\.com|medium\.com|tumblr\.com|bsky\.app|nitter\.[a-z.]+)$",
+    re.IGNORECASE,
+)
+_NOT_ACCOUNTS = frozenset({"", "search", "tags", "tag", "hashtag", "explore", "topics", "topic"})
+_PLACEHOLDER = re.compile(r"<\s*FILL[ _-]?IN\b[^>]*>", re.IGNORECASE)
+
+
+def account_in_url(url: str) -> str | None:
+    """The part of ``url`` that selects one account's posts (None for tags, searches, sites)."""
+    if _PLACEHOLDER.search(url):
+        return None
+    parts = urlsplit(url.replace("{query}", "q"))
+    found = _ACCOUNT_PATH.search(parts.path) or _ACCOUNT_PARAM.search("?" + parts.query)
+    if found:
+        return found.group(0).lstrip("?&")
+    host = (parts.hostname or "").lower()
+    segment = parts.path.strip("/").split("/")[0]
+    if _PROFILE_HOSTS.search(host) and segment.lower() not in _NOT_ACCOUNTS:
+        return f"{host}/{segment}"
+    return None
+
+
+def _normal(handle: str) -> str:
+    return handle.strip().lower().lstrip("@")
+
+
+def _values(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple | list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def department_accounts(settings: Any) -> frozenset[str]:
+    """The Department's own accounts: those listed in ``[guardrails]`` and ``[classify]``,
+    and those its official sources read (marking a source official declares them so, and
+    that declaration is itself logged by triage/config_log.py)."""
+    own = {*settings.guardrails.department_accounts, *settings.classify.department_accounts}
+    for source in settings.sources:
+        if source.official:
+            for name in HANDLE_FIELDS & set(type(source).model_fields):
+                own.update(_values(getattr(source, name)))
+    return frozenset(_normal(handle) for handle in own if not _PLACEHOLDER.search(handle))
+
+
+def collection_problems(settings: Any) -> list[str]:
+    """Every way the configured sources would collect by person instead of by topic.
+
+    For each source of every kind: a search must state its purpose; its queries may name
+    no person or account other than the Department's; a source that reads an account's
+    posts (by handle, id or feed address) must be one of the Department's own.
+    """
+    own = department_accounts(settings)
+    problems: list[str] = []
+    for source in settings.sources:
+        label = f"source {source.name!r} ({source.kind})"
+        fields = set(type(source).model_fields)
+        if source.is_search and not (source.purpose or "").strip():
+            problems.append(f"{label}: every search must state its purpose")
+        for name in sorted(QUERY_FIELDS & fields):
+            for query in _values(getattr(source, name)):
+                found = user_targeting_operators(
+                    query,
+                    allowed_handles=own,
+                    own_account_operators=source.kind.startswith("x_"),
+                )
+                if found:
+                    problems.append(
+                        f"{label}: {name} {query!r} targets individuals ({', '.join(found)}); "
+                        "searches may name places, events and topics, never people or "
+                        "accounts other than the Department's"
+                    )
+        if not source.official:
+            for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields):
+                if any(v and not _PLACEHOLDER.search(v) for v in _values(getattr(source, name))):
+                    problems.append(
+                        f"{label}: {name} reads one account's posts; only the Department's "
+                        "own accounts may be read (official = true), never anyone else's"
+                    )
+            for name in sorted(URL_FIELDS & fields):
+                for url in _values(getattr(source, name)):
+                    if part := account_in_url(url):
+                        problems.append(
+                            f"{label}: {name} reads one account's feed ({part}); only the "
+                            "Department's own accounts may be read (official = true)"
+                        )
+    return problems

@@ -47,6 +47,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "triage: users, audit log, evidence", _create_missing("users", "audit_log", "evidence")
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
+    Migration(
+        7, "guardrails: the collection-configuration log", _create_missing("search_config_log")
+    ),
 )
 
 

@@ -316,3 +316,27 @@ Index("ix_alerts_due", alerts.c.status, alerts.c.next_attempt_at)
 Index("ix_alerts_created", alerts.c.created_at)
 # The alert check reads "rumours changed since the last check" every second.
 ix_rumors_updated_at = Index("ix_rumors_updated_at", rumors.c.updated_at)
+
+# --- guardrails: who configured what to be collected (triage/config_log.py) ------------
+
+search_config_log = Table(
+    "search_config_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # A source's name, or "[retention]" / "[guardrails]" for those settings sections.
+    Column("name", String(80), nullable=False),
+    Column("kind", String(32), nullable=False),
+    # added | changed | removed
+    Column("change", String(16), nullable=False),
+    # SHA-256 of the settings as logged ("" once removed).
+    Column("fingerprint", String(64), nullable=False),
+    Column("purpose", Text),
+    Column("is_search", Boolean, nullable=False, default=False),
+    # JSON: the settings as they were from this moment (never secrets: config.toml has none).
+    Column("settings", Text, nullable=False, default="{}"),
+    Column("operator", String(64), nullable=False),
+    Column("logged_at", UTCDateTime, nullable=False),
+    # The audit entry recording the same change.
+    Column("audit_id", Integer),
+)
+Index("ix_search_config_log_name", search_config_log.c.name, search_config_log.c.id)
