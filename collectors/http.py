@@ -97,8 +97,13 @@ class HttpClient:
         *,
         validators: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        raise_for_status: bool = True,
     ) -> Fetched:
-        """GET ``url``; returns 200 or 304 bodies and raises a :class:`CollectorError` else."""
+        """GET ``url``; returns 200 or 304 bodies and raises a :class:`CollectorError` else.
+
+        With ``raise_for_status=False`` every answer's (capped) body is returned, for APIs
+        whose error bodies say more than their status (the Graph API's error codes).
+        """
         request_headers = dict(headers or {})
         if validators:
             if etag := validators.get("etag"):
@@ -110,7 +115,8 @@ class HttpClient:
             with self.session.get(
                 url, headers=request_headers, timeout=timeout, stream=True, allow_redirects=True
             ) as response:
-                self._raise_for_status(url, response)
+                if raise_for_status:
+                    self._raise_for_status(url, response)
                 body = b"" if response.status_code == 304 else self._read_capped(url, response)
                 headers = CaseInsensitiveDict(response.headers)
                 return Fetched(response.url, response.status_code, body, headers)

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from collectors.csv_import import CsvImportCollector
 from collectors.feeds import FeedCollector, FeedSearchCollector
+from collectors.graph import FacebookPageCollector, InstagramCollector
 from collectors.http import HttpClient
 from collectors.post import Batch
 from collectors.x import XSearchCollector, XTimelineCollector
@@ -29,6 +30,8 @@ COLLECTORS: dict[str, type] = {
     "x_timeline": XTimelineCollector,
     "x_search": XSearchCollector,
     "csv_import": CsvImportCollector,
+    "facebook_page": FacebookPageCollector,
+    "instagram": InstagramCollector,
 }
 
 
