@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 #: One module per stage: sources → posts → scores → rumours → decisions → reports.
-COMMAND_MODULES: tuple[str, ...] = ("governance", "users", "demo", "rank", "channels", "alerts")
+COMMAND_MODULES: tuple[str, ...] = ("governance", "users", "demo", "rank", "channels", "alerts", "reports")
 
 
 def register() -> None:
