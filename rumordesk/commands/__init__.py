@@ -9,7 +9,15 @@ from __future__ import annotations
 import importlib
 
 #: One module per stage: sources → posts → scores → rumours → decisions → reports.
-COMMAND_MODULES: tuple[str, ...] = ("governance", "users", "demo", "rank", "channels", "alerts", "reports")
+COMMAND_MODULES: tuple[str, ...] = (
+    "governance",
+    "users",
+    "demo",
+    "channels",
+    "rank",
+    "alerts",
+    "reports",
+)
 
 
 def register() -> None:
