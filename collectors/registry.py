@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
+from collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
 from collectors.csv_import import CsvImportCollector
 from collectors.feeds import FeedCollector, FeedSearchCollector
 from collectors.graph import FacebookPageCollector, InstagramCollector
@@ -32,6 +33,8 @@ COLLECTORS: dict[str, type] = {
     "csv_import": CsvImportCollector,
     "facebook_page": FacebookPageCollector,
     "instagram": InstagramCollector,
+    "bluesky_search": BlueskySearchCollector,
+    "bluesky_author": BlueskyAuthorCollector,
 }
 
 
