@@ -68,7 +68,7 @@ def desk_config(tmp_path: Path, *, refresh_seconds: int = 3600) -> str:
     """The shipped config.toml (its places, templates, sources) with a temporary store."""
     text = (PROJECT_ROOT / "config.toml").read_text(encoding="utf-8")
     replacements = {
-        'database_url = "sqlite:///data/rumordesk.db"': f'database_url = "sqlite:///{tmp_path / "desk.db"}"',
+        "sqlite:///data/rumordesk.db": f"sqlite:///{tmp_path / 'desk.db'}",
         'screenshot_dir = "data/screenshots"': f'screenshot_dir = "{tmp_path / "shots"}"',
         "refresh_seconds = 15": f"refresh_seconds = {refresh_seconds}",
     }
@@ -91,8 +91,8 @@ def make_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, users: bool = 
     return Desk(db, settings, tmp_path)
 
 
-@pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+def open_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    """The body of each test module's ``desk`` fixture: a desk, cleaned up afterwards."""
     made = make_desk(tmp_path, monkeypatch)
     yield made
     st.cache_resource.clear()

@@ -10,11 +10,16 @@ from collectors.post import Batch, Metrics, Post, Provenance
 from rumordesk import web
 from store.posts import save_batch
 from tests.conftest import PROJECT_ROOT
-from tests.dashboard_support import ACCOUNTS, HOSTILE, desk, frame, make_desk, texts  # noqa: F401
+from tests.dashboard_support import ACCOUNTS, HOSTILE, frame, make_desk, open_desk, texts
 from triage import workflow
 from triage.roles import Role
 
 ROLE_USER = {role: name for name, role in ACCOUNTS.items()}
+
+
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    yield from open_desk(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("role", list(Role))
