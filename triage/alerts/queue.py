@@ -349,5 +349,5 @@ def counts(db: Database, *, since: datetime | None = None) -> dict[str, int]:
     if since is not None:
         query = query.where(or_(alerts.c.created_at >= since, alerts.c.status.in_(DUE)))
     with db.read() as connection:
-        found = dict(connection.execute(query).tuples().all())
+        found = {row[0]: row[1] for row in connection.execute(query)}
     return {status: int(found.get(status, 0)) for status in STATUSES}
