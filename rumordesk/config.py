@@ -551,8 +551,9 @@ class RetentionSettings(Settings):
 class GuardrailSettings(Settings):
     """Who the Department is online: the only accounts a source may read or a search name."""
 
-    #: The Department's and the City's own accounts on any platform, beyond those its
-    #: official sources read and [classify].department_accounts; nobody else may be named.
+    #: The Department's and the City's own accounts on any platform. X searches may name
+    #: them (to:SantaClaraPD); when the list is not empty, an official source may read only
+    #: accounts named here or in [classify].department_accounts.
     department_accounts: tuple[str, ...] = ()
 
 
@@ -753,7 +754,7 @@ class AppSettings(Settings):
             for source in self.sources
             if isinstance(source, XTimelineSource)
             for account in source.accounts
-        ) | frozenset(self.classify.department_accounts)
+        ) | frozenset((*self.classify.department_accounts, *self.guardrails.department_accounts))
         for source in self.sources:
             if not isinstance(source, XSearchSource):
                 continue

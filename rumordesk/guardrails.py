@@ -138,9 +138,14 @@ def collection_problems(settings: Any) -> list[str]:
 
     For each source of every kind: a search must state its purpose; its queries may name
     no person or account other than the Department's; a source that reads an account's
-    posts (by handle, id or feed address) must be one of the Department's own.
+    posts (by handle, id or feed address) must be one of the Department's own; and once
+    ``[guardrails].department_accounts`` lists them, only those may be read.
     """
     own = department_accounts(settings)
+    listed: frozenset[str] = frozenset()
+    if settings.guardrails.department_accounts:
+        named = (*settings.guardrails.department_accounts, *settings.classify.department_accounts)
+        listed = frozenset(_normal(handle) for handle in named)
     problems: list[str] = []
     for source in settings.sources:
         label = f"source {source.name!r} ({source.kind})"
@@ -160,6 +165,14 @@ def collection_problems(settings: Any) -> list[str]:
                         "searches may name places, events and topics, never people or "
                         "accounts other than the Department's"
                     )
+        if source.official and listed:
+            for name in sorted(HANDLE_FIELDS & fields):
+                for handle in _values(getattr(source, name)):
+                    if not _PLACEHOLDER.search(handle) and _normal(handle) not in listed:
+                        problems.append(
+                            f"{label}: {name} {handle!r} is not one of the Department's "
+                            "accounts listed in [guardrails].department_accounts"
+                        )
         if not source.official:
             for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields):
                 if any(v and not _PLACEHOLDER.search(v) for v in _values(getattr(source, name))):
