@@ -391,7 +391,7 @@ def build_report(
         channels.append(
             _with_previous(row, past.posts if past else 0, past.engagement if past else None)
         )
-    gaps = _gaps(db, week, official, channels, now)
+    gaps = _gaps(db, week, official, channels, {p.source for p in current[0]})
     rumours = _rumours(db, week)
     notes = []
     if not current[0] and not current[1]:
@@ -672,15 +672,13 @@ def _gaps(
     week: Week,
     official: Sequence[Any],
     channels: Sequence[ChannelFigures],
-    now: datetime,
+    posted_by: set[str],
 ) -> list[Gap]:
     """Why a channel had nothing: its source failing, disabled, never run, or no posts."""
     health = {h.name: h for h in source_health(db, [s.name for s in official])}
-    by_name = {c.channel: c for c in channels}
     gaps: list[Gap] = []
     for source in sorted(official, key=lambda s: (s.channel, s.name)):
-        channel = by_name.get(source.channel)
-        posted = channel is not None and source.name in channel.sources and channel.posts > 0
+        posted = source.name in posted_by
         state = health.get(source.name)
         if not source.enabled:
             if not posted:

@@ -279,3 +279,26 @@ def test_rumours_of_the_week_and_their_outcomes(scenario, monkeypatch):
     }
     assert [r.hours_to_first_action for r in rumours.rumours] == [2.0, 6.0, None]
     assert report_for(scenario, "2026-W42").rumours.total == 1
+
+
+def test_a_quiet_source_is_named_even_when_its_channel_posted(scenario):
+    from store.sources import record_success, sync_sources
+    from tests.conftest import make_settings
+    from tests.weekly_scenario import scenario_sources
+
+    db, _ = scenario
+    extra = {
+        "name": "scpd-x-traffic",
+        "kind": "feed",
+        "channel": "x",
+        "official": True,
+        "url": "http://127.0.0.1:9/traffic.xml",
+    }
+    settings = make_settings([*scenario_sources(), extra])
+    sync_sources(db, settings.sources)
+    record_success(db, "scpd-x-traffic", new=0, updated=0, requests=1, next_poll_at=NOW, now=NOW)
+    report = build_report(db, Week.parse("2026-W43", LA), sources=settings.sources, now=NOW)
+    gaps = {(g.channel, g.source): g.reason for g in report.gaps}
+    assert gaps[("x", "scpd-x-traffic")] == "no posts published this week"
+    assert ("x", "scpd-x") not in gaps
+    assert channel(report, "x").sources == ("scpd-x", "scpd-x-traffic")
