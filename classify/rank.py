@@ -40,6 +40,7 @@ from classify.signals import (
     Severity,
     Voice,
     engagement,
+    handle_of,
     is_department,
     severity,
     spread_weight,
@@ -119,7 +120,7 @@ class Spread:
         return amount
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scored:
     id: str
     p_misinfo: float
@@ -183,6 +184,7 @@ class Ranker:
         self.settings = settings
         self.gazetteer = Gazetteer.from_settings(settings)
         self.timezone = timezone
+        self.accounts = frozenset(handle_of(a) for a in settings.department_accounts)
 
     def official_context(self, officials: Sequence[OfficialInput]) -> OfficialContext:
         context = OfficialContext(
@@ -215,10 +217,7 @@ class Ranker:
             else self.official_context(officials)
         )
         now = now or _latest(posts)
-        departments = [
-            p.is_official or is_department(p.author, self.settings.department_accounts)
-            for p in posts
-        ]
+        departments = [p.is_official or is_department(p.author, self.accounts) for p in posts]
         found = [(severity(p.text), self.gazetteer.locate(p.text), voice(p.text)) for p in posts]
         keys = [
             cluster_keys(p.text, harm if not dept else _NO_CLAIM, where)
@@ -311,8 +310,8 @@ class Ranker:
             base_logit=base,
             text_key=text_key,
         )
-        reasons = self.reasons(result, spread)
-        return _with_reasons(result, reasons)
+        result.reasons = self.reasons(result, spread)
+        return result
 
     def reasons(self, s: Scored, spread: Spread | None) -> tuple[str, ...]:
         """Plain-language reasons, most telling first."""
@@ -361,12 +360,6 @@ def story_score(base_logit: float, spread: float) -> float:
     """The 0–1 score from the log-odds before spread and the story's spread weight."""
     z = base_logit + SHIFT_SPREAD * spread
     return 1 / (1 + math.exp(-z))
-
-
-def _with_reasons(result: Scored, reasons: tuple[str, ...]) -> Scored:
-    from dataclasses import replace
-
-    return replace(result, reasons=reasons)
 
 
 def _stories(posts: Sequence[PostInput], clusters: list[int], now: datetime | None) -> list[Spread]:

@@ -37,10 +37,13 @@ from rumordesk.config import ClassifySettings
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
 def fold(text: str) -> str:
     """Lower case, one kind of apostrophe, no apostrophes inside names (Levi's = Levis)."""
     text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
-    return re.sub(r"(?<=\w)'(?=\w)", "", text)
+    return _INNER_APOSTROPHE.sub("", text) if "'" in text else text
 
 
 # --- severity -----------------------------------------------------------------------------
@@ -63,6 +66,8 @@ class Severity:
 
 
 NO_HARM = Severity(None, 0.0, None)
+#: One pass to rule out the many posts that name no harm at all.
+ANY_HARM = re.compile("|".join(f"(?:{h.pattern.pattern})" for h in HARMS), re.IGNORECASE)
 #: A harm word in short quotes ("the 'explosion' was a transformer") is being talked about,
 #: not claimed; long quotes are often the claim itself ("a Nixle said 'active shooter at…'").
 _SCARE_QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"“”'‘’]{2,24})[\"”'’](?!\w)")
@@ -91,6 +96,8 @@ def severity(text: str) -> Severity:
     A harm that is only ever mentioned negated ("no shooter", "no hubo balacera") is
     reported with ``denied`` set: the post names it but does not claim it.
     """
+    if not ANY_HARM.search(text):
+        return NO_HARM
     plain = _SCARE_QUOTED.sub(_unquote_harm, INNOCENT_USES.sub(" ", text))
     best: tuple[Harm, str] | None = None
     denied: tuple[Harm, str] | None = None
@@ -218,11 +225,18 @@ def voice(text: str) -> Voice:
     )
 
 
+def handle_of(name: str) -> str:
+    return fold(name).lstrip("@").strip()
+
+
 def is_department(author: str | None, accounts: Iterable[str]) -> bool:
+    """Is this one of the Department's accounts? (``accounts`` may be pre-folded handles)"""
     if not author:
         return False
-    handle = fold(author).lstrip("@").strip()
-    return any(handle == fold(a).lstrip("@").strip() for a in accounts)
+    handle = handle_of(author)
+    if isinstance(accounts, frozenset):
+        return handle in accounts
+    return any(handle == handle_of(a) for a in accounts)
 
 
 # --- official status ---------------------------------------------------------------------------
