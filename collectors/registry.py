@@ -10,6 +10,7 @@ from collectors.csv_import import CsvImportCollector
 from collectors.feeds import FeedCollector, FeedSearchCollector
 from collectors.graph import FacebookPageCollector, InstagramCollector
 from collectors.http import HttpClient
+from collectors.imap import ImapCollector
 from collectors.post import Batch
 from collectors.x import XSearchCollector, XTimelineCollector
 from collectors.youtube import YouTubeCollector
@@ -35,6 +36,7 @@ COLLECTORS: dict[str, type] = {
     "instagram": InstagramCollector,
     "bluesky_search": BlueskySearchCollector,
     "bluesky_author": BlueskyAuthorCollector,
+    "imap": ImapCollector,
 }
 
 
