@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 
 from reports.table import Table
+from rumordesk.demo import DEMO_SOURCE
 from rumordesk.errors import RumorDeskError
 from store.db import Database
 from store.schema import metric_snapshots, posts, rumors
@@ -433,6 +434,11 @@ def _with_previous(
     return ChannelFigures(**values)
 
 
+def _department():  # type: ignore[no-untyped-def]
+    """The Department's own posts; the invented demo evening never counts in a report."""
+    return and_(posts.c.is_official.is_(True), posts.c.source != DEMO_SOURCE)
+
+
 def _published():  # type: ignore[no-untyped-def]
     return func.coalesce(posts.c.created_at, posts.c.first_seen_at)
 
@@ -457,7 +463,7 @@ def _figures(
             dict(r)
             for r in connection.execute(
                 select(*_POST_COLUMNS)
-                .where(posts.c.is_official.is_(True), _published() >= start, _published() < end)
+                .where(_department(), _published() >= start, _published() < end)
                 .order_by(_published(), posts.c.id)
             ).mappings()
         ]
@@ -466,7 +472,7 @@ def _figures(
             for r in connection.execute(
                 select(*_POST_COLUMNS)
                 .where(
-                    posts.c.is_official.is_(True),
+                    _department(),
                     _published() < start,
                     posts.c.id.in_(
                         select(metric_snapshots.c.post_id).where(

@@ -302,3 +302,21 @@ def test_a_quiet_source_is_named_even_when_its_channel_posted(scenario):
     assert gaps[("x", "scpd-x-traffic")] == "no posts published this week"
     assert ("x", "scpd-x") not in gaps
     assert channel(report, "x").sources == ("scpd-x", "scpd-x-traffic")
+
+
+def test_demo_posts_and_demo_rumours_never_count(scenario):
+    from sqlalchemy import update
+
+    from rumordesk.demo import DEMO_SOURCE
+    from store.schema import rumors
+
+    db, _ = scenario
+    demo = post(DEMO_SOURCE, "d-1", "x", utc(2026, 10, 21, 16), "[DEMO] clarification", likes=900)
+    store(db, utc(2026, 10, 21, 17), demo)
+    invented = add_rumour(db, utc(2026, 10, 21, 16), "[DEMO] shooting at Valley Fair")
+    with db.write() as connection:
+        connection.execute(update(rumors).where(rumors.c.id == invented).values(is_demo=True))
+    report = report_for(scenario, "2026-W43")
+    assert channel(report, "x").engagement == 20  # as without the demo
+    assert all(p.source != DEMO_SOURCE for p in report.posts)
+    assert report.rumours.total == 0
