@@ -111,15 +111,9 @@ MAPPINGS: dict[str, ColumnMap] = {
     ),
 }
 
-_TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y",
+#: US month/day/year, as US exports write it: 11/23/2026, 11/23/2026 7:05 PM, … 19:05:30.
+_US_TIME = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
 )
 _NUMBER = re.compile(r"\d{1,3}(,\d{3})+|\d+")
 
@@ -192,20 +186,31 @@ def _columns(header: Sequence[str], mapping: ColumnMap, name: str) -> dict[str, 
 def parse_time(value: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 or US month/day/year; a time without a zone is the Department's local time."""
     value = value.strip()
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _TIME_FORMATS:
-            try:
-                moment = datetime.strptime(value, fmt)
-                break
-            except ValueError:
-                continue
-        else:
+    moment = _us_time(value)
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
             raise ValueError(f"{value!r} is not a date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)
+
+
+def _us_time(value: str) -> datetime | None:
+    match = _US_TIME.fullmatch(value)
+    if not match:
+        return None
+    month, day, year, hour, minute, second, half = match.groups()
+    hours = int(hour or 0)
+    if half:
+        if not 1 <= hours <= 12:
+            raise ValueError(f"{value!r} is not a date and time")
+        hours = hours % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(int(year), int(month), int(day), hours, int(minute or 0), int(second or 0))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date and time") from None
 
 
 def _number(value: str) -> int | None:

@@ -228,8 +228,12 @@ class XSearchCollector(_XCollector):
 
     def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
         budget = self._budget(cursor)
-        states: dict[str, Any] = dict(cursor.get("queries") or {})
-        for query in self.source.search_queries():
+        queries = self.source.search_queries()
+        # a query taken out of the configuration takes its state with it
+        states: dict[str, Any] = {
+            q: s for q, s in (cursor.get("queries") or {}).items() if q in queries
+        }
+        for query in queries:
             state = dict(states.get(query) or {})
             while True:
                 size = self._page_size(budget, SEARCH_MIN_PAGE)

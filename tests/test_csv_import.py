@@ -247,3 +247,33 @@ def test_the_runner_imports_new_files_from_an_inbox_and_reports_a_bad_one_once(d
         inbox / "c.csv", [NEXTDOOR[0], ["nd-9", "11/26/2026", "", "New post", "", "", "", ""]]
     )
     assert Runner(settings, db).run_once()[0].new == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("11/23/2026", datetime(2026, 11, 23, 8, 0, tzinfo=UTC)),
+        ("11/23/2026 12:30 AM", datetime(2026, 11, 23, 8, 30, tzinfo=UTC)),
+        ("11/23/2026 12:30 PM", datetime(2026, 11, 23, 20, 30, tzinfo=UTC)),
+        ("7/4/2026 19:05:30", datetime(2026, 7, 5, 2, 5, 30, tzinfo=UTC)),  # PDT in July
+        ("2026-11-23 19:00", datetime(2026, 11, 24, 3, 0, tzinfo=UTC)),
+        ("2026-11-23T19:00:00Z", datetime(2026, 11, 23, 19, 0, tzinfo=UTC)),
+        ("2026-11-23T19:00:00+0000", datetime(2026, 11, 23, 19, 0, tzinfo=UTC)),
+    ],
+)
+def test_export_times_in_local_or_explicit_zones(value, expected):
+    from zoneinfo import ZoneInfo
+
+    from collectors.csv_import import parse_time
+
+    assert parse_time(value, ZoneInfo("America/Los_Angeles")) == expected
+
+
+@pytest.mark.parametrize("value", ["13/01/2026", "11/23/2026 13:00 PM", "02/30/2026", "soon"])
+def test_impossible_times_are_refused(value):
+    from zoneinfo import ZoneInfo
+
+    from collectors.csv_import import parse_time
+
+    with pytest.raises(ValueError, match="is not a date and time"):
+        parse_time(value, ZoneInfo("America/Los_Angeles"))

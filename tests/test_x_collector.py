@@ -334,3 +334,14 @@ def test_the_departments_own_accounts_may_be_named_in_x_searches():
     )
     queries = settings.sources[1].search_queries()
     assert "to:SantaClaraPD shooting -is:retweet" in queries
+
+
+@responses.activate
+def test_a_query_removed_from_the_configuration_leaves_the_cursor(db, x_dir):
+    responses.get(SEARCH, json={"data": [], "meta": {"result_count": 0, "newest_id": "5"}})
+    Runner(make_settings([search_source()]), db).run_once()
+    old = make_settings([search_source()]).sources[0].search_queries()[0]
+    assert set(load_cursor(db, "x-local")["queries"]) == {old}
+    changed = make_settings([search_source(terms=["lockdown"])])
+    Runner(changed, db).run_once()
+    assert set(load_cursor(db, "x-local")["queries"]) == set(changed.sources[0].search_queries())
