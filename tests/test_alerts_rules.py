@@ -358,3 +358,33 @@ def test_a_stored_and_scored_shooter_post_alerts_by_email(tmp_path: Path):
         db.dispose()
     finally:
         sink.stop()
+
+
+def test_two_loops_over_one_store_deliver_each_alert_once(tmp_path: Path, hooks):
+    """`rumordesk run` and a stray `collect --every` at once: claims are atomic."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    setup = open_database(url)
+    ids = [add_rumour(setup, cluster_key=f"story-{i}") for i in range(12)]
+    setup.dispose()
+    settings = settings_for(hooks, max_deliveries_per_check=50)
+    loops = [Alerter(settings, open_database(url)) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def tick(alerter: Alerter) -> None:
+        start.wait()
+        for second in range(5):
+            alerter(NOW + timedelta(seconds=second))
+
+    threads = [threading.Thread(target=tick, args=(a,)) for a in loops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    delivered = sorted(h.json["rumour"]["id"] for h in hooks.at("/ops"))
+    assert delivered == sorted(ids)
+    assert {r["status"] for r in alert_rows(loops[0].db)} == {"sent"}
+    for alerter in loops:
+        alerter.db.dispose()
