@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from rumordesk.config import AlertSettings
 from store.schema import alerts
 from tests.alerts_support import NOW, add_rumour
-from tests.dashboard_support import desk, frame, texts  # noqa: F401 - the fixture
+from tests.dashboard_support import frame, open_desk, texts
 from triage.alerts.queue import enqueue
+
+
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    yield from open_desk(tmp_path, monkeypatch)
+
 
 HOSTILE = "<script>alert(1)</script> [click](http://evil.example) shooter at Levi's"
 
@@ -43,7 +50,7 @@ def _row(db, rumor_id):
         )
 
 
-def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):  # noqa: F811
+def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):
     _queue_two(desk.db)
     at = desk.app("pat", "pages/alerts.py")
 
@@ -57,7 +64,7 @@ def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):  # n
     assert "Failed (24 h)" in shown
 
 
-def test_administrator_sees_delivery_but_not_post_text(desk):  # noqa: F811
+def test_administrator_sees_delivery_but_not_post_text(desk):
     _queue_two(desk.db)
     at = desk.app("ada", "pages/alerts.py")
     assert not at.exception and not at.error
@@ -66,7 +73,7 @@ def test_administrator_sees_delivery_but_not_post_text(desk):  # noqa: F811
     assert HOSTILE not in texts(at)
 
 
-def test_chief_and_staff_cannot_open_it(desk):  # noqa: F811
+def test_chief_and_staff_cannot_open_it(desk):
     from datetime import UTC, datetime
 
     from streamlit.testing.v1 import AppTest
