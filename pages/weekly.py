@@ -8,7 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reports.exports import audit_export
+from reports.audit_export import audit_tables
+from reports.exports import audit_export, render
 from reports.schedule import weekly_files
 from reports.weekly import Week, build_report
 from rumordesk import web
@@ -204,3 +205,50 @@ if tables["gaps"].rows:
     st.dataframe(_frame("gaps"), hide_index=True, key="weekly_gaps")
 else:
     st.caption("Every channel gave data this week.")
+
+if actor.can(Permission.VIEW_AUDIT):
+    with st.expander("Public-records request: the triage and audit log for a date range"):
+        today = now.astimezone(tz).date()
+        picked = st.date_input(
+            "From – to (local dates, inclusive)",
+            (week.monday, week.days[-1]),
+            max_value=max(today, week.days[-1]),
+            key=f"weekly_audit_dates_{week.label}",  # follows the week picked above
+        )
+        if not (isinstance(picked, tuple) and len(picked) == 2):
+            st.caption("Pick the first and the last day.")
+        elif st.button("Prepare the export", key="weekly_audit_prepare"):
+            first, last = picked
+            # Built on request only: it re-checks the whole hash chain.
+            st.session_state["weekly_audit"] = (
+                picked,
+                audit_tables(db, first, last, tz, now=now),
+            )
+        prepared = st.session_state.get("weekly_audit")
+        if prepared and prepared[0] == picked:
+            (first, last), audit_log = prepared
+            count = len(audit_log[1].rows)
+            st.caption(f"{count:,} audit entr{'y' if count == 1 else 'ies'} in the range.")
+            stem = f"audit-log-{first.isoformat()}-to-{last.isoformat()}"
+            columns = st.columns([1, 1, 4])[:2]
+            for column, fmt in zip(columns, ("xlsx", "csv"), strict=True):
+                file = render(audit_log, stem=stem, fmt=fmt, title=f"Audit log {first} to {last}")
+                column.download_button(
+                    f"Audit log ({fmt.upper()})",
+                    file.content,
+                    file_name=file.filename,
+                    mime=file.media_type,
+                    key=f"weekly_audit_{fmt}",
+                    icon=":material/download:",
+                    on_click=audit_export,
+                    args=(db, actor, file),
+                    kwargs={
+                        "kind": "audit_log",
+                        "detail": {
+                            "since": first.isoformat(),
+                            "until": last.isoformat(),
+                            "entries": count,
+                            "via": "dashboard",
+                        },
+                    },
+                )

@@ -110,3 +110,22 @@ def test_the_chief_opens_the_last_complete_week_by_default(desk):
     at = open_page("chris")
     assert at.selectbox(key="weekly_week").value == "2026-W48"
     assert "Posts published" in metrics(at)
+
+
+def test_the_audit_log_of_the_week_can_be_exported_for_public_records(desk):
+    from triage.audit import record_now
+    from triage.roles import Actor
+
+    record_now(desk, Actor("pat", Role.PIO), "status", subject="+cmd", at=utc(2026, 10, 20, 12))
+    at = open_page("chris", "2026-W43")
+    assert at.get("download_button")[2:] == []  # nothing built until asked
+    at.button(key="weekly_audit_prepare").click().run()
+    assert not at.exception
+    assert any("1 audit entry in the range" in c.value for c in at.caption)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels[2:] == ["Audit log (XLSX)", "Audit log (CSV)"]
+    at.get("download_button")[3].click().run()
+    [entry] = entries(desk, action="export")
+    assert (entry.actor, entry.detail["kind"]) == ("chris", "audit_log")
+    assert entry.detail["file"] == "audit-log-2026-10-19-to-2026-10-25.zip"
+    assert (entry.detail["since"], entry.detail["entries"]) == ("2026-10-19", 1)
