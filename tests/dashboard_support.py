@@ -13,6 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from classify import scoring
 from classify.baseline import KeywordBaseline
 from classify.scoring import PostScorer
 from rumordesk.config import AppSettings, load_settings
@@ -81,6 +82,10 @@ def desk_config(tmp_path: Path, *, refresh_seconds: int = 3600) -> str:
 def make_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, users: bool = True) -> Desk:
     config = write_config(tmp_path / "config.toml", desk_config(tmp_path))
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
+    # Pages score with the configured model; the keyword baseline stands in for it here.
+    monkeypatch.setattr(
+        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+    )
     monkeypatch.chdir(PROJECT_ROOT)
     st.cache_resource.clear()
     settings = load_settings(config)

@@ -9,6 +9,7 @@ opens a rumour of its own — the policy says the PIO sees what staff forward, n
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from triage.roles import Actor, Permission, require
 from triage.workflow import DECISION_LABELS, STATUS_LABELS
 
 STAFF_PRIORITY = 1
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,10 @@ def file_report(
         from classify.scoring import PostScorer
 
         score = PostScorer(settings, db).score
-    score([post_id])
+    try:
+        score([post_id])
+    except Exception:  # the report must reach the PIO even when the scorer cannot run
+        log.exception("scoring staff report %d failed; it is queued unscored", post_id)
     return Filed(post_id, _prioritise(db, post_id))
 
 
