@@ -14,8 +14,7 @@ from rumordesk import web
 from rumordesk.config import load_settings
 from store import open_database
 from tests.conftest import PROJECT_ROOT, write_config
-from tests.test_report_cli import _toml_sources
-from tests.weekly_scenario import HOSTILE, build, utc
+from tests.weekly_scenario import HOSTILE, build, toml_sources, utc
 from triage.audit import entries
 from triage.auth import Session
 from triage.roles import SYSTEM, Role
@@ -29,7 +28,7 @@ def desk(tmp_path, monkeypatch):
     database = tmp_path / "weekly.db"
     config = write_config(
         tmp_path / "config.toml",
-        f'[storage]\ndatabase_url = "sqlite:///{database}"\n\n{_toml_sources()}\n',
+        f'[storage]\ndatabase_url = "sqlite:///{database}"\n\n{toml_sources()}\n',
     )
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
     monkeypatch.chdir(PROJECT_ROOT)

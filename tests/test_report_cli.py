@@ -20,22 +20,11 @@ from reports.weekly import Week
 from rumordesk.cli import main
 from store import open_database
 from tests.conftest import PROJECT_ROOT, write_config
-from tests.weekly_scenario import HOSTILE, build, scenario_settings, scenario_sources, utc
+from tests.weekly_scenario import HOSTILE, build, scenario_settings, toml_sources, utc
 from triage.audit import entries, record_now
 from triage.roles import Actor, Role
 
 LA = ZoneInfo("America/Los_Angeles")
-
-
-def _toml_sources() -> str:
-    blocks = []
-    for source in scenario_sources():
-        lines = ["[[sources]]"]
-        for key, value in source.items():
-            shown = str(value).lower() if isinstance(value, bool) else f'"{value}"'
-            lines.append(f"{key} = {shown}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
 
 
 @pytest.fixture
@@ -43,7 +32,7 @@ def setup(tmp_path):
     database_path = tmp_path / "rumordesk.db"
     config = write_config(
         tmp_path / "config.toml",
-        f'[storage]\ndatabase_url = "sqlite:///{database_path}"\n\n{_toml_sources()}\n',
+        f'[storage]\ndatabase_url = "sqlite:///{database_path}"\n\n{toml_sources()}\n',
     )
     db = open_database(f"sqlite:///{database_path}")
     build(db, scenario_settings(), hostile=True)

@@ -55,6 +55,18 @@ def scenario_sources() -> list[dict[str, Any]]:
     ]
 
 
+def toml_sources() -> str:
+    """The same sources as ``[[sources]]`` blocks of a config.toml."""
+    blocks = []
+    for source in scenario_sources():
+        lines = ["[[sources]]"]
+        for key, value in source.items():
+            shown = str(value).lower() if isinstance(value, bool) else f'"{value}"'
+            lines.append(f"{key} = {shown}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def scenario_settings(**sections: Any) -> AppSettings:
     return make_settings(scenario_sources(), **sections)
 
