@@ -39,10 +39,7 @@ def alerts(ctx: click.Context, limit: int, status: str | None) -> None:
             str(r.attempts),
             _when(r.created_at),
             _when(r.sent_at) if r.status == "sent" else _when(r.next_attempt_at),
-            # post text: one line, cut; the terminal shows it as plain characters
-            " ".join(f"{r.last_error or ''} {r.claim}".split())[:70]
-            .encode("ascii", "backslashreplace")
-            .decode(),
+            _printable(f"{r.last_error or ''} {r.claim}")[:70],
         ]
         for r in rows
     ]
@@ -52,6 +49,11 @@ def alerts(ctx: click.Context, limit: int, status: str | None) -> None:
     )
     summary = ", ".join(f"{n} {s}" for s, n in counts(obj.db).items() if n)
     click.echo(f"all alerts: {summary}")
+
+
+def _printable(text: str) -> str:
+    """Post text for a terminal: one line, no control characters (no escape sequences)."""
+    return "".join(ch if ch.isprintable() else " " for ch in " ".join(text.split()))
 
 
 @alerts.command("test")
