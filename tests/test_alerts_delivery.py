@@ -445,3 +445,22 @@ def test_the_loop_runs_the_alert_chore_only_when_targets_are_configured(db, smtp
     add_rumour(db)
     chore.run(NOW)
     assert wait_for(lambda: len(smtp.received) == 1)
+
+
+def test_a_slow_target_cannot_hold_the_loop_past_the_tick_budget(db, hooks):
+    from tests.alerts_support import HookRoute
+
+    hooks.routes["/slowish"] = HookRoute(delays=[0.6] * 4)
+    settings = settings_for(
+        webhooks=[hook("ops", "generic", hooks.url("/slowish"))],
+        timeout_seconds=2.0,
+        max_seconds_per_check=1.0,
+    )
+    for i in range(4):
+        add_rumour(db, cluster_key=f"story-{i}")
+    alerter = Alerter(settings, db)
+
+    first = alerter(NOW)
+    assert (first.sent, first.deferred) == (2, 2)  # the third would start after 1.2 s
+    second = alerter(NOW + timedelta(seconds=1))
+    assert second.sent == 2 and len(hooks.accepted("/slowish")) == 4
