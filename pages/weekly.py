@@ -11,7 +11,7 @@ import streamlit as st
 from reports.audit_export import audit_tables
 from reports.exports import audit_export, render
 from reports.schedule import weekly_files
-from reports.weekly import Week, build_report
+from reports.weekly import Week, build_report, trend
 from rumordesk import web
 from triage.roles import Permission
 
@@ -165,25 +165,20 @@ else:
         )
     over_weeks = pd.DataFrame(
         [
-            {"channel": c.channel, "week": label, "engagement": value}
-            for c in report.channels
-            for label, value in (
-                (week.previous().label, c.previous_engagement),
-                (week.label, c.engagement),
-            )
-            if value is not None
+            {"week": p.week, "channel": p.channel, "engagement": p.engagement}
+            for p in trend(db, week, weeks=8, sources=settings.sources)
+            if p.engagement is not None
         ]
     )
     if not over_weeks.empty:
         right.altair_chart(
-            alt.Chart(over_weeks, title="Week over week")
-            .mark_bar()
+            alt.Chart(over_weeks, title="Week over week (8 weeks)")
+            .mark_line(point=True)
             .encode(
-                x=alt.X("channel:N"),
-                xOffset="week:N",
+                x=alt.X("week:O", title=None),
                 y=alt.Y("engagement:Q"),
-                color=alt.Color("week:N", legend=alt.Legend(orient="bottom")),
-                tooltip=["channel", "week", "engagement"],
+                color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+                tooltip=["week", "channel", "engagement"],
             ),
             key="weekly_chart_weeks",
         )

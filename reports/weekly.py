@@ -422,6 +422,30 @@ def build_report(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    week: str
+    channel: str
+    posts: int
+    #: What the channel earned that week (new posts and earlier ones); None: unavailable.
+    engagement: int | None
+
+
+def trend(
+    db: Database, week: Week, *, weeks: int = 8, sources: Sequence[Any] = ()
+) -> list[TrendPoint]:
+    """Each channel's posts and engagement for ``weeks`` weeks up to ``week``, oldest first."""
+    official = [s for s in sources if getattr(s, "official", False)]
+    chosen = [week]
+    while len(chosen) < weeks:
+        chosen.append(chosen[-1].previous())
+    points = []
+    for each in reversed(chosen):
+        for row in _figures(db, each, official)[2]:
+            points.append(TrendPoint(each.label, row.channel, row.posts, row.engagement))
+    return points
+
+
 def _stamp(moment: datetime, week: Week) -> str:
     return moment.astimezone(week.tz).strftime("%Y-%m-%d %H:%M %Z")
 

@@ -320,3 +320,22 @@ def test_demo_posts_and_demo_rumours_never_count(scenario):
     assert channel(report, "x").engagement == 20  # as without the demo
     assert all(p.source != DEMO_SOURCE for p in report.posts)
     assert report.rumours.total == 0
+
+
+def test_the_trend_gives_each_channel_week_by_week(scenario):
+    from reports.weekly import trend
+
+    db, settings = scenario
+    points = trend(db, Week.parse("2026-W44", LA), weeks=4, sources=settings.sources)
+    assert [p.week for p in points if p.channel == "x"] == [
+        "2026-W41",
+        "2026-W42",
+        "2026-W43",
+        "2026-W44",
+    ]
+    x = {p.week: p.engagement for p in points if p.channel == "x"}
+    assert x == {"2026-W41": None, "2026-W42": 39, "2026-W43": 20, "2026-W44": 3 + 1}
+    facebook = {p.week: (p.posts, p.engagement) for p in points if p.channel == "facebook"}
+    assert facebook["2026-W43"] == (2, 264) and facebook["2026-W44"] == (0, 10)
+    website = {p.week: (p.posts, p.engagement) for p in points if p.channel == "website"}
+    assert website["2026-W43"] == (1, None)
