@@ -24,6 +24,7 @@ class KeywordBaseline:
     """Severity of the first violent keyword found, 0 when there is none."""
 
     def score(self, text: str) -> float:
+        text = text.lower()
         best = 0.0
         for harm in HARMS:
             if harm.weight > best and harm.pattern.search(text):

@@ -218,7 +218,12 @@ class Ranker:
         )
         now = now or _latest(posts)
         departments = [p.is_official or is_department(p.author, self.accounts) for p in posts]
-        found = [(severity(p.text), self.gazetteer.locate(p.text), voice(p.text)) for p in posts]
+        # Copies (retweets, forwards) are common: each distinct text is read once.
+        read: dict[str, tuple[Severity, Locality, Voice]] = {}
+        for p in posts:
+            if p.text not in read:
+                read[p.text] = (severity(p.text), self.gazetteer.locate(p.text), voice(p.text))
+        found = [read[p.text] for p in posts]
         keys = [
             cluster_keys(p.text, harm if not dept else _NO_CLAIM, where)
             for p, (harm, where, _), dept in zip(posts, found, departments, strict=True)

@@ -31,6 +31,7 @@ from classify.lexicon import (
     QUESTION_ZH,
     RELAY,
     Harm,
+    one_pass,
 )
 from rumordesk.config import ClassifySettings
 
@@ -66,8 +67,6 @@ class Severity:
 
 
 NO_HARM = Severity(None, 0.0, None)
-#: One pass to rule out the many posts that name no harm at all.
-ANY_HARM = re.compile("|".join(f"(?:{h.pattern.pattern})" for h in HARMS), re.IGNORECASE)
 #: A harm word in short quotes ("the 'explosion' was a transformer") is being talked about,
 #: not claimed; long quotes are often the claim itself ("a Nixle said 'active shooter at…'").
 _SCARE_QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"“”'‘’]{2,24})[\"”'’](?!\w)")
@@ -78,7 +77,7 @@ def _unquote_harm(found: re.Match[str]) -> str:
 
 
 _NEGATION_REACH = 40
-_TRAILING_PREPOSITION = re.compile(r"\s+(?:at|in|near|inside)$", re.IGNORECASE)
+_TRAILING_PREPOSITION = re.compile(r"\s+(?:at|in|near|inside)$")
 
 
 def _negation_start(plain: str, start: int) -> int | None:
@@ -90,28 +89,39 @@ def _negation_start(plain: str, start: int) -> int | None:
     return offset + found.start() if found else None
 
 
+_WORD_HARMS = [h for h in HARMS if not h.pattern.cjk]
+_PHRASE_HARMS = [h for h in HARMS if h.pattern.cjk]
+#: Every harm word list in one pass, most severe first (it wins where two overlap).
+_HARM_SCAN = one_pass({f"h{i}": h.pattern for i, h in enumerate(_WORD_HARMS)})
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def severity(text: str) -> Severity:
     """The most severe harm the text claims, after removing innocent uses of the words.
 
     A harm that is only ever mentioned negated ("no shooter", "no hubo balacera") is
     reported with ``denied`` set: the post names it but does not claim it.
     """
-    if not ANY_HARM.search(text):
+    text = text.lower()
+    cjk = _CJK.search(text) is not None
+    if not cjk and _HARM_SCAN.search(text) is None:
         return NO_HARM
-    plain = _SCARE_QUOTED.sub(_unquote_harm, INNOCENT_USES.sub(" ", text))
+    plain = INNOCENT_USES.regex.sub(" ", text)
+    if "'" in plain or '"' in plain or "“" in plain or "‘" in plain:
+        plain = _SCARE_QUOTED.sub(_unquote_harm, plain)
     best: tuple[Harm, str] | None = None
     denied: tuple[Harm, str] | None = None
-    for harm in HARMS:
-        if best and harm.weight <= best[0].weight:
-            continue
-        for found in harm.pattern.finditer(plain):
-            negation = _negation_start(plain, found.start())
-            if negation is not None:
-                if denied is None or harm.weight > denied[0].weight:
-                    said = " ".join(plain[negation : found.end()].split())
-                    denied = (harm, _TRAILING_PREPOSITION.sub("", said))
-            elif best is None or harm.weight > best[0].weight:
-                best = (harm, found.group(0))
+    matches = [(_WORD_HARMS[int(m.lastgroup[1:])], m) for m in _HARM_SCAN.finditer(plain)]  # type: ignore[index]
+    if cjk:
+        matches += [(h, m) for h in _PHRASE_HARMS for m in h.pattern.regex.finditer(plain)]
+    for harm, found in matches:
+        negation = _negation_start(plain, found.start())
+        if negation is not None:
+            if denied is None or harm.weight > denied[0].weight:
+                said = " ".join(plain[negation : found.end()].split())
+                denied = (harm, _TRAILING_PREPOSITION.sub("", said))
+        elif best is None or harm.weight > best[0].weight:
+            best = (harm, found.group(0))
     negated = denied[1] if denied else None
     if best is not None:
         harm, phrase = best
@@ -149,54 +159,59 @@ def _alternation(names: Iterable[str]) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Finds places of the jurisdiction and places that only sound like it."""
+    """Finds places of the jurisdiction and places that only sound like it.
 
-    canonical: dict[str, str]
-    #: Folded name → the name as configured, for reasons ("San Jose", not "san jose").
-    display: dict[str, str]
-    local: re.Pattern[str] | None
-    city: re.Pattern[str] | None
-    regional: re.Pattern[str] | None
-    not_local: re.Pattern[str] | None
+    One pass over the folded text with every configured name, longest first, so that
+    "Santa Clara County" (regional) and "Santa Clara Street" (San Jose) win over the
+    city's own name inside them.
+    """
+
+    #: Folded name → (local | city | regional | not_local, the name to report).
+    names: dict[str, tuple[str, str]]
+    pattern: re.Pattern[str] | None
 
     @classmethod
     def from_settings(cls, settings: ClassifySettings) -> Gazetteer:
-        canonical: dict[str, str] = {}
+        names: dict[str, tuple[str, str]] = {}
+        # Later lists win a name they share with earlier ones: not_local is the strongest.
+        for name in settings.city_names:
+            names[fold(name)] = ("city", "Santa Clara")
         for place in settings.places:
             for name in (place.name, *place.aliases):
-                canonical[fold(name)] = place.name
-        display = {fold(n): n for n in (*settings.not_local, *settings.regional)}
-        return cls(
-            canonical,
-            display,
-            _alternation(canonical),
-            _alternation(settings.city_names),
-            _alternation(settings.regional),
-            _alternation(settings.not_local),
-        )
+                names[fold(name)] = ("local", place.name)
+        for name in settings.regional:
+            names[fold(name)] = ("regional", name)
+        for name in settings.not_local:
+            names[fold(name)] = ("not_local", name)
+        return cls(names, _alternation(names))
 
     def locate(self, text: str) -> Locality:
-        folded = fold(text)
-        elsewhere = [self.display.get(m, m) for m in _findall(self.not_local, folded)]
-        # A city name inside a non-local name ("Santa Clara County") is not the city.
-        masked = self.not_local.sub(" ", folded) if self.not_local else folded
-        regional = [self.display.get(m, m) for m in _findall(self.regional, masked)]
-        if self.regional:
-            masked = self.regional.sub(" ", masked)
-        places = tuple(dict.fromkeys(self.canonical[m] for m in _findall(self.local, masked)))
-        city = bool(_findall(self.city, masked))
+        if self.pattern is None:
+            return Locality("unknown")
+        places: list[str] = []
+        regional: list[str] = []
+        elsewhere: list[str] = []
+        city = False
+        for found in self.pattern.findall(fold(text)):
+            kind, name = self.names[found]
+            if kind == "local":
+                places.append(name)
+            elif kind == "city":
+                city = True
+            elif kind == "regional":
+                regional.append(name)
+            else:
+                elsewhere.append(name)
+        others = tuple(dict.fromkeys(elsewhere))
         if places or city:
-            level = "mixed" if elsewhere else "local"
-            return Locality(level, places or ("Santa Clara",), tuple(elsewhere))
+            level = "mixed" if others else "local"
+            return Locality(level, tuple(dict.fromkeys(places)) or ("Santa Clara",), others)
         if regional:
-            return Locality("mixed" if elsewhere else "regional", tuple(regional), tuple(elsewhere))
-        if elsewhere:
-            return Locality("elsewhere", (), tuple(dict.fromkeys(elsewhere)))
+            level = "mixed" if others else "regional"
+            return Locality(level, tuple(dict.fromkeys(regional)), others)
+        if others:
+            return Locality("elsewhere", (), others)
         return Locality("unknown")
-
-
-def _findall(pattern: re.Pattern[str] | None, text: str) -> list[str]:
-    return pattern.findall(text) if pattern else []
 
 
 # --- voice: notices, denials, relays, hearsay -----------------------------------------------
@@ -213,15 +228,32 @@ class Voice:
     denial_phrase: str | None = None
 
 
+#: The voice's word lists in one pass.
+_VOICE_SCAN = one_pass(
+    {
+        "denial": DENIAL,
+        "relay": RELAY,
+        "notice": OFFICIAL_NOTICE,
+        "hearsay": HEARSAY,
+        "question": QUESTION,
+    }
+)
+
+
 def voice(text: str) -> Voice:
-    denial = DENIAL.search(EMPHATIC.sub(" ", text))
+    text = text.lower()
+    if "no" in text:
+        text = EMPHATIC.sub(" ", text)
+    found: dict[str, str] = {}
+    for match in _VOICE_SCAN.finditer(text):
+        found.setdefault(match.lastgroup or "", match.group(0))
     return Voice(
-        bool(OFFICIAL_NOTICE.search(text)),
-        denial is not None,
-        bool(RELAY.search(text)),
-        bool(HEARSAY.search(text)),
-        bool(QUESTION.search(text) or QUESTION_ZH.search(text)),
-        denial.group(0) if denial else None,
+        "notice" in found,
+        "denial" in found,
+        "relay" in found,
+        "hearsay" in found,
+        "question" in found or bool(QUESTION_ZH.search(text)),
+        found.get("denial"),
     )
 
 
@@ -289,7 +321,7 @@ class OfficialContext:
         harm = severity(text)
         said = voice(text)
         denial = said.denial or harm.denied
-        incident = INCIDENT.search(text)
+        incident = INCIDENT.search(text.lower())
         if denial:
             quote = harm.denied_phrase or said.denial_phrase or ""
         elif incident and not harm.claims_harm:
