@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from reports.table import Table
 from rumordesk.demo import DEMO_SOURCE
@@ -463,6 +463,18 @@ def _department():  # type: ignore[no-untyped-def]
     return and_(posts.c.is_official.is_(True), posts.c.source != DEMO_SOURCE)
 
 
+def _published_in(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    """Published in [start, end): spelled out so the (is_official, created_at) index serves."""
+    return or_(
+        and_(posts.c.created_at >= start, posts.c.created_at < end),
+        and_(
+            posts.c.created_at.is_(None),
+            posts.c.first_seen_at >= start,
+            posts.c.first_seen_at < end,
+        ),
+    )
+
+
 def _published():  # type: ignore[no-untyped-def]
     return func.coalesce(posts.c.created_at, posts.c.first_seen_at)
 
@@ -487,7 +499,7 @@ def _figures(
             dict(r)
             for r in connection.execute(
                 select(*_POST_COLUMNS)
-                .where(_department(), _published() >= start, _published() < end)
+                .where(_department(), _published_in(start, end))
                 .order_by(_published(), posts.c.id)
             ).mappings()
         ]
