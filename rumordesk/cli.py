@@ -130,6 +130,22 @@ def init(obj: Context) -> None:
     )
     click.echo(f"sources: {enabled} enabled of {len(settings.sources)} configured")
     click.echo(f"configuration: {len(logged)} change(s) recorded in the audit log")
+    _first_run_hints(db)
+
+
+def _first_run_hints(db: Any) -> None:
+    """On a fresh install, say exactly what to do next (first account, demo scenario)."""
+    from triage.auth import FIRST_ACCOUNT_COMMAND
+    from triage.queue import store_is_empty
+    from triage.users import count_users
+
+    if count_users(db) == 0:
+        click.echo(f"no dashboard accounts yet: create the first with  {FIRST_ACCOUNT_COMMAND}")
+    if store_is_empty(db):
+        click.echo(
+            "the store is empty: load the invented DEMO evening with  rumordesk demo load  "
+            "(or the 'Load demo scenario' button; remove it with  rumordesk demo remove)"
+        )
 
 
 @main.command()
