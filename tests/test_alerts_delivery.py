@@ -463,4 +463,5 @@ def test_a_slow_target_cannot_hold_the_loop_past_the_tick_budget(db, hooks):
     first = alerter(NOW)
     assert (first.sent, first.deferred) == (2, 2)  # the third would start after 1.2 s
     second = alerter(NOW + timedelta(seconds=1))
-    assert second.sent == 2 and len(hooks.accepted("/slowish")) == 4
+    assert second.sent == 2, [(r["status"], r["next_attempt_at"]) for r in alert_rows(db)]
+    assert len(hooks.accepted("/slowish")) == 4

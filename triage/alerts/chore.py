@@ -94,7 +94,7 @@ class Alerter:
     def deliver_due(self, now: datetime, report: TickReport | None = None) -> TickReport:
         """Send what is due, within this tick's budget."""
         rule = self.settings.alerts
-        report = report or TickReport()
+        report = TickReport() if report is None else report
         started = self.clock()
         troubled: set[str] = set()
         for row in queue.due(self.db, now, rule.max_deliveries_per_check):
