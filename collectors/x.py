@@ -301,7 +301,8 @@ class XTimelineCollector(_XCollector):
             for u in body.get("data") or []
             if u.get("username", "").lower() in handles
         }
-        absent = [f"@{h}" for h in handles if h not in found]
+        configured = {a.lstrip("@").lower(): a.lstrip("@") for a in self.source.accounts}
+        absent = [f"@{configured.get(h, h)}" for h in handles if h not in found]
         if absent:
             raise Misconfigured(f"X has no account {', '.join(absent)}; check `accounts`")
         return found

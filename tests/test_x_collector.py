@@ -345,3 +345,40 @@ def test_a_query_removed_from_the_configuration_leaves_the_cursor(db, x_dir):
     changed = make_settings([search_source(terms=["lockdown"])])
     Runner(changed, db).run_once()
     assert set(load_cursor(db, "x-local")["queries"]) == set(changed.sources[0].search_queries())
+
+
+@responses.activate
+def test_403_names_the_access_level_problem(db):
+    responses.get(
+        SEARCH,
+        status=403,
+        json={
+            "title": "Client Forbidden",
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must "
+            "use keys and tokens from a Twitter developer App that is attached to a Project.",
+            "reason": "client-not-enrolled",
+            "type": "https://api.twitter.com/2/problems/client-forbidden",
+        },
+    )
+    run = Runner(make_settings([search_source()]), db).run_once()[0]
+    assert run.status == "misconfigured"
+    assert "403 Forbidden" in run.error and "attached to a Project" in run.error
+    assert TOKEN not in run.error
+
+
+@responses.activate
+def test_an_unknown_department_handle_is_a_misconfiguration(db, x_dir):
+    responses.get(
+        USERS_BY,
+        json={
+            "errors": [
+                {
+                    "value": "NoSuchPD",
+                    "detail": "Could not find user with usernames: [NoSuchPD].",
+                    "title": "Not Found Error",
+                }
+            ]
+        },
+    )
+    run = Runner(make_settings([timeline_source(accounts=["NoSuchPD"])]), db).run_once()[0]
+    assert run.status == "misconfigured" and "X has no account @NoSuchPD" in run.error
