@@ -48,6 +48,10 @@ queries = ["shooting"]
     from rumordesk.config import load_settings
 
     sync_sources(db, load_settings(config).sources)
+    from triage.roles import SYSTEM
+    from triage.users import add_user
+
+    add_user(db, SYSTEM, "pat", "pio", password="correct horse battery")
     yield db
     st.cache_resource.clear()
     db.dispose()
@@ -62,6 +66,19 @@ def _post(source: str, source_id: str, text: str, **extra) -> Post:
         provenance=Provenance.now("http://127.0.0.1:9/x", "feed"),
         **extra,
     )
+
+
+def _signed_in_app(page: str = "pages/posts.py") -> AppTest:
+    """The dashboard signed in as the PIO (tests/test_auth.py covers signing in), on ``page``."""
+    from datetime import UTC, datetime
+
+    from triage.auth import Session
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    now = datetime.now(UTC)
+    at.session_state["rd_session"] = Session("pat", "password", now, now)
+    at.run()
+    return at.switch_page(page).run()
 
 
 def _table_text(at: AppTest) -> str:
@@ -89,7 +106,8 @@ def test_posts_page_lists_stored_posts_literally(dashboard):
         ),
     )
 
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    at = _signed_in_app()
+    at.radio(key="posts_scope").set_value("Everyone").run()
 
     assert not at.exception
     shown = _table_text(at)
@@ -106,14 +124,15 @@ def test_posts_page_filters_by_text(dashboard):
             (_post("news", "1", "Road closed on Tasman"), _post("news", "2", "Lost dog found")), {}
         ),
     )
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    at = _signed_in_app()
+    at.radio(key="posts_scope").set_value("Everyone").run()
     at.text_input(key="posts_search").input("Tasman").run()
     shown = _table_text(at)
     assert "Road closed on Tasman" in shown and "Lost dog found" not in shown
 
 
 def test_empty_store_explains_what_to_do(dashboard):
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    at = _signed_in_app()
     assert not at.exception
     assert any("rumordesk collect" in info.value for info in at.info)
 
@@ -131,8 +150,7 @@ def test_sources_page_shows_health_and_errors(dashboard):
         requests=1,
         next_poll_at=datetime.now(UTC),
     )
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
-    at.switch_page("pages/sources.py").run()
+    at = _signed_in_app("pages/sources.py")
 
     assert not at.exception
     shown = _table_text(at)
