@@ -357,3 +357,21 @@ def test_plaintext_imap_is_refused_except_on_loopback():
                 }
             ]
         )
+
+
+def test_awkward_messages_still_become_posts(db, dovecot, user):
+    no_id = (
+        b"From: SCPD <alerts@nixle.com>\r\nSubject: =?utf-8?q?Road_closure_=E2=80=93_Tasman?=\r\n"
+        b"Date: Mon, 30 Nov 2026 10:00:00 -0800\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-charset\r\n\r\n"
+        b"Tasman Dr closed \xe9 until noon.\r\n"
+    )
+    conn = dovecot.connect(user)
+    conn.append("INBOX", None, None, no_id)
+    conn.logout()
+    run = Runner(make_settings([source(dovecot, user)]), db).run_once()[0]
+    assert (run.status, run.new) == ("ok", 1), run.error
+    [post] = list_posts(db)
+    assert post["source_id"].startswith("sha256:")  # no Message-ID: the message's hash
+    assert post["text"].startswith("Road closure – Tasman\n\nTasman Dr closed")
+    assert post["created_at"] == dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC)
