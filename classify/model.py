@@ -178,8 +178,11 @@ class CharNgrams(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, texts: Sequence[str], y: object = None) -> sp.csr_matrix:
         rows, buckets = self._hashed(texts)
-        pairs = np.unique(rows * self.n_features + buckets)
-        df = np.bincount(pairs % self.n_features, minlength=self.n_features)
+        every = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, buckets)), shape=(len(texts), self.n_features)
+        )
+        every.sum_duplicates()
+        df = np.bincount(every.indices, minlength=self.n_features)
         self.buckets_ = np.flatnonzero(df >= self.min_df)
         return self._matrix(len(texts), rows, buckets)
 

@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "demo",
     "channels",
+    "model",
     "rank",
     "alerts",
     "reports",

@@ -1,0 +1,95 @@
+"""Training the text model and keeping the default one on disk.
+
+``default_model`` is what the collector loop and ``rumordesk rank`` call: it loads the
+model at ``[classify].model_path``, or — on a fresh clone, or after a scikit-learn upgrade
+that would make the saved file unreliable — trains one on the built-in set (seconds) and
+saves it with its sidecar.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sklearn
+
+from classify.datasets import LabelledSet, builtin_set, combine
+from classify.model import MODEL_VERSION, MisinfoModel
+from classify.persist import ModelError, load_model, read_sidecar, save_model, untrusted_types
+from rumordesk.config import AppSettings
+
+log = logging.getLogger(__name__)
+_default_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: MisinfoModel
+    metadata: dict
+    seconds: float
+
+
+def train(sets: Sequence[LabelledSet], *, model: MisinfoModel | None = None) -> TrainingResult:
+    """Fit one model on the union of ``sets``; the metadata is what the sidecar records."""
+    if not sets:
+        raise ModelError("no training data: give --data FILE.csv or keep the built-in set")
+    texts, labels, groups = combine(sets)
+    started = time.perf_counter()
+    try:
+        fitted = (model or MisinfoModel()).fit(texts, labels, groups=groups)
+    except ValueError as exc:
+        raise ModelError(f"cannot train: {exc}") from None
+    seconds = time.perf_counter() - started
+    metadata = {
+        "model_family": MODEL_VERSION,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "train_seconds": round(seconds, 2),
+        "rows": len(texts),
+        "positives": sum(labels),
+        "data": [s.describe() for s in sets],
+        "params": {k: v for k, v in fitted.get_params().items()},
+        "chosen_C": fitted.C_,
+        "cross_validated": fitted.cv_metrics_,
+    }
+    return TrainingResult(fitted, metadata, seconds)
+
+
+def train_and_save(
+    sets: Sequence[LabelledSet], path: str | Path, *, model: MisinfoModel | None = None
+) -> TrainingResult:
+    result = train(sets, model=model)
+    save_model(result.model, path, metadata=result.metadata)
+    return result
+
+
+def is_current(path: str | Path) -> bool:
+    """True when ``path`` exists and its sidecar says it was made by this scikit-learn."""
+    sidecar = read_sidecar(path)
+    return (
+        Path(path).is_file()
+        and sidecar is not None
+        and sidecar.get("sklearn_version") == sklearn.__version__
+    )
+
+
+def default_model(settings: AppSettings) -> MisinfoModel:
+    """The configured model; trained on the built-in set and saved when missing or stale.
+
+    A file that is present but refused (an untrusted type, a corrupt archive) is an error,
+    not something to overwrite quietly: the operator should know it was tampered with.
+    """
+    path = Path(settings.classify.model_path)
+    with _default_lock:
+        if is_current(path):
+            return load_model(path)
+        reason = "missing" if not path.exists() else "made by another scikit-learn version"
+        log.info("model %s is %s: training on the built-in set", path, reason)
+        if path.exists() and (refused := untrusted_types(path)):
+            # a tampered file is reported, not quietly overwritten
+            raise ModelError(f"{path}: refusing to load untrusted type(s) {', '.join(refused)}")
+        return train_and_save([builtin_set()], path).model
