@@ -223,3 +223,33 @@ def test_rumordesk_transparency_text_and_json(db, year, tmp_path: Path):
     figures = json.loads(out.read_text())
     assert figures["year"] == YEAR and figures["exports"] == 2
     assert figures["posts_collected"] == {"public": 5, "official": 2}
+
+
+def test_the_demo_scenario_is_left_out(db, year):
+    from sqlalchemy import update
+
+    from rumordesk.demo import DEMO_SOURCE
+
+    before = transparency.build(db, year["settings"], YEAR)
+    post = Post(
+        source=DEMO_SOURCE,
+        source_id="demo-1",
+        channel="x",
+        text="Invented: shooting at Valley Fair",
+        provenance=Provenance(NOW, None, "demo-scenario"),
+    )
+    save_batch(db, DEMO_SOURCE, Batch((post,), {}), now=NOW - timedelta(hours=1))
+    with db.read() as connection:
+        post_id = connection.scalar(select(posts.c.id).where(posts.c.source == DEMO_SOURCE))
+    rumor_id = rumour(db, post_id)
+    with db.write() as connection:
+        connection.execute(update(rumors).where(rumors.c.id == rumor_id).values(is_demo=True))
+    workflow.escalate(db, PIO, rumor_id, "Try the Chief's page")
+    workflow.decide(db, CHIEF, rumor_id, "no_action", "Only the demo")
+
+    after = transparency.build(db, year["settings"], YEAR)
+
+    assert after.posts_collected == before.posts_collected
+    assert after.rumours_opened == before.rumours_opened
+    assert after.rumours_triaged == before.rumours_triaged
+    assert (after.escalations, after.decisions) == (before.escalations, before.decisions)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from rumordesk.demo import DEMO_SOURCE
 from store.schema import audit_log, evidence, metric_snapshots, post_scores, posts, raw_payloads
 from store.schema import rumors as rumors_table
 from triage import audit
@@ -269,7 +270,7 @@ def _plan(connection: Connection, report: PurgeReport) -> _Plan:
     plan.kept = {"held_rumors": held, "acted_on_rumors": acted_kept}
 
     candidates = connection.execute(
-        select(posts.c.id, posts.c.is_official, posts.c.first_seen_at).where(
+        select(posts.c.id, posts.c.is_official, posts.c.first_seen_at, posts.c.source).where(
             ((posts.c.is_official.is_(False)) & (posts.c.first_seen_at < report.posts_cutoff))
             | ((posts.c.is_official.is_(True)) & (posts.c.first_seen_at < report.records_cutoff))
         )
@@ -290,7 +291,9 @@ def _plan(connection: Connection, report: PurgeReport) -> _Plan:
             continue
         (plan.official_post_ids if row.is_official else plan.post_ids).append(row.id)
         year = plan.posts_by_year.setdefault(str(_utc(row.first_seen_at).year), Counter())
-        year["official" if row.is_official else "public"] += 1
+        # Demo posts (rumordesk/demo.py) are counted apart: they were never collected.
+        kind = "demo" if row.source == DEMO_SOURCE else None
+        year[kind or ("official" if row.is_official else "public")] += 1
     plan.kept["old_posts_kept_for_a_rumour"] = kept_for_rumours
     plan.unacted_rumor_ids = sorted(_emptied(connection, unacted, plan, report))
     return plan

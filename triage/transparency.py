@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from rumordesk.demo import DEMO_SOURCE
 from store.schema import audit_log, posts, rumors, search_config_log
 from triage import audit
 
@@ -100,6 +101,12 @@ def build(
     )
     in_year = (audit_log.c.at >= start) & (audit_log.c.at < end)
     with db.read() as connection:
+        # The demo scenario (rumordesk/demo.py) is not use of the tool: left out throughout.
+        demo = set(connection.scalars(select(rumors.c.id).where(rumors.c.is_demo.is_(True))))
+        if demo:
+            in_year = in_year & or_(
+                audit_log.c.rumor_id.is_(None), audit_log.c.rumor_id.not_in(sorted(demo))
+            )
         actions = Counter(
             dict(
                 connection.execute(
@@ -130,7 +137,9 @@ def build(
         triaged |= set(
             connection.scalars(
                 select(rumors.c.id).where(
-                    rumors.c.first_action_at >= start, rumors.c.first_action_at < end
+                    rumors.c.first_action_at >= start,
+                    rumors.c.first_action_at < end,
+                    rumors.c.is_demo.is_(False),
                 )
             )
         )
@@ -140,6 +149,7 @@ def build(
                 select(func.count())
                 .select_from(rumors)
                 .where(rumors.c.first_seen_at >= start, rumors.c.first_seen_at < end)
+                .where(rumors.c.is_demo.is_(False))
             )
             or 0
         )
@@ -148,10 +158,12 @@ def build(
         purged: Counter[str] = Counter()
         collected: Counter[str] = Counter()
         for row in connection.execute(
-            select(audit_log.c.action, audit_log.c.at, audit_log.c.detail).where(
-                audit_log.c.action.in_(("decide", "legal_hold", "purge"))
-            )
+            select(
+                audit_log.c.action, audit_log.c.at, audit_log.c.detail, audit_log.c.rumor_id
+            ).where(audit_log.c.action.in_(("decide", "legal_hold", "purge")))
         ):
+            if row.rumor_id in demo:
+                continue
             detail = json.loads(row.detail or "{}")
             happened = start <= row.at < end
             if row.action == "decide" and happened:
@@ -171,6 +183,7 @@ def build(
         for official, count in connection.execute(
             select(posts.c.is_official, func.count())
             .where(posts.c.first_seen_at >= start, posts.c.first_seen_at < end)
+            .where(posts.c.source != DEMO_SOURCE)
             .group_by(posts.c.is_official)
         ):
             collected["official" if official else "public"] += count
