@@ -747,30 +747,6 @@ class AppSettings(Settings):
         return sources
 
     @model_validator(mode="after")
-    def _x_searches_target_no_one(self) -> AppSettings:
-        """X searches may name the Department's own accounts (to:SantaClaraPD), no one else."""
-        own = frozenset(
-            account
-            for source in self.sources
-            if isinstance(source, XTimelineSource)
-            for account in source.accounts
-        ) | frozenset((*self.classify.department_accounts, *self.guardrails.department_accounts))
-        for source in self.sources:
-            if not isinstance(source, XSearchSource):
-                continue
-            for query in (*source.terms, *source.places, *source.queries):
-                found = user_targeting_operators(
-                    query, allowed_handles=own, own_account_operators=True
-                )
-                if found:
-                    raise ValueError(
-                        f"source {source.name!r}: query {query!r} targets individuals "
-                        f"({', '.join(found)}); X searches may name places, events, topics "
-                        "and the Department's own accounts, never other people or accounts"
-                    )
-        return self
-
-    @model_validator(mode="after")
     def _collection_is_purpose_bound(self) -> AppSettings:
         """Every kind of source: topics and places, never people (rumordesk/guardrails.py)."""
         if problems := collection_problems(self):
