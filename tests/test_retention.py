@@ -190,6 +190,7 @@ def test_after_30_days_plain_and_unacted_posts_go_the_rest_stays(world):
 
     entry = audit.entries(db, action="purge")[0]
     assert entry.actor == "system" and entry.id == report.audit_id
+    assert entry.detail["via"] == "loop"
     assert entry.detail["removed"] == report.removed
     assert entry.detail["posts_by_year"] == {str(t0.year): {"public": 2}}
     assert audit.verify(db).ok
@@ -344,7 +345,8 @@ def test_rumordesk_purge_dry_run_then_purge(db: Database, tmp_path: Path):
     figures = json.loads(done.output)
     assert figures["dry_run"] is False and figures["removed"]["posts"] == 1
     assert ids(db, posts) == {fresh}
-    assert figures["audit_id"] == audit.entries(db, action="purge")[0].id
+    entry = audit.entries(db, action="purge")[0]
+    assert figures["audit_id"] == entry.id and entry.detail["via"].startswith("cli by ")
 
 
 def test_retention_settings_are_checked():

@@ -146,14 +146,19 @@ def purge(
     *,
     now: datetime | None = None,
     dry_run: bool = False,
+    via: str = "loop",
 ) -> PurgeReport:
-    """Apply the retention policy once; ``dry_run`` computes the same report, changes nothing."""
+    """Apply the retention policy once; ``dry_run`` computes the same report, changes nothing.
+
+    ``via`` says what started it in the audit entry ("loop", or "cli by <operator>").
+    """
     return purge_with(
         db,
         RetentionPolicy.from_settings(settings),
         folders=managed_folders(settings),
         now=now,
         dry_run=dry_run,
+        via=via,
     )
 
 
@@ -173,6 +178,7 @@ def purge_with(
     folders: Sequence[Path] = (),
     now: datetime | None = None,
     dry_run: bool = False,
+    via: str = "loop",
 ) -> PurgeReport:
     now = (now or datetime.now(UTC)).astimezone(UTC)
     report = PurgeReport(
@@ -207,6 +213,7 @@ def purge_with(
                     "posts_cutoff": report.posts_cutoff.isoformat(),
                     "records_cutoff": report.records_cutoff.isoformat(),
                     "files": len(report.files),
+                    "via": via,
                 },
                 at=now,
             )

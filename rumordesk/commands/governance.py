@@ -19,10 +19,11 @@ from rumordesk.cli import Context, friendly_errors, main
 @friendly_errors
 def purge(obj: Context, dry_run: bool, as_json: bool) -> None:
     """Apply the retention policy now (the collector loop also does, every hour)."""
+    from triage.config_log import operator
     from triage.retention import purge as run_purge
 
     settings = obj.settings
-    report = run_purge(obj.db, settings, dry_run=dry_run)
+    report = run_purge(obj.db, settings, dry_run=dry_run, via=f"cli by {operator()[0]}")
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         return
