@@ -45,7 +45,7 @@ if queue.store_is_empty(db):
 web.demo_banner(db)
 
 with st.container(border=True):
-    top = st.columns([2, 3, 2, 2])
+    top = st.columns([2, 4, 2, 2])
     window = top[0].selectbox("Time window", list(WINDOWS), index=1, key="q_window")
     statuses = top[1].multiselect(
         "Status",
@@ -151,7 +151,7 @@ def live_queue() -> None:
     pick_col, open_col = st.columns([5, 1], vertical_alignment="bottom")
     picked = pick_col.selectbox("Rumour", ids, format_func=lambda i: _label(by_id[i]), key="q_pick")
     st.session_state[web.SELECTED_KEY] = picked
-    if open_col.button("Open", type="primary", key="q_open", width="stretch"):
+    if open_col.button("Open rumour", type="primary", key="q_open", width="stretch"):
         web.open_rumour(picked)
 
     if can_triage:
