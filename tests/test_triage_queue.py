@@ -53,7 +53,7 @@ def test_queue_is_one_row_per_rumour_by_priority_then_score(desk):
 def test_filters(desk):
     pio = desk.actor("pat")
     everything = queue.queue(desk.db, pio, QueueFilter(statuses=()))
-    assert len(everything) >= 3
+    assert len(everything) >= 2
     levi = queue.queue(desk.db, pio, QueueFilter(search="levi's"))
     assert levi and all("Levi's Stadium" in r.places for r in levi)
     assert queue.queue(desk.db, pio, QueueFilter(search="100%_")) == []  # no LIKE wildcards
@@ -138,6 +138,7 @@ def test_detail_is_bounded(desk):
 def test_chiefs_list_is_oldest_escalation_first(desk):
     pio = desk.actor("pat")
     rows = queue.queue(desk.db, pio)[:3]
+    assert len(rows) >= 2
     for row in reversed(rows):
         workflow.escalate(desk.db, pio, row.id, f"decide {row.id}")
     pending = queue.awaiting_decision(desk.db, desk.actor("chris"))
