@@ -133,6 +133,8 @@ class ImportResult:
     updated: int
     unchanged: int
     already_imported: bool
+    #: Posts new or changed by this import: they need (re)scoring.
+    changed_ids: tuple[int, ...] = ()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -341,7 +343,14 @@ def import_csv(db: Database, settings: AppSettings, source_name: str, path: Path
         db, source.name, Batch(tuple(posts), _cursor_with(cursor, digest, record), requests=0)
     )
     return ImportResult(
-        path.name, digest, len(posts), result.new, result.updated, result.unchanged, known
+        path.name,
+        digest,
+        len(posts),
+        result.new,
+        result.updated,
+        result.unchanged,
+        known,
+        tuple(result.changed_ids),
     )
 
 

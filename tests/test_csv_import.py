@@ -206,7 +206,19 @@ def test_spreadsheet_rows_without_ids_get_stable_ones(db, tmp_path):
     assert import_csv(db, settings, "sheet", path).new == 0
 
 
-def test_the_import_command_reports_counts_and_rejects_with_reasons(db, tmp_path):
+def test_the_import_command_reports_counts_scores_and_rejects_with_reasons(
+    db, tmp_path, monkeypatch
+):
+    from sqlalchemy import func, select
+
+    from classify import scoring
+    from classify.baseline import KeywordBaseline
+    from store.schema import post_scores
+
+    # the configured model would be trained on first use; the keyword baseline stands in
+    monkeypatch.setattr(
+        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+    )
     config = write_config(
         tmp_path / "c.toml",
         f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
@@ -221,6 +233,8 @@ def test_the_import_command_reports_counts_and_rejects_with_reasons(db, tmp_path
     )
     assert ok.exit_code == 0, ok.output
     assert "nd.csv: 2 row(s): 2 new, 0 updated, 0 unchanged" in ok.output
+    with db.read() as connection:  # scored, as collected posts are
+        assert connection.scalar(select(func.count()).select_from(post_scores)) == 2
     bad = write_csv(tmp_path / "bad.csv", [NEXTDOOR[0], ["x", "never", "", "t", "", "", "", ""]])
     refused = CliRunner().invoke(
         main, ["--config", str(config), "import", str(bad), "--source", "nextdoor"]

@@ -157,7 +157,15 @@ def test_incomplete_reports_are_refused(db, settings, fields, reason):
         submit_report(db, settings, **{**base, **fields}, screenshot=None, filename=None)
 
 
-def test_the_report_command(db, tmp_path):
+def test_the_report_command_puts_the_report_at_the_top_of_the_queue(db, tmp_path, monkeypatch):
+    from classify import scoring
+    from classify.baseline import KeywordBaseline
+    from store.schema import rumors
+
+    # the configured model would be trained on first use; the keyword baseline stands in
+    monkeypatch.setattr(
+        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+    )
     shot = tmp_path / "shot.jpg"
     shot.write_bytes(image("JPEG"))
     config = write_config(
@@ -182,9 +190,17 @@ def test_the_report_command(db, tmp_path):
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "report stored as post" in result.output
+    assert "report stored as post" in result.output and "as rumour" in result.output
     # relative to the config file, inside its folder
     assert len(list((tmp_path / "shots").glob("*.jpg"))) == 1
+    [post] = list_posts(db)
+    assert raw_of(db, post["id"])["reported_by"] == "Dispatcher Kim"
+    with db.read() as connection:
+        rumour = connection.execute(select(rumors)).one()
+        entry = connection.execute(select(audit_log)).one()
+    assert rumour.lead_post_id == post["id"] and rumour.priority == 1
+    assert (entry.actor, entry.action) == ("system", "staff_report")
+
     text_file = tmp_path / "fake.png"
     text_file.write_text("hello")
     bad = CliRunner().invoke(main, [*args[:-4], "--screenshot", str(text_file)])

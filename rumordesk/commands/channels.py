@@ -21,6 +21,12 @@ def import_file(obj: Context, file: Path, source_name: str) -> None:
     from triage.roles import SYSTEM
 
     result = import_csv(obj.db, obj.settings, source_name, file)
+    if result.changed_ids:  # scored as the collector loop scores what it stores
+        from rumordesk.cli import _scorer
+
+        scorer = _scorer(obj)
+        if scorer is not None:
+            scorer(list(result.changed_ids))
     record_now(
         obj.db,
         SYSTEM,
@@ -65,20 +71,22 @@ def report(
     note: str | None,
 ) -> None:
     """Forward a post seen by staff to the PIO's queue (with its screenshot)."""
-    from collectors.staff_report import submit
+    from triage.intake import file_report
+    from triage.roles import SYSTEM, Actor
 
-    stored = submit(
+    # The command line acts as the system; the reporter is who --by names.
+    actor = Actor(SYSTEM.username, SYSTEM.role, reported_by)
+    filed = file_report(
         obj.db,
         obj.settings,
+        actor,
         url=url,
         text=text,
         where=where,
-        reported_by=reported_by,
         note=note,
         screenshot=screenshot.read_bytes() if screenshot else None,
         filename=screenshot.name if screenshot else None,
     )
-    shot = stored.screenshot
-    kept = f"; screenshot kept as {shot['path']} (sha256 {shot['sha256'][:12]}…)" if shot else ""
-    state = "stored" if stored.new else "already reported"
-    click.echo(f"report {state} as post {stored.post_id}{kept}")
+    click.echo(
+        f"report stored as post {filed.post_id}, in the PIO's queue as rumour {filed.rumor_id}"
+    )
