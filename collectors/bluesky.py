@@ -61,10 +61,13 @@ def signed_in(service_url: str, login: str, settings: CollectSettings) -> Client
         return client
 
 
-def forget_sessions() -> None:
-    """Drop cached sessions (tests; or after the app password was changed)."""
+def forget_sessions(service_url: str | None = None, login: str | None = None) -> None:
+    """Drop one cached session (refused: the next run signs in again), or all (tests)."""
     with _sessions_lock:
-        _sessions.clear()
+        if service_url is None or login is None:
+            _sessions.clear()
+        else:
+            _sessions.pop((service_url, login.lstrip("@").lower()), None)
 
 
 @contextmanager
@@ -168,6 +171,16 @@ class _BlueskyCollector:
     def client(self) -> Client:
         return signed_in(self.source.service_url, self.source.login, self.settings)
 
+    def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
+        try:
+            yield from self._collect(cursor)
+        except Misconfigured:  # a revoked app password or an expired refresh token
+            forget_sessions(self.source.service_url, self.source.login)
+            raise
+
+    def _collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
+        raise NotImplementedError
+
     def provenance(self, method: str) -> Provenance:
         return Provenance.now(f"{self.source.service_url}/xrpc/{method}", self.source.kind)
 
@@ -176,7 +189,7 @@ class BlueskySearchCollector(_BlueskyCollector):
     kind = "bluesky_search"
     source: BlueskySearchSource
 
-    def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
+    def _collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
         client = self.client()
         states: dict[str, Any] = dict(cursor.get("queries") or {})
         left = self.source.max_posts_per_run
@@ -222,7 +235,7 @@ class BlueskyAuthorCollector(_BlueskyCollector):
     kind = "bluesky_author"
     source: BlueskyAuthorSource
 
-    def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
+    def _collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
         client = self.client()
         actor = self.source.actor.lstrip("@")
         oldest = datetime.now(UTC) - timedelta(days=self.source.refresh_days)

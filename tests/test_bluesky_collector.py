@@ -326,3 +326,18 @@ def test_bluesky_searches_may_not_target_people():
 
     with pytest.raises(ConfigError, match="targets individuals"):
         make_settings([search_source("https://bsky.social", queries=["from:someone shooting"])])
+
+
+def test_a_session_refused_later_is_dropped_and_the_next_run_signs_in_again(db, xrpc):
+    server, url = xrpc
+    settings = make_settings([search_source(url)])
+    server.answer("app.bsky.feed.searchPosts", {"posts": []})
+    Runner(settings, db).run_once()
+    server.answers["app.bsky.feed.searchPosts"] = [
+        (401, {"error": "ExpiredToken", "message": "Token has expired"}, {}),
+        (200, {"posts": [view("3kback", "back again")]}, {}),
+    ]
+    failed = Runner(settings, db).run_once()[0]
+    assert failed.status == "misconfigured" and "ExpiredToken" in failed.error
+    assert Runner(settings, db).run_once()[0].new == 1
+    assert len(server.calls("com.atproto.server.createSession")) == 2
