@@ -1,0 +1,209 @@
+"""Benchmark: the queue page's server-side run with 1,000,000 posts in the store.
+
+Builds two SQLite stores in a temporary folder — one almost empty (one rumour of a few
+posts), one with ``--posts`` posts (default 1,000,000) in ``--rumours`` rumours (20,000),
+each post scored in ``post_scores`` — with bulk inserts through SQLAlchemy Core, then runs
+the PIO's queue page in Streamlit's AppTest against each and prints the median time of
+``--runs`` runs (after one warm-up), and their ratio. Targets: ≤ 1 s, and ≤ 3× the
+almost-empty store. Also times the widest view ("Any time", every status).
+
+Run: ``.venv/bin/python bench/queue_bench.py [--posts N] [--rumours N] [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+
+from store import open_database  # noqa: E402
+from store.schema import post_scores, posts, rumors  # noqa: E402
+from triage.roles import SYSTEM  # noqa: E402
+from triage.users import add_user  # noqa: E402
+
+PLACES = [
+    "Westfield Valley Fair",
+    "Levi's Stadium",
+    "California's Great America",
+    "Central Park",
+    "Mission College",
+    "Santa Clara University",
+]
+HARMS = [("active_shooter", 1.0), ("explosive", 0.95), ("threat", 0.7), (None, 0.0)]
+CHANNELS = ["x", "facebook", "reddit", "nextdoor", "bluesky", "google_news"]
+CHUNK = 20_000
+
+
+def build(path: Path, n_posts: int, n_rumours: int, *, days: float = 30.0) -> float:
+    """Fill a fresh store; returns seconds taken."""
+    started = time.perf_counter()
+    db = open_database(f"sqlite:///{path}")
+    add_user(db, SYSTEM, "pat", "pio", password="benchmark password")
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    per_rumour = max(1, n_posts // n_rumours)
+    rumour_rows = []
+    for r in range(1, n_rumours + 1):
+        harm, severity = HARMS[r % len(HARMS)]
+        place = PLACES[r % len(PLACES)]
+        last = now - timedelta(days=days * rng.random())
+        rumour_rows.append(
+            {
+                "id": r,
+                "cluster_key": f"claim:{harm}@{place}#{r}",
+                "status": "new" if r % 5 else "reviewing",
+                "score": rng.random(),
+                "severity": severity,
+                "harm": harm,
+                "places": json.dumps([place]),
+                "channels": json.dumps(rng.sample(CHANNELS, 2)),
+                "claim": f"Claim {r}: {harm or 'rumour'} reported at {place}",
+                "top_reason": f"claims {harm or 'nothing violent'} at {place}; {per_rumour} posts",
+                "post_count": per_rumour,
+                "reach": rng.randrange(10, 50_000),
+                "first_seen_at": last - timedelta(hours=2),
+                "last_seen_at": last,
+                "updated_at": last,
+                "priority": 1 if r % 997 == 0 else 0,
+            }
+        )
+    with db.write() as connection:
+        for start in range(0, len(rumour_rows), CHUNK):
+            connection.execute(insert(rumors), rumour_rows[start : start + CHUNK])
+    signals = json.dumps(
+        {
+            "p_misinfo": 0.8,
+            "severity": 1.0,
+            "official": "none",
+            "official_post": None,
+            "places": [PLACES[0]],
+        }
+    )
+    reasons = json.dumps(["claims an active shooter", "spreading fast"])
+    for start in range(0, n_posts, CHUNK):
+        post_rows, score_rows = [], []
+        for i in range(start + 1, min(n_posts, start + CHUNK) + 1):
+            rumour = rumour_rows[min((i - 1) // per_rumour, n_rumours - 1)]
+            at = rumour["first_seen_at"] + timedelta(seconds=(i % per_rumour) * 60)
+            text = f"post {i} about {rumour['claim']}"
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            post_rows.append(
+                {
+                    "id": i,
+                    "source": "bench",
+                    "source_id": str(i),
+                    "channel": CHANNELS[i % len(CHANNELS)],
+                    "url": f"https://example.org/p/{i}",
+                    "author": f"user{i % 5000}",
+                    "text": text,
+                    "created_at": at,
+                    "is_official": False,
+                    "likes": i % 300,
+                    "shares": i % 90,
+                    "content_hash": digest,
+                    "raw_sha256": digest,
+                    "first_seen_at": at,
+                    "updated_at": at,
+                }
+            )
+            score_rows.append(
+                {
+                    "post_id": i,
+                    "rumor_id": rumour["id"],
+                    "p_misinfo": 0.8,
+                    "score": rumour["score"],
+                    "severity": rumour["severity"],
+                    "harm": rumour["harm"],
+                    "locality": "local",
+                    "cluster_key": rumour["cluster_key"],
+                    "text_key": "",
+                    "signals": signals,
+                    "reasons": reasons,
+                    "model_version": "bench",
+                    "scored_at": at,
+                }
+            )
+        with db.write() as connection:
+            connection.execute(insert(posts), post_rows)
+            connection.execute(insert(post_scores), score_rows)
+    with db.write() as connection:  # the lead posts exist now (a foreign key)
+        connection.exec_driver_sql(f"UPDATE rumors SET lead_post_id = (id - 1) * {per_rumour} + 1")
+        connection.exec_driver_sql("ANALYZE")
+    db.dispose()
+    return time.perf_counter() - started
+
+
+def time_queue(path: Path, runs: int, *, widest: bool = False) -> float:
+    """Median seconds of the queue page's AppTest run as the PIO."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from triage.auth import Session
+
+    config = path.with_suffix(".toml")
+    config.write_text(f'[storage]\ndatabase_url = "sqlite:///{path}"\n', encoding="utf-8")
+    os.environ["RUMORDESK_CONFIG"] = str(config)
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "queue.py"), default_timeout=120)
+    now = datetime.now(UTC)
+    at.session_state["rd_session"] = Session("pat", "password", now, now)
+    if widest:
+        at.session_state["q_window"] = "Any time"
+        at.session_state["q_status"] = []
+    at.run()  # warm-up: connection, imports, caches
+    if at.exception:
+        raise SystemExit(f"the queue page failed: {at.exception}")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--rumours", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rumordesk-queue-bench-") as folder:
+        small, big = Path(folder) / "small.db", Path(folder) / "big.db"
+        build(small, 5, 1)
+        print(f"building {args.posts:,} posts in {args.rumours:,} rumours …", flush=True)
+        seconds = build(big, args.posts, args.rumours)
+        size = big.stat().st_size / 1e6
+        print(f"  built in {seconds:.1f} s ({size:,.0f} MB)")
+        empty = time_queue(small, args.runs)
+        full = time_queue(big, args.runs)
+        widest = time_queue(big, args.runs, widest=True)
+    print(
+        f"queue page (AppTest, median of {args.runs}), almost empty store: {empty * 1000:7.1f} ms"
+    )
+    print(
+        f"queue page, {args.posts:>9,} posts / {args.rumours:,} rumours: {full * 1000:7.1f} ms"
+        f"  ({full / empty:.2f}x)"
+    )
+    print(
+        f"queue page, same store, any time and every status:   {widest * 1000:7.1f} ms"
+        f"  ({widest / empty:.2f}x)"
+    )
+    ok = full <= 1.0 and full <= 3 * empty
+    print("targets (<= 1 s and <= 3x the almost empty store):", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
