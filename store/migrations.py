@@ -40,6 +40,11 @@ def _alerts(connection: Connection) -> None:
     schema.ix_rumors_updated_at.create(connection, checkfirst=True)
 
 
+def _guardrails(connection: Connection) -> None:
+    schema.search_config_log.create(connection, checkfirst=True)
+    schema.ix_rumors_lead_post.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -47,9 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "triage: users, audit log, evidence", _create_missing("users", "audit_log", "evidence")
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
-    Migration(
-        7, "guardrails: the collection-configuration log", _create_missing("search_config_log")
-    ),
+    Migration(7, "guardrails: the collection-configuration log, rumours by lead post", _guardrails),
 )
 
 

@@ -340,3 +340,6 @@ search_config_log = Table(
     Column("audit_id", Integer),
 )
 Index("ix_search_config_log_name", search_config_log.c.name, search_config_log.c.id)
+# The purge deletes posts in bulk; each deleted post clears rumors.lead_post_id (ON DELETE
+# SET NULL), which without this index is a scan of every rumour per post.
+ix_rumors_lead_post = Index("ix_rumors_lead_post", rumors.c.lead_post_id)
