@@ -6,6 +6,7 @@ st.code and tables. Links are shown only when they are http(s); screenshots only
 own data folder, read as bytes.
 """
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -157,6 +158,22 @@ def _run(label: str, action, *args, **kwargs) -> None:  # type: ignore[no-untype
     st.rerun()
 
 
+def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
+    """A screenshot from our own data folder, as bytes (never a URL), if it is intact."""
+    if not path_text:
+        return
+    folder = Path(settings.staff_reports.screenshot_dir).resolve()
+    path = Path(path_text).resolve()
+    if not (path.is_relative_to(folder) and path.is_file()):
+        st.caption("The screenshot file is missing from the data folder.")
+        return
+    data = path.read_bytes()
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        st.error("The screenshot file does not match its recorded SHA-256.")
+        return
+    st.image(data, width=480)
+
+
 if flash := st.session_state.pop("rumour_flash", None):
     (st.error if flash[0] == "error" else st.success)(flash[1])
 
@@ -246,20 +263,26 @@ elif actor.can(Permission.DECIDE):
     if st.button("Add note", key="act_add_note"):
         _run("Note", workflow.add_note, note)
 
+if detail.staff_reports:
+    st.subheader("Forwarded by staff")
+for report in detail.staff_reports:
+    with st.container(border=True):
+        st.text(f"Reported by {report.reported_by} · seen on {report.where}")
+        if report.note:
+            st.text(report.note)
+        _show_screenshot(report.screenshot_path, report.screenshot_sha256)
+
 st.subheader("Evidence")
 items = workflow.evidence_for(db, actor, row.id)
 if not items:
     st.caption("No evidence preserved yet.")
-shots_dir = Path(settings.staff_reports.screenshot_dir).resolve()
 for item in items:
     st.text(
         f"{item.kind} · {web.local_time(item.captured_at)} · by {item.captured_by} · "
         f"sha256 {item.sha256} · {item.size:,} bytes" + (f" · {item.note}" if item.note else "")
     )
     if item.kind == "screenshot" and item.path:
-        path = Path(item.path).resolve()
-        if path.is_relative_to(shots_dir) and path.is_file():
-            st.image(path.read_bytes(), width=360)
+        _show_screenshot(item.path, item.sha256)
 
 st.subheader("History")
 st.dataframe(

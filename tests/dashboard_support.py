@@ -137,3 +137,8 @@ def frame(at: AppTest, *columns: str):  # type: ignore[no-untyped-def]
         if set(columns) <= set(element.value.columns):
             return element.value
     raise AssertionError(f"no table with columns {columns}")
+
+
+def images(at: AppTest) -> list:  # type: ignore[type-arg]
+    """Every st.image element on the page (main area and sidebar)."""
+    return [e for e in [*at.main, *at.sidebar] if type(e).__name__ == "Image"]

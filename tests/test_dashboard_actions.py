@@ -4,6 +4,7 @@ may not act is refused — in the page and when the functions are called directl
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from rumordesk import web
 from rumordesk.demo import load_demo
 from store.schema import evidence, rumors
-from tests.dashboard_support import PASSWORD, frame, open_desk, texts
+from tests.dashboard_support import PASSWORD, frame, images, open_desk, texts
 from triage import audit, queue, users, workflow
 from triage.intake import file_report, my_reports
 from triage.roles import PermissionDenied
@@ -182,6 +183,16 @@ def test_staff_report_with_a_screenshot_and_one_that_no_model_would_flag(desk):
     assert row.priority == 1 and row.post_count == 1
     assert row.claim == "A flyer about the festival looks fake"
     assert my_reports(desk.db, desk.actor("ada")) == []  # only one's own reports
+    page = _detail_page(desk, "pat", filed.rumor_id)
+    assert "Reported by Sam · seen on Instagram" in texts(page)
+    assert len(images(page)) == 1  # the screenshot, from our own folder, as bytes
+    assert not page.error
+    detail = queue.rumor_detail(desk.db, desk.actor("pat"), filed.rumor_id)
+    shot = Path(detail.staff_reports[0].screenshot_path)
+    shot.write_bytes(shot.read_bytes() + b"tampered")
+    page = _detail_page(desk, "pat", filed.rumor_id)
+    assert not images(page)
+    assert any("does not match its recorded SHA-256" in e.value for e in page.error)
 
 
 def test_admin_adds_and_disables_accounts_on_the_users_page(desk):

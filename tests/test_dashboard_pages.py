@@ -10,7 +10,7 @@ from collectors.post import Batch, Metrics, Post, Provenance
 from rumordesk import web
 from store.posts import save_batch
 from tests.conftest import PROJECT_ROOT
-from tests.dashboard_support import ACCOUNTS, HOSTILE, frame, make_desk, open_desk, texts
+from tests.dashboard_support import ACCOUNTS, HOSTILE, frame, images, make_desk, open_desk, texts
 from triage import workflow
 from triage.roles import Role
 
@@ -142,7 +142,7 @@ def _no_markup(at: AppTest) -> None:
         assert "<script>" not in element.value
         assert "tracker.invalid" not in element.value
         assert "javascript:" not in element.value
-    assert not at.get("imgs")
+    assert not images(at)  # no image at all, remote or otherwise
 
 
 def test_hostile_post_text_is_shown_literally_on_queue_and_detail(desk):

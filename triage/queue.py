@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from collectors.text import safe_url
 from store.db import Database
-from store.schema import post_scores, posts, rumors
+from store.schema import post_scores, posts, raw_payloads, rumors
 from triage import audit
 from triage.roles import Actor, Permission, require
 from triage.workflow import DECISION_LABELS, STATUS_LABELS
@@ -29,6 +29,8 @@ from triage.workflow import DECISION_LABELS, STATUS_LABELS
 OPEN_STATUSES = ("new", "reviewing", "confirmed")
 MAX_QUEUE = 2_000
 MAX_DETAIL_POSTS = 500
+#: collectors/staff_report.py's source name (not imported: the read side needs no collector).
+STAFF_REPORT_SOURCE = "staff_report"
 
 
 def severity_label(severity: float, high: float = 0.8) -> str:
@@ -288,6 +290,18 @@ class DepartmentPost:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffReportView:
+    """What a member of staff forwarded: who, where, their note, and the screenshot file."""
+
+    post_id: int
+    reported_by: str
+    where: str
+    note: str
+    screenshot_path: str | None
+    screenshot_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RumorDetail:
     row: QueueRow
     recommendation: str | None
@@ -308,6 +322,7 @@ class RumorDetail:
     model_version: str | None
     department: list[DepartmentPost]
     history: list[audit.AuditEntry] = field(default_factory=list)
+    staff_reports: list[StaffReportView] = field(default_factory=list)
 
 
 def _post_view(row: Any) -> PostView:
@@ -417,6 +432,8 @@ def rumor_detail(
                         link=safe_url(row.url),
                     )
                 )
+        reported = [r.id for r in rows if r.source == STAFF_REPORT_SOURCE][:50]
+        staff = _staff_reports(connection, reported)
     history = audit.entries(db, rumor_id=rumor_id, newest_first=False, limit=500)
     return RumorDetail(
         row=_queue_row(rumor),
@@ -438,7 +455,40 @@ def rumor_detail(
         model_version=lead.model_version if lead is not None else None,
         department=sorted(department, key=lambda d: d.at or datetime.min.replace(tzinfo=UTC)),
         history=history,
+        staff_reports=staff,
     )
+
+
+def _staff_reports(connection: Any, post_ids: list[int]) -> list[StaffReportView]:
+    """Each reported post's latest raw payload (``collectors/staff_report.py`` keeps the
+    reporter, the note and the screenshot there)."""
+    if not post_ids:
+        return []
+    latest = (
+        select(raw_payloads.c.post_id, func.max(raw_payloads.c.id).label("id"))
+        .where(raw_payloads.c.post_id.in_(post_ids))
+        .group_by(raw_payloads.c.post_id)
+        .subquery()
+    )
+    found = []
+    for row in connection.execute(
+        select(raw_payloads.c.post_id, raw_payloads.c.payload).join(
+            latest, latest.c.id == raw_payloads.c.id
+        )
+    ):
+        payload = _json_dict(row.payload)
+        shot = payload.get("screenshot") if isinstance(payload.get("screenshot"), dict) else {}
+        found.append(
+            StaffReportView(
+                post_id=row.post_id,
+                reported_by=str(payload.get("reported_by") or ""),
+                where=str(payload.get("where") or ""),
+                note=str(payload.get("note") or ""),
+                screenshot_path=shot.get("path") if shot else None,
+                screenshot_sha256=shot.get("sha256") if shot else None,
+            )
+        )
+    return sorted(found, key=lambda r: r.post_id)
 
 
 # --- the Office of the Chief --------------------------------------------------------------
