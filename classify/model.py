@@ -69,6 +69,22 @@ def normalise_texts(texts: Sequence[str]) -> list[str]:
     return [normalise_text(t) for t in texts]
 
 
+_NEGATED = re.compile(
+    r"\b(?:no|not|never|nothing|none|nobody|without|\w+n['’]t|false|fake|hoax|untrue)\b"
+    r"((?:\s+[^\s.,!?;:\"“”()]+){1,3})",
+    re.IGNORECASE,
+)
+
+
+def mark_negation(text: str) -> str:
+    """Prefix the few words after a negation with ``neg_`` (Das & Chen), so that "there is
+    no active shooter" does not look like "there is an active shooter" to the word view."""
+    return _NEGATED.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start(0)] + re.sub(r"(\S+)", r"neg_\1", m.group(1)),
+        text,
+    )
+
+
 class CueFeatures(TransformerMixin, BaseEstimator):
     """A dozen counts that mark reports of unfolding events rather than reactions to them.
 
@@ -235,7 +251,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, texts: Sequence[str], y: object = None) -> tuple:
         self.words_ = CountVectorizer(ngram_range=(1, 2), min_df=min(2, self.min_df))
-        counts = self.words_.fit_transform(texts)
+        counts = self.words_.fit_transform([mark_negation(t) for t in texts])
         names = self.words_.get_feature_names_out()
         df = counts.getnnz(axis=0)
         self.word_columns_ = np.flatnonzero(df >= self.min_df)
@@ -251,7 +267,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return self.transform(texts)
 
     def transform(self, texts: Sequence[str]) -> tuple:
-        counts = self.words_.transform(texts)
+        counts = self.words_.transform([mark_negation(t) for t in texts])
         words = self.word_tfidf_.transform(counts[:, self.word_columns_])
         cues = self.cue_weight * self.cue_scale_.transform(self.cues_.transform(texts))
         parts = [words, sp.csr_matrix(cues)]
