@@ -357,3 +357,36 @@ def test_retention_settings_are_checked():
     with pytest.raises(ConfigError, match="retention.post_days"):
         make_settings([], retention={"post_days": 0})
     assert isinstance(make_settings([], retention={"post_days": 7}), AppSettings)
+
+
+def test_rows_of_later_tables_go_with_their_rumour(world):
+    """Tables found through the schema's foreign keys (here: alerts) are purged and counted."""
+    from store.schema import alerts
+
+    db, t0 = world["db"], world["t0"]
+    with db.write() as connection:
+        for rumor_id in (world["r_new"], world["r_acted"]):
+            connection.execute(
+                insert(alerts).values(
+                    rumor_id=rumor_id, target="email:pio@example.org", kind="first", created_at=t0
+                )
+            )
+    report = purge(db, world["settings"], now=t0 + timedelta(days=31))
+    assert report.removed["alerts"] == 1
+    with db.read() as connection:
+        assert connection.scalars(select(alerts.c.rumor_id)).all() == [world["r_acted"]]
+
+
+def test_foreign_keys_cascade_in_the_database_too(world):
+    """The purge deletes dependants itself; the schema's ON DELETE rules agree with it."""
+    from sqlalchemy import delete
+
+    db = world["db"]
+    with db.write() as connection:
+        connection.execute(delete(posts).where(posts.c.id == world["unacted"]))
+    with db.read() as connection:
+        for table in (metric_snapshots, raw_payloads, post_scores):
+            left = connection.scalar(
+                select(func.count()).select_from(table).where(table.c.post_id == world["unacted"])
+            )
+            assert left == 0, table.name

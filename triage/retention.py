@@ -30,10 +30,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Column, Connection, Table, delete, func, select, update
 
 from rumordesk.demo import DEMO_SOURCE
-from store.schema import audit_log, evidence, metric_snapshots, post_scores, posts, raw_payloads
+from store.schema import audit_log, evidence, metadata, post_scores, posts, raw_payloads
 from store.schema import rumors as rumors_table
 from triage import audit
 from triage.roles import SYSTEM
@@ -54,12 +54,27 @@ _CHUNK = 500
 #: Staff reports keep their screenshot's path in the raw payload (collectors/staff_report.py).
 STAFF_REPORT_SOURCE = "staff_report"
 _STAFF_SHA = re.compile(r"[0-9a-f]{64}")
-#: Tables holding a post's dependants, deleted with it (explicitly, whatever the FKs do).
-_POST_CHILDREN = {
-    "post_scores": post_scores,
-    "metric_snapshots": metric_snapshots,
-    "raw_payloads": raw_payloads,
-}
+
+
+def dependants(parent: Table) -> list[tuple[Table, Column, str]]:
+    """Every ``(table, column, ondelete)`` whose foreign key points at ``parent``.
+
+    Read from the schema, so a table added later (alerts, notes…) is purged with the post
+    or rumour it belongs to, and counted, without touching this module. A key with no
+    ON DELETE rule would make the purge fail: it must say CASCADE or SET NULL.
+    """
+    found = []
+    for table in metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table is parent:
+                rule = (key.ondelete or "").upper()
+                if rule not in ("CASCADE", "SET NULL"):
+                    raise RuntimeError(
+                        f"{table.name}.{key.parent.name} references {parent.name} without "
+                        "ON DELETE CASCADE or SET NULL; the retention purge cannot decide"
+                    )
+                found.append((table, key.parent, rule))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,11 +369,12 @@ def _count(connection: Connection, plan: _Plan, report: PurgeReport) -> None:
     removed: Counter[str] = Counter()
     removed["posts"] = len(plan.post_ids)
     removed["official_posts"] = len(plan.official_post_ids)
-    for name, table in _POST_CHILDREN.items():
-        removed[name] = _count_in(connection, table, table.c.post_id, plan.all_post_ids)
     removed["rumors"] = len(plan.unacted_rumor_ids)
     removed["expired_records"] = len(plan.expired_rumor_ids)
-    removed["evidence"] = _count_in(connection, evidence, evidence.c.rumor_id, plan.rumor_ids)
+    for parent, ids in ((posts, plan.all_post_ids), (rumors_table, plan.rumor_ids)):
+        for table, column, rule in dependants(parent):
+            if rule == "CASCADE":
+                removed[table.name] += _count_in(connection, table, column, ids)
     report.removed = {name: count for name, count in removed.items() if count}
     report.kept = plan.kept
     report.posts_by_year = {
@@ -432,28 +448,19 @@ def _screenshot_of(payload: str) -> tuple[str, str | None] | None:
 
 
 def _delete(connection: Connection, plan: _Plan) -> None:
-    post_ids = plan.all_post_ids
-    rumor_ids = plan.rumor_ids
-    for chunk in _chunks(post_ids):
-        connection.execute(
-            update(rumors_table)
-            .where(rumors_table.c.lead_post_id.in_(chunk))
-            .values(lead_post_id=None)
-        )
-        for table in _POST_CHILDREN.values():
-            connection.execute(delete(table).where(table.c.post_id.in_(chunk)))
-        connection.execute(delete(posts).where(posts.c.id.in_(chunk)))
-    for chunk in _chunks(rumor_ids):
-        connection.execute(
-            update(post_scores).where(post_scores.c.rumor_id.in_(chunk)).values(rumor_id=None)
-        )
-        connection.execute(
-            update(rumors_table)
-            .where(rumors_table.c.duplicate_of.in_(chunk))
-            .values(duplicate_of=None)
-        )
-        connection.execute(delete(evidence).where(evidence.c.rumor_id.in_(chunk)))
-        connection.execute(delete(rumors_table).where(rumors_table.c.id.in_(chunk)))
+    """Posts first (their dependants with them), then rumours; explicitly, whatever the
+    connection's foreign-key enforcement, so no orphan row is left on any backend."""
+    for parent, ids in ((posts, plan.all_post_ids), (rumors_table, plan.rumor_ids)):
+        links = dependants(parent)
+        for chunk in _chunks(ids):
+            for table, column, rule in links:
+                if rule == "SET NULL":
+                    connection.execute(
+                        update(table).where(column.in_(chunk)).values({column.name: None})
+                    )
+                else:
+                    connection.execute(delete(table).where(column.in_(chunk)))
+            connection.execute(delete(parent).where(parent.c.id.in_(chunk)))
 
 
 def _remove_files(report: PurgeReport, folders: Sequence[Path]) -> None:
