@@ -62,9 +62,16 @@ def at(hhmm: str, day: str = "2026-11-20") -> datetime:
 
 
 def post(
-    id: str, text: str, *, when: str | None = "19:45", author: str = "neighbor_jen", **kw: Any
+    id: str,
+    text: str,
+    *,
+    when: str | None = "19:45",
+    day: str = "2026-11-20",
+    author: str = "neighbor_jen",
+    **kw: Any,
 ) -> PostInput:
-    return PostInput(id=id, text=text, author=author, created_at=at(when) if when else None, **kw)
+    moment = at(when, day) if when else None
+    return PostInput(id=id, text=text, author=author, created_at=moment, **kw)
 
 
 def official(id: str, text: str, when: str = "19:52") -> OfficialInput:
