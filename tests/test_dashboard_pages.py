@@ -11,7 +11,7 @@ from rumordesk import web
 from store.posts import save_batch
 from tests.conftest import PROJECT_ROOT
 from tests.dashboard_support import ACCOUNTS, HOSTILE, frame, images, make_desk, open_desk, texts
-from triage import workflow
+from triage import audit, workflow
 from triage.roles import Role
 
 ROLE_USER = {role: name for name, role in ACCOUNTS.items()}
@@ -236,3 +236,29 @@ def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
     assert not at.exception
     assert has_demo(desk.db)
     assert len(frame(at, "claim", "why")) >= 2
+
+
+def test_audit_page_filters_and_shows_response_times(desk):
+    desk.load_demo()
+    pio = desk.actor("pat")
+    top = _queue_ids(desk)[0]
+    workflow.assign(desk.db, pio, top, "pat")
+    workflow.escalate(desk.db, pio, top, '=HYPERLINK("http://x")')
+    at = desk.app("pat", "pages/audit.py")
+    assert not at.exception
+    everything = frame(at, "actor", "action")
+    assert {"assign", "escalate", "demo_load", "user_add"} <= set(everything["action"])
+    at.selectbox(key="audit_action").set_value("escalate").run()
+    only = frame(at, "actor", "action")
+    assert list(only["action"]) == ["escalate"] and list(only["rumor_id"]) == [top]
+    at.selectbox(key="audit_action").set_value("All actions").run()
+    at.text_input(key="audit_user").input("pat").run()
+    assert set(frame(at, "actor", "action")["actor"]) == {"pat"}
+    at.button(key="audit_verify").click().run()
+    assert any("The chain is intact" in s.value for s in at.success)
+    assert "Median: first post → first action" in texts(at)
+    times = frame(at, "to first action", "to decision")
+    assert top in set(times["#"])
+    at.download_button[0].click().run()
+    exported = audit.entries(desk.db, action="export")
+    assert [(e.actor, e.subject) for e in exported] == [("pat", "audit.csv")]
