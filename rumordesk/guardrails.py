@@ -83,7 +83,9 @@ URL_FIELDS = frozenset({"url", "url_template", "feed_url_template"})
 _ACCOUNT_PATH = re.compile(
     r"/(@[^/?#]+|(u|user|users|profile|channel|author)/[^/?#]+)", re.IGNORECASE
 )
-_ACCOUNT_PARAM = re.compile(r"[?&](user|user_id|username|screen_name|author|actor)=", re.IGNORECASE)
+_ACCOUNT_PARAM = re.compile(
+    r"[?&](user|user_id|username|screen_name|author|actor)=[^&#]*", re.IGNORECASE
+)
 #: Platforms where the first part of a feed's path is an account (pinterest.com/<user>/…).
 _PROFILE_HOSTS = re.compile(
     r"(^|\.)(twitter\.com|x\.com|instagram\.com|facebook\.com|tiktok\.com|threads\.net|"
@@ -107,6 +109,12 @@ def account_in_url(url: str) -> str | None:
     if _PROFILE_HOSTS.search(host) and segment.lower() not in _NOT_ACCOUNTS:
         return f"{host}/{segment}"
     return None
+
+
+def account_name(part: str) -> str:
+    """The account an :func:`account_in_url` part names: ``/@SCPD.rss`` → ``scpd``."""
+    name = re.split(r"[/=]", part.strip("/"))[-1]
+    return _normal(re.sub(r"\.(rss|atom|xml|json)$", "", name, flags=re.IGNORECASE))
 
 
 def _normal(handle: str) -> str:
@@ -166,13 +174,23 @@ def collection_problems(settings: Any) -> list[str]:
                         "accounts other than the Department's"
                     )
         if source.official and listed:
-            for name in sorted(HANDLE_FIELDS & fields):
-                for handle in _values(getattr(source, name)):
-                    if not _PLACEHOLDER.search(handle) and _normal(handle) not in listed:
-                        problems.append(
-                            f"{label}: {name} {handle!r} is not one of the Department's "
-                            "accounts listed in [guardrails].department_accounts"
-                        )
+            named = [
+                (name, handle)
+                for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields)
+                for handle in _values(getattr(source, name))
+                if handle and not _PLACEHOLDER.search(handle) and _normal(handle) not in listed
+            ]
+            named += [
+                (name, part)
+                for name in sorted(URL_FIELDS & fields)
+                for url in _values(getattr(source, name))
+                if (part := account_in_url(url)) and account_name(part) not in listed
+            ]
+            problems += [
+                f"{label}: {name} {value!r} is not one of the Department's accounts listed "
+                "in [guardrails].department_accounts"
+                for name, value in named
+            ]
         if not source.official:
             for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields):
                 if any(v and not _PLACEHOLDER.search(v) for v in _values(getattr(source, name))):

@@ -182,19 +182,32 @@ def test_reading_an_account_that_is_not_the_departments_is_refused(kind, field):
     assert "never anyone else's" in message
 
 
-@pytest.mark.parametrize(
-    ("kind", "field"), [(k, f) for k, f in ACCOUNT_CASES if f in guardrails.HANDLE_FIELDS]
-)
-def test_once_listed_only_the_departments_handles_may_be_read(kind, field):
+@pytest.mark.parametrize(("kind", "field"), ACCOUNT_CASES)
+def test_once_listed_only_the_departments_accounts_may_be_read(kind, field):
     value = EXAMPLES[kind][field]
-    other = ["@someone_else"] if isinstance(value, list) else "someone.bsky.social"
+    other = {"accounts": ["@someone_else"], "actor": "someone.bsky.social"}.get(field, "99999999")
+    own = ["@SantaClaraPD", "scpd.bsky.social", "123456789", "17841400000000000"]
     raw = {
-        "guardrails": {"department_accounts": ["@SantaClaraPD", "scpd.bsky.social"]},
+        "guardrails": {"department_accounts": own},
         "sources": [{"name": "own", **EXAMPLES[kind], field: other}],
     }
     with pytest.raises(ConfigError, match="is not one of the Department's accounts"):
         parse_settings(raw)
     raw["sources"][0][field] = value
+    assert parse_settings(raw).sources[0].official
+
+
+def test_once_listed_an_official_feed_may_read_only_a_listed_account():
+    raw = {
+        "guardrails": {"department_accounts": ["@SantaClaraPD"]},
+        "sources": [
+            {**EXAMPLES["feed"], "name": "m", "official": True,
+             "url": "https://mastodon.social/@someone.rss"}
+        ],
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match="'/@someone.rss' is not one of the Department's"):
+        parse_settings(raw)
+    raw["sources"][0]["url"] = "https://mastodon.social/@SantaClaraPD.rss"
     assert parse_settings(raw).sources[0].official
 
 
