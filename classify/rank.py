@@ -122,7 +122,7 @@ class Spread:
             return f"{self.posts} posts tell this story"
         else:
             return None
-        if self.age_hours is not None and 0 <= self.age_hours <= 72:
+        if self.age_hours is not None and 1 / 60 <= self.age_hours <= 72:
             amount += " in " + _duration(self.age_hours)
         if self.posts > 1:
             amount += f" across {self.posts} posts"
@@ -225,7 +225,7 @@ class Ranker:
             if isinstance(officials, OfficialContext)
             else self.official_context(officials)
         )
-        now = now or _latest(posts)
+        now = now or _latest(posts, officials)
         departments = [p.is_official or is_department(p.author, self.accounts) for p in posts]
         # Copies (retweets, forwards) are common: each distinct text is read once.
         read: dict[str, tuple[Severity, Locality, Voice]] = {}
@@ -406,8 +406,15 @@ def _stories(posts: Sequence[PostInput], clusters: list[int], now: datetime | No
     return stories
 
 
-def _latest(posts: Sequence[PostInput]) -> datetime | None:
+def _latest(
+    posts: Sequence[PostInput], officials: Sequence[OfficialInput] | OfficialContext
+) -> datetime | None:
+    """The latest moment either file speaks of: when the ranking is taking place."""
     times = [t for p in posts for t in (p.observed_at, p.created_at) if t is not None]
+    if isinstance(officials, OfficialContext):
+        times += [p.created_at for p in officials.posts if p.created_at is not None]
+    else:
+        times += [p.created_at for p in officials if p.created_at is not None]
     return max(times) if times else None
 
 
