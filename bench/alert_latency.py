@@ -3,11 +3,11 @@
 Everything runs on loopback and for real: a feed file served by an HTTP server thread
 (ETag from the content, so conditional GETs behave as on a real site), ``rumordesk
 collect --every N`` as a subprocess with a temporary config (the shipped [classify]
-gazetteer and model settings), and an aiosmtpd server receiving the alert. Each trial
+gazetteer), and an aiosmtpd server receiving the alert. Each trial
 appends a new item — "ACTIVE SHOOTER at Great America right now, people running, stay
 away" with a trial number — and times from the moment the feed file is written to the
-moment the e-mail for that trial arrives. A warm-up trial (the model loading or training
-on the first batch) is not counted.
+moment the e-mail for that trial arrives. A warm-up trial (the loop training its model on
+the first batch, into the temporary folder) is not counted.
 
 Two settings differ from the shipped ones so that every trial is a new rumour that must
 alert (and not the same story re-alerting): ``quiet_minutes = 0`` and a clustering window
@@ -149,8 +149,7 @@ def free_port() -> int:
 
 def write_config(folder: Path, feed_url: str, smtp_port: int) -> Path:
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    model = Path(shipped["classify"]["model_path"])
-    model = model if model.is_absolute() else ROOT / model  # the project's trained model
+    model = folder / "misinfo.skops"  # trained by the loop on its first batch (the warm-up)
     places = "".join(
         f"\n[[classify.places]]\nname = {_toml(p['name'])}\n"
         f"aliases = {_toml(p.get('aliases', []))}\n"
@@ -278,7 +277,7 @@ def main() -> int:
         for trial in range(args.trials + 1):
             token = f"bench-{trial}"
             written = feed.append(token, f"{CLAIM} ({token})")
-            arrived = inbox.wait(token, args.timeout)
+            arrived = inbox.wait(token, args.timeout if trial else max(args.timeout, 600))
             if arrived is None:
                 missed += 1
                 print(
@@ -291,7 +290,7 @@ def main() -> int:
                 continue
             latency = arrived - written
             if trial == 0:
-                print(f"warm-up (model load): {latency:.2f} s")
+                print(f"warm-up (the loop loads or trains its model): {latency:.2f} s")
             else:
                 latencies.append(latency)
                 print(f"trial {trial:2d}: {latency:.2f} s")
