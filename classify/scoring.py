@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 _CHUNK = 500
 #: At most this many recent Department posts form the official context.
 MAX_OFFICIAL_POSTS = 1000
+#: At most this many posts of open stories are rescored when a Department post arrives.
+MAX_RESCORED_POSTS = 5000
 #: Reasons that describe the model or the spread are recomputed for the whole story.
 _STORY_REASON_PREFIXES = ("text model:",)
 
@@ -89,6 +91,8 @@ class ScoringResult:
     scored: int = 0
     rumors_opened: int = 0
     rumors_updated: set[int] = field(default_factory=set)
+    #: When the Department's posts in the batch were published (their stories are rescored).
+    department_times: list[datetime] = field(default_factory=list)
 
 
 class PostScorer:
@@ -138,7 +142,29 @@ class PostScorer:
         with self._lock:
             for start in range(0, len(unique), _CHUNK):
                 self._score_chunk(unique[start : start + _CHUNK], result)
+            if result.department_times:
+                # A new Department post ("no shooting at Valley Fair") changes what the
+                # open stories near it mean: score their posts again against it.
+                again = [i for i in self._stories_near(result.department_times) if i not in unique]
+                for start in range(0, len(again), _CHUNK):
+                    self._score_chunk(again[start : start + _CHUNK], result)
         return result
+
+    def _stories_near(self, moments: list[datetime]) -> list[int]:
+        window = timedelta(hours=self.settings.classify.official_window_hours)
+        with self.db.read() as connection:
+            return list(
+                connection.scalars(
+                    select(post_scores.c.post_id)
+                    .join(rumors, rumors.c.id == post_scores.c.rumor_id)
+                    .where(
+                        rumors.c.last_seen_at >= min(moments) - window,
+                        rumors.c.first_seen_at <= max(moments) + window,
+                    )
+                    .order_by(rumors.c.score.desc())
+                    .limit(MAX_RESCORED_POSTS)
+                )
+            )
 
     def _score_chunk(self, ids: list[int], result: ScoringResult) -> None:
         ranker = self.ranker  # load the model outside the write transaction
@@ -169,6 +195,7 @@ class PostScorer:
             self._refresh(connection, affected, scored, rumor_of, by_id, now)
         result.scored += len(scored)
         result.rumors_updated |= affected
+        result.department_times += [by_id[s.id].created_at or now for s in scored if s.department]
 
     # --- which rumour each post belongs to ------------------------------------------------
 

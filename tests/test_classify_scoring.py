@@ -243,3 +243,18 @@ def test_the_collector_loop_scores_what_it_stores(feed_server, tmp_path: Path):
     [rumor] = rumor_rows(db)
     assert rumor["harm"] == "active_shooter"
     db.dispose()
+
+
+def test_a_department_post_arriving_later_rescores_the_stories_it_answers(store):
+    settings, db = store
+    job = scorer(settings, db)
+    job.score(stored(db, "search", *(public(s, t, w, sh) for s, t, w, sh in SHOOTER)))
+    [before] = rumor_rows(db)
+    assert "Department said" not in before["top_reason"]
+
+    job.score(stored(db, "scpd-x", department("d1", "No shooting at Great America.", "19:52")))
+
+    [after] = rumor_rows(db)
+    assert 'Department said "no shooting" at 19:52' in after["top_reason"]
+    assert after["score"] > before["score"]
+    assert after["post_count"] == 2
