@@ -32,6 +32,7 @@ from tests.alerts_support import (
 )
 from tests.conftest import PROJECT_ROOT, make_settings
 from triage.alerts.chore import Alerter
+from triage.audit import entries, verify
 
 MINUTE = timedelta(minutes=1)
 
@@ -137,6 +138,13 @@ def test_growth_re_alerts_exactly_once(db, hooks):
     assert growth["rumour"]["reach"] == 200 and growth["rumour"]["previous_reach"] == 40
     assert "×5 since the first alert" in growth["spread"]
     assert growth["headline"].startswith("SPREADING FAST")
+    logged = entries(db, action="alert", rumor_id=rumor_id, newest_first=False)
+    assert [(e.actor, e.subject, e.detail["reach"]) for e in logged] == [
+        ("system", "first", 40),
+        ("system", "growth", 200),
+    ]
+    assert logged[0].detail["targets"] == ["webhook:ops"]
+    assert verify(db).ok
 
 
 def test_growth_from_a_tiny_reach_needs_growth_min_reach(db, hooks):

@@ -24,8 +24,10 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from rumordesk.config import AlertSettings
 from store.db import Database
 from store.schema import alerts, rumors
+from triage import audit
 from triage.alerts import rules
 from triage.alerts.message import AlertContent
+from triage.roles import SYSTEM
 
 STATUSES = ("queued", "sending", "sent", "retrying", "failed", "cancelled")
 DUE = ("queued", "retrying")
@@ -153,6 +155,22 @@ def _insert(
             }
             for target in targets
         ],
+    )
+    # the alert itself is an action of the system's, audited with the rumour it is about
+    audit.record(
+        connection,
+        SYSTEM,
+        "alert",
+        rumor_id=rumour["id"],
+        subject=kind,
+        detail={
+            "targets": list(targets),
+            "score": round(float(rumour["score"] or 0), 4),
+            "severity": round(float(rumour["severity"] or 0), 4),
+            "reach": int(rumour["reach"] or 0),
+            "due": due.isoformat(),
+        },
+        at=now,
     )
 
 
