@@ -2,7 +2,8 @@
 
 Two posts belong to the same rumour when, within the clustering window, they
 
-* claim the same kind of harm at the same place ("active shooter" + "Valley Fair"), or
+* claim the same kind of harm at the same named place ("active shooter" + "Valley Fair"),
+  or
 * are near-copies of each other (retweets, "forwarded many times" chains, copy-paste
   with a different emoji or link): the same first, or the same last, content words.
 
@@ -123,13 +124,12 @@ def claim_key(harm: Severity, where: Locality) -> str | None:
     """``claim:active_shooter@Westfield Valley Fair`` — the story, whoever tells it."""
     if not harm.claims_harm:
         return None
-    if where.places:
-        place = where.places[0]
-    elif where.level == "elsewhere" and where.elsewhere:
-        place = "elsewhere:" + where.elsewhere[0].title()
-    else:
-        place = "unspecified"
-    return f"claim:{harm.kind}@{place}"
+    specific = [p for p in where.places if p != "Santa Clara"]
+    if not specific or where.level not in ("local", "mixed"):
+        # "a shooter in Santa Clara" or in another city is too broad to be one story:
+        # such posts are grouped only with their near-copies.
+        return None
+    return f"claim:{harm.kind}@{specific[0]}"
 
 
 def cluster_keys(text: str, harm: Severity, where: Locality) -> Keys:
