@@ -15,7 +15,10 @@ LATEST = MIGRATIONS[-1].version
 
 
 def test_migration_versions_are_numbered_in_order():
-    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    """Strictly increasing from 1; gaps are allowed (numbers are reserved per stage), and
+    ``migrate`` applies each pending version on its own, so a gap filled later still runs."""
+    versions = [m.version for m in MIGRATIONS]
+    assert versions[0] == 1 and versions == sorted(set(versions))
     assert all(m.name for m in MIGRATIONS)
 
 
