@@ -106,8 +106,9 @@ class Keys:
         return tuple(keys)
 
 
-def content_words(text: str) -> list[str]:
-    return [w for w in _NOISE.sub(" ", fold(text)).split() if w not in _STOP]
+def content_words(text: str, folded: str | None = None) -> list[str]:
+    plain = _NOISE.sub(" ", fold(text) if folded is None else folded)
+    return [w for w in plain.split() if w not in _STOP]
 
 
 def text_signature(text: str) -> str:
@@ -132,9 +133,10 @@ def claim_key(harm: Severity, where: Locality) -> str | None:
     return f"claim:{harm.kind}@{specific[0]}"
 
 
-def cluster_keys(text: str, harm: Severity, where: Locality) -> Keys:
-    words = content_words(text)
-    head = _hash("text", words[:_SIGNATURE_WORDS] if words else fold(text).strip()[:80])
+def cluster_keys(text: str, harm: Severity, where: Locality, folded: str | None = None) -> Keys:
+    folded = fold(text) if folded is None else folded
+    words = content_words(text, folded)
+    head = _hash("text", words[:_SIGNATURE_WORDS] if words else folded.strip()[:80])
     tail = None
     if len(words) >= 2 * _MIN_WORDS:
         tail = _hash("tail", words[-_SIGNATURE_WORDS:])

@@ -46,6 +46,7 @@ from classify.signals import (
     Severity,
     Voice,
     engagement,
+    fold,
     handle_of,
     is_department,
     severity,
@@ -228,13 +229,19 @@ class Ranker:
         now = now or _latest(posts, officials)
         departments = [p.is_official or is_department(p.author, self.accounts) for p in posts]
         # Copies (retweets, forwards) are common: each distinct text is read once.
-        read: dict[str, tuple[Severity, Locality, Voice]] = {}
+        read: dict[str, tuple[Severity, Locality, Voice, str]] = {}
         for p in posts:
             if p.text not in read:
-                read[p.text] = (severity(p.text), self.gazetteer.locate(p.text), voice(p.text))
-        found = [read[p.text] for p in posts]
+                folded = fold(p.text)
+                read[p.text] = (
+                    severity(p.text),
+                    self.gazetteer.locate(p.text, folded),
+                    voice(p.text),
+                    folded,
+                )
+        found = [read[p.text][:3] for p in posts]
         keys = [
-            cluster_keys(p.text, harm if not dept else _NO_CLAIM, where)
+            cluster_keys(p.text, harm if not dept else _NO_CLAIM, where, read[p.text][3])
             for p, (harm, where, _), dept in zip(posts, found, departments, strict=True)
         ]
         window = timedelta(hours=self.settings.cluster_window_hours)

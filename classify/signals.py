@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from classify.lexicon import (
     DENIAL,
@@ -185,14 +186,15 @@ class Gazetteer:
             names[fold(name)] = ("not_local", name)
         return cls(names, _alternation(names))
 
-    def locate(self, text: str) -> Locality:
+    def locate(self, text: str, folded: str | None = None) -> Locality:
+        """Where the text is about; ``folded`` is ``fold(text)`` when already at hand."""
         if self.pattern is None:
             return Locality("unknown")
         places: list[str] = []
         regional: list[str] = []
         elsewhere: list[str] = []
         city = False
-        for found in self.pattern.findall(fold(text)):
+        for found in self.pattern.findall(fold(text) if folded is None else folded):
             kind, name = self.names[found]
             if kind == "local":
                 places.append(name)
@@ -315,6 +317,7 @@ class OfficialContext:
     posts: list[OfficialPost] = field(default_factory=list)
     _by_place: dict[str, list[OfficialPost]] = field(default_factory=dict)
     _by_harm: dict[str, list[OfficialPost]] = field(default_factory=dict)
+    _sorted: bool = False
 
     def add(self, post_id: str, text: str, created_at: datetime | None) -> None:
         located = self.gazetteer.locate(text)
@@ -340,6 +343,7 @@ class OfficialContext:
             quote or _short(text),
         )
         self.posts.append(official)
+        self._sorted = False
         for place in official.places:
             self._by_place.setdefault(place, []).append(official)
         if official.harm:
@@ -360,30 +364,33 @@ class OfficialContext:
         if not self.posts or locality.level == "elsewhere":
             return OfficialStatus("none")
         places = set(locality.places) - {"Santa Clara"}
-        candidates: dict[str, OfficialPost] = {}
+        candidates: list[OfficialPost] = []
         for place in places:
-            for official in self._by_place.get(place, ()):
-                candidates[official.id] = official
+            candidates += self._in_window(self._by_place.get(place), created_at)
         if claim.kind:
-            for official in self._by_harm.get(claim.kind, ()):
+            for official in self._in_window(self._by_harm.get(claim.kind), created_at):
                 if not places or not official.places:
-                    candidates[official.id] = official
+                    candidates.append(official)
             if not places:
-                for official in self._by_place.get("", ()):
+                for official in self._in_window(self._by_place.get(""), created_at):
                     if official.denial and official.harm is None:
-                        candidates[official.id] = official
-        best: tuple[int, OfficialPost] | None = None
-        for official in candidates.values():
-            if not self._near(official, created_at):
-                continue
+                        candidates.append(official)
+        best: tuple[tuple[int, bool, float], OfficialPost] | None = None
+        for official in candidates:
             same_place = bool(places & official.places)
             same_harm = claim.kind is not None and claim.kind == official.harm
-            rank = 2 * same_place + same_harm
-            if best is None or rank > best[0]:
-                best = (rank, official)
+            # The most specific match first, a denial before other news, then the nearest.
+            distance = (
+                abs((official.created_at - created_at).total_seconds())
+                if official.created_at and created_at
+                else 0.0
+            )
+            key = (2 * same_place + same_harm, official.denial, -distance)
+            if best is None or key > best[0]:
+                best = (key, official)
         if best is None:
             return OfficialStatus("none")
-        rank, official = best
+        (rank, _, _), official = best
         claims = claim.claims_harm and not own.question
         if official.denial and claims:
             return OfficialStatus("contradicts", official)
@@ -397,10 +404,38 @@ class OfficialContext:
             return OfficialStatus("inflates", official)
         return OfficialStatus("agrees", official)
 
-    def _near(self, official: OfficialPost, moment: datetime | None) -> bool:
-        if moment is None or official.created_at is None:
-            return True
-        return abs(official.created_at - moment) <= self.window
+    def _in_window(
+        self, posts: list[OfficialPost] | None, moment: datetime | None
+    ) -> list[OfficialPost]:
+        """The posts of one index list within the window of ``moment`` (binary search on
+        the list kept in time order; posts without a time always count)."""
+        if not posts:
+            return []
+        if moment is None:
+            return posts
+        if not self._sorted:
+            for members in (*self._by_place.values(), *self._by_harm.values()):
+                members.sort(key=_time_order)
+            self._sorted = True
+        untimed_from = bisect.bisect_left(posts, 1, key=_has_time)
+        low = bisect.bisect_left(posts, moment - self.window, hi=untimed_from, key=_time_key)
+        high = bisect.bisect_right(posts, moment + self.window, hi=untimed_from, key=_time_key)
+        return posts[low:high] + posts[untimed_from:]
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _time_order(post: OfficialPost) -> tuple[int, datetime]:
+    return (0, post.created_at) if post.created_at is not None else (1, _NEVER)
+
+
+def _has_time(post: OfficialPost) -> int:
+    return 0 if post.created_at is not None else 1
+
+
+def _time_key(post: OfficialPost) -> datetime:
+    return post.created_at  # type: ignore[return-value]  # only timed posts are searched
 
 
 def _short(text: str, limit: int = 60) -> str:

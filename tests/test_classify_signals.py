@@ -262,3 +262,21 @@ def test_spread_grows_with_reach_story_size_and_speed():
     assert spread_weight(1000, 10) > spread_weight(1000, 1)
     assert spread_weight(5000, 1, age_hours=0.3) > spread_weight(5000, 1, age_hours=30)
     assert spread_weight(10**9, 10**6, age_hours=0.01) == 1.0
+
+
+def test_among_many_department_posts_the_nearest_denial_in_the_window_is_used():
+    made = OfficialContext(GAZETTEER, timedelta(hours=24))
+    for day in ("2026-11-10", "2026-11-14", "2026-11-27"):  # outside the window
+        made.add(f"old-{day}", "There is no shooting at Valley Fair.", at("19:00", day))
+    made.add("traffic", "Heavy traffic at Valley Fair tonight, expect delays.", at("19:40"))
+    made.add("near", "No active shooter at Valley Fair. The mall is safe.", at("20:05"))
+    made.add("far", "There is no shooting at Valley Fair.", at("06:00"))
+    text = "shooter at Valley Fair!!"
+
+    found = made.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text))
+
+    assert found.relation == "contradicts" and found.post.id == "near"
+
+    untimed = OfficialContext(GAZETTEER, timedelta(hours=1))
+    untimed.add("u", "There is no shooting at Valley Fair.", None)
+    assert untimed.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text)).post
