@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from classify_helpers import text_model
 from click.testing import CliRunner
-from conftest import write_config
+from conftest import rss, write_config
 
 import rumordesk.commands.rank as rank_command
 from rumordesk.cli import main
@@ -132,3 +132,52 @@ def test_not_utf8_is_refused(files, small_model):
     result = invoke(files)
 
     assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+@pytest.fixture
+def small_default_model(monkeypatch):
+    import classify.scoring
+
+    monkeypatch.setattr(
+        classify.scoring,
+        "load_default_model",
+        lambda settings: (text_model().predict_proba, "small-test-model"),
+    )
+
+
+def test_collect_scores_what_it_stores_and_score_rescores(
+    feed_server, tmp_path: Path, small_default_model
+):
+    from sqlalchemy import func, select
+
+    from store import open_database
+    from store.schema import post_scores, rumors
+
+    url = feed_server.serve(
+        "/feed.xml",
+        rss(
+            ("g1", "ACTIVE SHOOTER at Great America right now, get out"),
+            ("g2", "Farmers market at Central Park has great peaches today"),
+        ),
+    )
+    database = tmp_path / "loop.db"
+    config = write_config(
+        tmp_path / "config.toml",
+        f'[storage]\ndatabase_url = "sqlite:///{database}"\n'
+        '[[classify.places]]\nname = "California\'s Great America"\naliases = ["Great America"]\n'
+        f'[[sources]]\nname = "community"\nkind = "feed"\nchannel = "website"\nurl = "{url}"\n',
+    )
+
+    collected = CliRunner().invoke(main, ["--config", str(config), "collect", "--once"])
+    rescored = CliRunner().invoke(main, ["--config", str(config), "score"])
+
+    assert collected.exit_code == 0, collected.output
+    assert rescored.exit_code == 0, rescored.output
+    assert '"scored": 2' in rescored.output
+    db = open_database(f"sqlite:///{database}")
+    with db.read() as c:
+        assert c.scalar(select(func.count()).select_from(post_scores)) == 2
+        assert c.scalar(select(post_scores.c.model_version).limit(1)) == "small-test-model"
+        [(harm, count)] = c.execute(select(rumors.c.harm, rumors.c.post_count)).all()
+    assert (harm, count) == ("active_shooter", 1)
+    db.dispose()
