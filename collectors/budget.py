@@ -47,10 +47,15 @@ class ReadBudget:
         }
 
 
-def describe_reads(cursor: Mapping[str, Any], *, today: str | None = None) -> str:
-    """``"120/2000 today"`` for a source with a read budget, ``""`` for one without."""
+def describe_reads(
+    cursor: Mapping[str, Any], *, today: str | None = None, per_day: int | None = None
+) -> str:
+    """``"120/2000 today"`` for a source with a read budget (``per_day`` from its settings,
+    so it shows before the first run too), ``""`` for one without."""
     reads = cursor.get("reads")
-    if not isinstance(reads, Mapping) or "per_day" not in reads:
+    reads = reads if isinstance(reads, Mapping) else {}
+    cap = per_day if per_day is not None else reads.get("per_day")
+    if cap is None:
         return ""
     spent = reads.get("spent", 0) if today is None or reads.get("day") == today else 0
-    return f"{spent}/{reads['per_day']} today"
+    return f"{spent}/{cap} today"

@@ -228,7 +228,11 @@ def sources(obj: Context) -> None:
                 state,
                 _when(health.last_success_at),
                 f"{health.last_new}/{health.last_updated}",
-                describe_reads(load_cursor(obj.db, health.name), today=f"{datetime.now(UTC):%F}")
+                describe_reads(
+                    load_cursor(obj.db, health.name),
+                    today=f"{datetime.now(UTC):%F}",
+                    per_day=getattr(source, "max_reads_per_day", None),
+                )
                 or "-",
                 _when(health.next_poll_at),
                 (health.last_error or "")[:90],

@@ -382,3 +382,13 @@ def test_an_unknown_department_handle_is_a_misconfiguration(db, x_dir):
     )
     run = Runner(make_settings([timeline_source(accounts=["NoSuchPD"])]), db).run_once()[0]
     assert run.status == "misconfigured" and "X has no account @NoSuchPD" in run.error
+
+
+def test_the_reads_shown_start_from_zero_each_utc_day():
+    from collectors.budget import describe_reads
+
+    cursor = {"reads": {"day": "2026-11-30", "spent": 150, "per_day": 2000, "last_run": 50}}
+    assert describe_reads(cursor, today="2026-11-30") == "150/2000 today"
+    assert describe_reads(cursor, today="2026-12-01") == "0/2000 today"
+    assert describe_reads({}, today="2026-12-01", per_day=300) == "0/300 today"
+    assert describe_reads({"validators": {}}, today="2026-12-01") == ""
