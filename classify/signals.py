@@ -31,6 +31,7 @@ from classify.lexicon import (
     QUESTION,
     QUESTION_ZH,
     RELAY,
+    RELAY_ZH,
     Harm,
     one_pass,
 )
@@ -252,7 +253,7 @@ def voice(text: str) -> Voice:
     return Voice(
         "notice" in found,
         "denial" in found,
-        "relay" in found,
+        "relay" in found or bool(RELAY_ZH.search(text)),
         "hearsay" in found,
         "question" in found or bool(QUESTION_ZH.search(text)),
         found.get("denial"),
@@ -287,6 +288,8 @@ class OfficialPost:
     harm: str | None
     harm_weight: float
     denial: bool
+    #: The Department itself reports this harm ("officers are investigating a shooting").
+    confirms: bool
     #: "police activity", "investigating": an incident notice that names no harm.
     incident: bool
     #: What the Department said, as short as it can be quoted ("no shooting").
@@ -339,6 +342,7 @@ class OfficialContext:
             harm.kind,
             harm.weight,
             denial,
+            harm.claims_harm,
             incident is not None,
             quote or _short(text),
         )
@@ -392,7 +396,8 @@ class OfficialContext:
             return OfficialStatus("none")
         (rank, _, _), official = best
         claims = claim.claims_harm and not own.question
-        if official.denial and claims:
+        confirmed = official.confirms and official.harm == claim.kind
+        if official.denial and claims and not confirmed:
             return OfficialStatus("contradicts", official)
         if (
             claims

@@ -295,3 +295,39 @@ def test_on_a_tense_night_the_false_shooter_post_is_on_top_with_plain_reasons():
     for benign in ("relay", "ride", "photo", "sj", "clarita", "tips", "game"):
         assert scores[benign] < 0.4, (benign, scores)
     assert scores["dept"] <= 0.02
+
+
+@pytest.mark.parametrize(
+    "relay",
+    [
+        "La policía de Santa Clara dice que no hay tirador en Valley Fair. Todo está bien.",
+        "Cảnh sát Santa Clara cho biết không có tay súng ở Valley Fair.",
+        "警方说 Valley Fair 没有枪击，请不要转发谣言。",
+        "Ayon sa pulisya, walang pamamaril sa Valley Fair.",
+        "UPDATE from SCPD: there is no active shooter at Valley Fair.",
+    ],
+)
+def test_relays_of_a_denial_in_any_language_stay_low(relay: str):
+    said = official("o1", "There is no shooting at Valley Fair. No threat to the public.")
+
+    relayed = score(relay, officials=[said], when="19:58")
+
+    assert relayed.official.relation == "agrees", relayed.reasons
+    assert relayed.score < 0.3
+
+
+def test_relaying_a_real_incident_the_department_reported_is_not_contradicting_it():
+    said = official(
+        "o1",
+        "Officers are investigating a shooting near Central Park. One man was hurt; the suspect "
+        "is in custody and there is no ongoing threat to the public.",
+        "21:10",
+    )
+    relay = score(
+        "Santa Clara police say a man was shot near Central Park tonight, suspect in custody.",
+        officials=[said],
+        when="21:30",
+    )
+
+    assert relay.official.relation == "agrees"
+    assert relay.score < score(RUMOUR).score
