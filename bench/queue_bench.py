@@ -179,14 +179,23 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--rumours", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Build the stores in this folder and keep them (an existing big.db there is reused).",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="rumordesk-queue-bench-") as folder:
-        small, big = Path(folder) / "small.db", Path(folder) / "big.db"
-        build(small, 5, 1)
-        print(f"building {args.posts:,} posts in {args.rumours:,} rumours …", flush=True)
-        seconds = build(big, args.posts, args.rumours)
-        size = big.stat().st_size / 1e6
-        print(f"  built in {seconds:.1f} s ({size:,.0f} MB)")
+    with tempfile.TemporaryDirectory(prefix="rumordesk-queue-bench-") as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        small, big = folder / "small.db", folder / "big.db"
+        if not small.exists():
+            build(small, 5, 1)
+        if not big.exists():
+            print(f"building {args.posts:,} posts in {args.rumours:,} rumours …", flush=True)
+            seconds = build(big, args.posts, args.rumours)
+            size = big.stat().st_size / 1e6
+            print(f"  built in {seconds:.1f} s ({size:,.0f} MB)")
         empty = time_queue(small, args.runs)
         full = time_queue(big, args.runs)
         widest = time_queue(big, args.runs, widest=True)

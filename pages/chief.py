@@ -22,7 +22,11 @@ st.title("Office of the Chief")
 web.demo_banner(db)
 
 if flash := st.session_state.pop("chief_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    if flash[0] == "error":  # an error may quote input: plain text, never markdown
+        st.error("Not done:")
+        st.text(flash[1])
+    else:
+        st.success(flash[1])
 
 
 @st.fragment(run_every=settings.dashboard.refresh_seconds)

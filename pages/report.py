@@ -66,7 +66,8 @@ if sent:
             filename=shot.name if shot is not None else None,
         )
     except RumorDeskError as exc:
-        st.error(f"The report was not sent: {exc}")
+        st.error("The report was not sent:")
+        st.text(str(exc))  # may quote what was typed: shown as text, not markdown
     else:
         st.session_state["report_done"] = filed.rumor_id
         st.rerun()

@@ -175,7 +175,11 @@ def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
 
 
 if flash := st.session_state.pop("rumour_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    if flash[0] == "error":  # an error may quote input: plain text, never markdown
+        st.error("Not done:")
+        st.text(flash[1])
+    else:
+        st.success(flash[1])
 
 if can_triage:
     st.subheader("Actions")

@@ -13,7 +13,11 @@ ROLES = [r.value for r in Role]
 
 st.title("Users")
 if flash := st.session_state.pop("users_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    # the message may quote a typed user name: plain text inside the alert, never markdown
+    (st.error if flash[0] == "error" else st.success)(
+        "Done." if flash[0] != "error" else "Not done:"
+    )
+    st.text(flash[1])
 
 
 def _do(label: str, action, *args) -> None:  # type: ignore[no-untyped-def]

@@ -74,7 +74,7 @@ def test_pio_actions_on_the_rumour_page_change_the_store_and_are_audited(desk):
 
     at.text_input(key="act_correction").input("javascript:alert(1)")
     at.button(key="act_link").click().run()
-    assert any("http" in e.value for e in at.error)
+    assert at.error and any("http" in t.value for t in at.text)
     assert _rumour(desk, rid).correction_url is None
     at.text_input(key="act_correction").input("https://example.org/scpd/correction")
     at.button(key="act_link").click().run()
@@ -107,7 +107,7 @@ def test_close_and_reopen_from_the_page(desk):
 
 def test_bulk_action_on_the_queue(desk):
     desk.load_demo()
-    ids = [r.id for r in queue.queue(desk.db, desk.actor("pat"))][-2:]
+    ids = [r.id for r in queue.queue(desk.db, desk.actor("pat"))][1:]
     at = desk.app("pat")
     at.multiselect(key="q_bulk_ids").set_value(ids).run()
     at.selectbox(key="q_bulk_status").set_value("not_relevant").run()
