@@ -71,7 +71,7 @@ def save_model(model: MisinfoModel, path: str | os.PathLike[str], *, metadata: d
         "threshold": getattr(model, "threshold_", None),
         **metadata,
     }
-    _atomic_write(target, lambda f: sio.dump(model, f))
+    _atomic_write(target, lambda f: sio.dump(model, f, compression=zipfile.ZIP_DEFLATED))
     text = json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n"
     _atomic_write(sidecar_path(target), lambda f: f.write(text.encode("utf-8")))
 
