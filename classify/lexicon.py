@@ -658,6 +658,19 @@ RELAY_ZH = _phrases(
     "警方说", "警方表示", "警方称", "警方確認", "警方确认", "警方證實", "警方证实", "警察说"
 )
 
+#: A Department post that mentions a harm only as something people say ("we are aware of
+#: posts about a shooting"): it neither confirms nor denies it.
+REPORTED = _words(
+    r"aware of",
+    r"looking into",
+    r"reports? (?:of|about)",
+    r"posts? (?:about|claiming)",
+    r"rumou?rs? (?:of|about)",
+    r"claims? (?:of|about|that)",
+    r"unconfirmed",
+    r"(?:social media|online) (?:posts|reports|claims)",
+)
+
 #: Hearsay and unverified sourcing.
 HEARSAY = _words(
     r"my (?:cousin|friend|brother|sister|mom|dad|aunt|uncle|coworker|neighbou?r)\w*",

@@ -32,6 +32,7 @@ from classify.lexicon import (
     QUESTION_ZH,
     RELAY,
     RELAY_ZH,
+    REPORTED,
     Harm,
     one_pass,
 )
@@ -342,7 +343,7 @@ class OfficialContext:
             harm.kind,
             harm.weight,
             denial,
-            harm.claims_harm,
+            harm.claims_harm and not REPORTED.search(text.lower()),
             incident is not None,
             quote or _short(text),
         )
@@ -404,10 +405,18 @@ class OfficialContext:
             and rank >= 2
             and not official.denial
             and official.harm_weight < claim.weight
-            and (official.incident or official.harm is not None)
+            and (official.incident or official.confirms)
         ):
             return OfficialStatus("inflates", official)
-        return OfficialStatus("agrees", official)
+        if confirmed:
+            return OfficialStatus("agrees", official)
+        if official.denial and (own.relay or own.denial or claim.denied):
+            return OfficialStatus("agrees", official)
+        if own.relay and not claim.claims_harm:
+            return OfficialStatus("agrees", official)
+        # About the same thing but neither confirmed nor denied ("we are aware of posts
+        # about a shooting and are looking into them"): no bearing either way.
+        return OfficialStatus("none")
 
     def _in_window(
         self, posts: list[OfficialPost] | None, moment: datetime | None

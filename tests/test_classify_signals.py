@@ -280,3 +280,21 @@ def test_among_many_department_posts_the_nearest_denial_in_the_window_is_used():
     untimed = OfficialContext(GAZETTEER, timedelta(hours=1))
     untimed.add("u", "There is no shooting at Valley Fair.", None)
     assert untimed.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text)).post
+
+
+def test_a_holding_statement_neither_confirms_nor_denies():
+    made = context(
+        ("SCPD is aware of posts about a shooting at Valley Fair, looking into them.", "19:20")
+    )
+
+    found = status(made, "shooter at Valley Fair!!", "19:15")
+
+    assert found.relation == "none"
+    assert not made.posts[0].confirms
+
+
+def test_a_department_report_of_the_same_harm_confirms_it():
+    made = context(("Officers are investigating a shooting at Valley Fair; one man hurt.", "19:20"))
+
+    assert made.posts[0].confirms
+    assert status(made, "someone got shot at Valley Fair tonight", "19:30").relation == "agrees"
