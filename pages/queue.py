@@ -35,6 +35,13 @@ SEVERITIES = {
     "High only": config.high_severity,
 }
 
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _channels() -> list[str]:
+    """The channel filter's options change rarely: re-read them once a minute."""
+    return queue.channels_in_use(db)
+
+
 st.title("Rumour queue")
 if not can_triage:
     st.caption("Read only: the PIO triages; decisions are taken on the Chief's office page.")
@@ -55,7 +62,7 @@ with st.container(border=True):
         key="q_status",
     )
     severity = top[2].selectbox("Severity", list(SEVERITIES), key="q_severity")
-    channels = ["All channels", *queue.channels_in_use(db)]
+    channels = ["All channels", *_channels()]
     channel = top[3].selectbox("Channel", channels, key="q_channel")
     bottom = st.columns([4, 2, 2])
     search = bottom[0].text_input(
@@ -154,8 +161,8 @@ def live_queue() -> None:
     if open_col.button("Open rumour", type="primary", key="q_open", width="stretch"):
         web.open_rumour(picked)
 
-    if can_triage:
-        with st.expander("Bulk action: many low-value rumours at once"):
+    if can_triage and st.toggle("Bulk action: many low-value rumours at once", key="q_bulk"):
+        with st.container(border=True):
             chosen = st.multiselect(
                 "Rumours", ids, format_func=lambda i: _label(by_id[i]), key="q_bulk_ids"
             )

@@ -714,7 +714,7 @@ class DashboardSettings(Settings):
     #: The queue re-reads the store this often (seconds) without losing the selection.
     refresh_seconds: Annotated[int, Field(ge=2, le=3600)] = 15
     #: At most this many rumours are listed (the highest first).
-    queue_limit: Annotated[int, Field(ge=10, le=2000)] = 200
+    queue_limit: Annotated[int, Field(ge=10, le=2000)] = 100
     #: Severity at or above which a rumour counts as "high severity" (an active shooter is 1.0).
     high_severity: Annotated[float, Field(ge=0, le=1)] = 0.8
 

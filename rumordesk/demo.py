@@ -83,13 +83,6 @@ def scenario_posts(path: Path = SCENARIO, *, now: datetime | None = None) -> lis
     return built
 
 
-def demo_rumours_shown(db: Database) -> bool:
-    """Is any demo rumour in the store? (What the banners ask on every page run: reads
-    ``rumors``, never the posts table, whose planner statistics may favour a full scan.)"""
-    with db.read() as connection:
-        return connection.scalar(select(rumors.c.id).where(rumors.c.is_demo).limit(1)) is not None
-
-
 def has_demo(db: Database) -> bool:
     with db.read() as connection:
         return (

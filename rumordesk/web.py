@@ -197,9 +197,9 @@ def demo_offer(actor: Actor, db: Database) -> None:
 
 def demo_banner(db: Database) -> None:
     """Say plainly when demo data is in the store, and how to take it out."""
-    from rumordesk.demo import demo_rumours_shown
+    from rumordesk.demo import has_demo
 
-    if not demo_rumours_shown(db):
+    if not has_demo(db):
         return
     st.warning(
         "DEMO DATA: invented posts from data/demo/ are in the store (marked [DEMO]). "
