@@ -109,6 +109,7 @@ def test_bulk_action_on_the_queue(desk):
     desk.load_demo()
     ids = [r.id for r in queue.queue(desk.db, desk.actor("pat"))][1:]
     at = desk.app("pat")
+    at.toggle(key="q_bulk").set_value(True).run()
     at.multiselect(key="q_bulk_ids").set_value(ids).run()
     at.selectbox(key="q_bulk_status").set_value("not_relevant").run()
     at.button(key="q_bulk_apply").click().run()
