@@ -259,6 +259,8 @@ SKIP = {
     "import": "reads a CSV file into the store; prints counts",
     "report": "submits one staff report",
     "rank": "ranks the posts of given CSV files by misinformation score (claims, not people)",
+    "train": "trains the text model on labelled text; prints model metrics",
+    "evaluate": "evaluates the text model on a labelled CSV file; prints metrics",
     "alerts test": "sends a test alert",
     "demo load": "loads the demo scenario",
     "demo remove": "removes the demo scenario",
