@@ -586,6 +586,12 @@ OFFICIAL_NOTICE = _words(
 #: Words by which a post says that something did NOT happen or is false.
 DENIAL = _words(
     r"no threat",
+    r"no (?:credible|active|ongoing|known|immediate) (?:threat|danger|risk|evidence|information)",
+    r"not (?:a )?credible",
+    r"unsubstantiated",
+    r"baseless",
+    r"(?:is|are|was|were) (?:false|untrue|not true|unfounded|inaccurate|fake)",
+    r"safe to (?:return|go|visit|come back)",
     r"no (?:active )?shooter",
     r"no shooting",
     r"no shots",
@@ -624,6 +630,11 @@ DENIAL = _words(
     r"era (?:solo |sólo )?(?:el|un|una) ",
     r"không ai bị thương",
     r"walang nasaktan",
+    r"ningún peligro",
+    r"no hay peligro",
+    r"es falso",
+    r"không có mối đe dọa",
+    r"walang panganib",
     r"no hay (?:amenaza|peligro|tirador)",
     r"falso",
     r"không có",
@@ -631,6 +642,8 @@ DENIAL = _words(
     r"walang (?:banta|pamamaril)",
     r"hindi totoo",
 )
+
+DENIAL_ZH = _phrases("没有", "沒有", "谣言", "謠言", "不实", "不實", "假消息", "并无", "並無")
 
 #: A post that passes on what the Department said.
 RELAY = _words(

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from classify.lexicon import (
     DENIAL,
+    DENIAL_ZH,
     EMPHATIC,
     HARMS,
     HEARSAY,
@@ -251,6 +252,8 @@ def voice(text: str) -> Voice:
     found: dict[str, str] = {}
     for match in _VOICE_SCAN.finditer(text):
         found.setdefault(match.lastgroup or "", match.group(0))
+    if "denial" not in found and (denied := DENIAL_ZH.search(text)):
+        found["denial"] = denied.group(0)
     return Voice(
         "notice" in found,
         "denial" in found,

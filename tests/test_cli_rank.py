@@ -110,7 +110,7 @@ def test_missing_column_is_one_clear_error_and_writes_nothing(files, small_model
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("p9,x,a,yesterday,hi,1,2,3,", "created_at 'yesterday' is not an ISO 8601 time"),
+        ("p9,x,a,yesterday,hi,1,2,3,", "created_at 'yesterday' is not a date and time"),
         ("p9,x,a,,hi,many,2,3,", "likes 'many' is not a number"),
         ("p9,x,a,,hi,-4,2,3,", "likes '-4' must be zero or more"),
         ("p9,x,a,,hi,1,2,3,,surplus", "has more cells than the header"),
@@ -181,3 +181,26 @@ def test_collect_scores_what_it_stores_and_score_rescores(
         [(harm, count)] = c.execute(select(rumors.c.harm, rumors.c.post_count)).all()
     assert (harm, count) == ("active_shooter", 1)
     db.dispose()
+
+
+def test_local_times_k_counts_and_the_departments_post_found_by_its_text(files, small_model):
+    files["posts"].write_text(
+        "id,author,created_at,text,shares\n"
+        'a,fan,11/20/2026 7:40 PM,"ACTIVE SHOOTER AT GREAT AMERICA, get out",5.4K\n'
+        "b,repost_bot,2026-11-20 19:53,There is no shooting at Great America.,1.2k\n",
+        encoding="utf-8",
+    )
+    files["official"].write_text(
+        "id,channel,created_at,text\n"
+        "o1,x,2026-11-20 19:52,There is no shooting at Great America.\n",
+        encoding="utf-8",
+    )
+
+    result = invoke(files)
+
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(files["out"].read_text("utf-8")))}
+    assert 'Department said "no shooting" at 19:52' in rows["a"]["reasons"]  # local, not UTC
+    assert "5,400 shares in 13 min" in rows["a"]["reasons"]
+    assert rows["b"]["reasons"] == "the Department's own post"
+    assert float(rows["b"]["score"]) <= 0.02

@@ -60,24 +60,37 @@ def read_table(path: Path, required: Sequence[str], what: str) -> Table:
     return Table(header, rows)
 
 
-def parse_time(value: str, where: str) -> datetime | None:
+def parse_time(value: str, where: str, local: ZoneInfo | None = None) -> datetime | None:
+    """ISO 8601 (or any unambiguous date and time); without an offset it is the
+    Department's local time, as a spreadsheet kept by the PIO would be."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise RumorDeskError(f"{where}: created_at {value!r} is not an ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        from dateutil import parser as dates
+
+        try:
+            moment = dates.parse(value)
+        except (ValueError, OverflowError):
+            raise RumorDeskError(f"{where}: created_at {value!r} is not a date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local or UTC)
+    return moment.astimezone(UTC)
+
+
+_SUFFIX = {"k": 1_000, "m": 1_000_000}
 
 
 def parse_count(value: str, where: str, column: str) -> float | None:
-    """Missing engagement is unknown (None), never zero."""
-    value = (value or "").strip().replace(",", "").replace("_", "")
+    """Missing engagement is unknown (None), never zero; "5,400", "5.4K" and "1.2M" are read."""
+    value = (value or "").strip().replace(",", "").replace("_", "").lower()
     if not value:
         return None
+    scale = _SUFFIX.get(value[-1], 1)
     try:
-        number = float(value)
+        number = float(value[:-1] if scale != 1 else value) * scale
     except ValueError:
         raise RumorDeskError(f"{where}: {column} {value!r} is not a number") from None
     if not math.isfinite(number) or number < 0:
@@ -85,31 +98,46 @@ def parse_count(value: str, where: str, column: str) -> float | None:
     return number
 
 
-def post_inputs(table: Table, path: Path) -> list[PostInput]:
+def post_inputs(
+    table: Table,
+    path: Path,
+    local: ZoneInfo | None = None,
+    officials: Sequence[OfficialInput] = (),
+) -> list[PostInput]:
+    """The posts; one that is also in the Department's file (same id, or the same text)
+    is the Department's own, whoever the author column names."""
+    official_ids = {o.id for o in officials}
+    official_texts = {_same(o.text) for o in officials}
     inputs = []
     for line, row in enumerate(table.rows, start=2):
         where = f"{path}: row {line}"
         counts = {c: parse_count(row.get(c, ""), where, c) for c in ENGAGEMENT}
+        text = row.get("text", "")
+        flagged = row.get("is_official", row.get("official", "")).strip().lower() in _TRUE
         inputs.append(
             PostInput(
                 id=row["id"],
-                text=row.get("text", ""),
+                text=text,
                 author=row.get("author") or None,
                 channel=row.get("channel") or None,
-                created_at=parse_time(row.get("created_at", ""), where),
-                is_official=(row.get("is_official", "").strip().lower() in _TRUE),
+                created_at=parse_time(row.get("created_at", ""), where, local),
+                is_official=flagged or row["id"] in official_ids or _same(text) in official_texts,
                 **counts,
             )
         )
     return inputs
 
 
-def official_inputs(table: Table, path: Path) -> list[OfficialInput]:
+def _same(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def official_inputs(table: Table, path: Path, local: ZoneInfo | None = None) -> list[OfficialInput]:
     return [
         OfficialInput(
             id=row["id"],
             text=row.get("text", ""),
-            created_at=parse_time(row.get("created_at", ""), f"{path}: row {line}"),
+            created_at=parse_time(row.get("created_at", ""), f"{path}: row {line}", local),
             channel=row.get("channel") or None,
         )
         for line, row in enumerate(table.rows, start=2)
@@ -146,13 +174,14 @@ def rank_files(
     """Read and check both files, rank, write the CSV; returns the number of posts."""
     from reports.tabular import write_csv
 
+    local = ZoneInfo(settings.department.timezone)
     posts = read_table(posts_path, REQUIRED_POST, "posts")
     officials = read_table(official_path, REQUIRED_OFFICIAL, "official posts")
-    inputs = post_inputs(posts, posts_path)
-    context = official_inputs(officials, official_path)
+    context = official_inputs(officials, official_path, local)
+    inputs = post_inputs(posts, posts_path, local, context)
     if predict is None:
         predict = load_model()
-    ranker = Ranker(predict, settings.classify, ZoneInfo(settings.department.timezone))
+    ranker = Ranker(predict, settings.classify, local)
     scored = ranker.rank(inputs, context)
     header = [*posts.header, *(c for c in ADDED_COLUMNS if c not in posts.header)]
     rows = ranked_rows(posts, scored)
@@ -190,7 +219,8 @@ def rank(
     """Rank POSTS.csv against the Department's OFFICIAL.csv into RANKED.csv.
 
     Posts: id, channel, author, created_at, text, likes, shares, replies (extra columns
-    are kept; empty engagement is unknown). Official posts: id, channel, created_at, text.
+    are kept; empty engagement is unknown; times without an offset are the Department's
+    local time). Official posts: id, channel, created_at, text.
     The output adds p_misinfo, score, severity, cluster_id and reasons, highest score first.
     """
     settings = obj.settings
