@@ -264,8 +264,13 @@ def voice(text: str) -> Voice:
     )
 
 
+_NOT_HANDLE = re.compile(r"[\W_]+")
+
+
 def handle_of(name: str) -> str:
-    return fold(name).lstrip("@").strip()
+    """An account name as a bare handle: "@SantaClaraPD", "Santa Clara PD" and
+    "santa_clara_pd" are all "santaclarapd"."""
+    return _NOT_HANDLE.sub("", fold(name))
 
 
 def is_department(author: str | None, accounts: Iterable[str]) -> bool:

@@ -184,7 +184,15 @@ def test_voice_flags_each_way_of_speaking():
 
 @pytest.mark.parametrize(
     ("author", "expected"),
-    [("SantaClaraPD", True), ("@santaclarapd", True), ("SantaClaraPD_fan", False), (None, False)],
+    [
+        ("SantaClaraPD", True),
+        ("@santaclarapd", True),
+        ("Santa Clara PD", True),
+        ("santa_clara_police", True),
+        ("SantaClaraPD_fan", False),
+        ("Santa Clara Police Fans", False),
+        (None, False),
+    ],
 )
 def test_department_accounts_are_recognised_exactly(author, expected):
     assert is_department(author, classify_settings().department_accounts) is expected
