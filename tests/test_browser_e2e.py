@@ -118,18 +118,20 @@ def test_pio_escalates_and_the_chief_decides_in_a_real_browser(server):
             expect(picker).to_have_value(re.compile(r"^#\d+ · DEMO · High · "))
             top_label = picker.input_value()
             top_id = int(top_label.split("#", 1)[1].split(" ", 1)[0])
-            page.wait_for_timeout(500)
+            expect(page.get_by_test_id("stDataFrame").locator("canvas").first).to_be_visible()
+            page.wait_for_timeout(1500)  # the table's grid paints after it appears
             page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
 
             page.get_by_role("button", name="Open rumour").click()
             expect(page.get_by_role("heading", name=f"Rumour #{top_id}")).to_be_visible()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "rumour.png"))
             page.get_by_role("tab", name="Escalate").click()
             advice = page.get_by_label("Recommendation")
             advice.fill("False report; post the correction on X and Facebook now.")
             advice.press("Control+Enter")
             page.get_by_role("button", name="Escalate to the Chief's office").click()
             expect(page.get_by_text("Escalate: done and recorded.")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "rumour.png"), full_page=True)
 
             page.get_by_role("button", name="Sign out").click()
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
