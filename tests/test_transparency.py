@@ -155,6 +155,12 @@ def test_the_figures_match_what_happened(db, year):
     assert report.exports == 2
     assert (report.sign_ins, report.failed_sign_ins) == (3, 1)
     assert report.configuration_changes == 6  # 3 sources + 2 sections, then one removal
+    assert len(report.configuration_log) == 6
+    assert report.configuration_log[-1].name == "google-news"
+    assert (report.configuration_log[-1].change, report.configuration_log[-1].operator) == (
+        "removed",
+        "alex.it",
+    )
     assert [(s.name, s.purpose) for s in report.searches] == [
         ("google-news", NEWS_SEARCH["purpose"]),  # configured part of the year
         ("reddit-santaclara", REDDIT["purpose"]),
@@ -212,6 +218,7 @@ def test_rumordesk_transparency_text_and_json(db, year, tmp_path: Path):
     assert "Decisions: correction 1, monitor 1" in text.output
     assert "  - reddit-santaclara (feed_search): Claims of violence" in text.output
     assert "Audit log: intact" in text.output
+    assert "google-news removed by alex.it" in text.output
     assert "someone" not in text.output  # authors never appear
 
     out = tmp_path / "t.json"

@@ -54,6 +54,16 @@ class SearchFigure:
     known_from: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigurationChange:
+    """One logged change to what is collected (triage/config_log.py)."""
+
+    at: datetime
+    name: str
+    change: str
+    operator: str
+
+
 @dataclass(slots=True)
 class TransparencyReport:
     year: int
@@ -61,6 +71,7 @@ class TransparencyReport:
     generated_at: datetime
     searches: list[SearchFigure] = field(default_factory=list)
     configuration_changes: int = 0
+    configuration_log: list[ConfigurationChange] = field(default_factory=list)
     posts_collected: dict[str, int] = field(default_factory=dict)
     posts_purged: dict[str, int] = field(default_factory=dict)
     purges: int = 0
@@ -82,6 +93,8 @@ class TransparencyReport:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["generated_at"] = self.generated_at.isoformat()
+        for change in data["configuration_log"]:
+            change["at"] = change["at"].isoformat()
         return data
 
 
@@ -199,6 +212,11 @@ def build(
             select(search_config_log).order_by(search_config_log.c.id)
         ).all()
     report.searches = _searches(logged, settings, start, end)
+    report.configuration_log = [
+        ConfigurationChange(row.logged_at, row.name, row.change, row.operator)
+        for row in logged
+        if start <= row.logged_at < end
+    ]
     check = audit.verify(db)
     report.audit_chain_ok = check.ok
     report.audit_chain_entries = check.entries
@@ -250,6 +268,11 @@ def render_text(report: TransparencyReport) -> str:
     lines += [f"  - {s.name} ({s.kind}): {s.purpose}" for s in report.searches]
     lines += [
         f"Changes to the collection configuration: {report.configuration_changes}",
+    ]
+    lines += [
+        f"  - {c.at:%Y-%m-%d} {c.name} {c.change} by {c.operator}" for c in report.configuration_log
+    ]
+    lines += [
         "",
         f"Posts collected: {sum(collected.values()):,} "
         f"({collected.get('public', 0):,} public, {collected.get('official', 0):,} the "
