@@ -44,26 +44,31 @@ _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 # Sentence punctuation gets spaces around it (as in PHEME's tokenised text); a full stop
 # or comma inside a number ("6.30", "1,000") and apostrophes inside words are kept.
 _PUNCT = re.compile(r"[.,](?!\d)|(?<!\d)[.,]|[!?:;\"“”‘’()\[\]…–—]")
-_SPACES = re.compile(r"\s+")
 
-_HEDGES = re.compile(
-    r"\b(reportedly|reports?|reported|unconfirmed|unverified|allegedly|rumou?rs?|claims?|"
-    r"sources?|according|says?|said|confirm\w*|breaking|developing|update[sd]?|possibly|"
-    r"may|might|believed|apparently|heard|hearing)\b",
-    re.IGNORECASE,
-)
-_PERSONAL = re.compile(r"\b(i|me|my|we|our|you|your)\b", re.IGNORECASE)
-_AUTHORITY = re.compile(r"\b(police|officials?|authorities|cops?|sheriff|officers?)\b", re.I)
 _NUMBER = re.compile(r"\d+")
-_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+
+# Words counted by the cues, looked up per token (a set lookup is ~10x faster than an
+# IGNORECASE regex): 0 hedges and report markers, 1 first/second person, 2 authorities.
+_HEDGE_WORDS = """reportedly report reports reported unconfirmed unverified allegedly alleged
+rumor rumors rumour rumours claim claims claimed source sources according say says said confirm
+confirms confirmed confirming confirmation breaking developing update updates updated possibly
+may might believed apparently heard hearing"""
+_PERSONAL_WORDS = "i me my we our you your"
+_AUTHORITY_WORDS = "police official officials authorities cop cops sheriff officer officers"
+_CUE_WORDS: dict[str, int] = {
+    word: kind
+    for kind, words in enumerate((_HEDGE_WORDS, _PERSONAL_WORDS, _AUTHORITY_WORDS))
+    for word in words.split()
+}
 
 
 def normalise_text(text: str) -> str:
     """One post as the features see it: links and handles replaced, punctuation spaced."""
-    text = _URL.sub(" HTTPURL ", text)
-    text = _HANDLE.sub(" @USER ", text)
-    text = _PUNCT.sub(r" \g<0> ", text)
-    return _SPACES.sub(" ", text).strip()
+    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
+        text = _URL.sub(" HTTPURL ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" @USER ", text)
+    return " ".join(_PUNCT.sub(r" \g<0> ", text).split())
 
 
 def normalise_texts(texts: Sequence[str]) -> list[str]:
@@ -112,24 +117,37 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        words = np.array([t.count(" ") + 1 for t in texts], dtype=float)
-        columns = [
-            [t.count("HTTPURL") for t in texts],
-            [t.count("@USER") for t in texts],
-            [t.count("?") for t in texts],
-            [t.count("!") for t in texts],
-            [len(_NUMBER.findall(t)) for t in texts],
-            np.array([len(_CAPITALS.findall(t)) for t in texts]) / words,
-            np.log1p(words),
-            [len(_HEDGES.findall(t)) for t in texts],
-            [t.count("#") for t in texts],
-            np.array([len(_PERSONAL.findall(t)) for t in texts]) / words,
-            ['"' in t or "“" in t for t in texts],
-            [_AUTHORITY.search(t) is not None for t in texts],
-        ]
-        return np.column_stack([np.asarray(c, dtype=float) for c in columns]).reshape(
-            len(texts), len(self.names)
-        )
+        rows = []
+        for text in texts:
+            tokens = text.split()
+            n = max(len(tokens), 1)
+            words = [0, 0, 0]
+            capitals = 0
+            for token in tokens:
+                kind = _CUE_WORDS.get(token.lower())
+                if kind is not None:
+                    words[kind] += 1
+                if len(token) > 1 and token.isupper():
+                    capitals += 1
+            rows.append(
+                (
+                    text.count("HTTPURL"),
+                    text.count("@USER"),
+                    text.count("?"),
+                    text.count("!"),
+                    len(_NUMBER.findall(text)),
+                    capitals / n,
+                    n,
+                    words[0],
+                    text.count("#"),
+                    words[1] / n,
+                    '"' in text or "“" in text,
+                    words[2] > 0,
+                )
+            )
+        matrix = np.array(rows, dtype=float).reshape(len(texts), len(self.names))
+        matrix[:, 6] = np.log1p(matrix[:, 6])
+        return matrix
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(self.names, dtype=object)
