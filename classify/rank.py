@@ -151,6 +151,8 @@ class Scored:
     base_logit: float
     reasons: tuple[str, ...] = field(default=())
     text_key: str = ""
+    #: The reason that describes the story's spread (recomputed as the story grows).
+    spread_reason: str | None = None
 
     @property
     def top_reason(self) -> str:
@@ -175,6 +177,7 @@ class Scored:
             "spread": round(self.spread, 4),
             "cluster_size": self.cluster_size,
             "base_logit": round(self.base_logit, 4),
+            "spread_reason": self.spread_reason,
         }
 
 
@@ -339,6 +342,7 @@ class Ranker:
             base_logit=base,
             text_key=text_key,
         )
+        result.spread_reason = spread.describe()
         result.reasons = self.reasons(result, spread)
         return result
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 
 from classify.rank import (
     OFFICIAL_CEILING,
@@ -355,12 +355,15 @@ class PostScorer:
                 float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
             )
             lead = self._lead(connection, rumor_id)
-            base = json.loads(lead.signals).get("base_logit", 0.0)
-            score = story_score(base, spread.weight)
+            signals = json.loads(lead.signals)
+            score = story_score(signals.get("base_logit", 0.0), spread.weight)
+            # The lead post's reasons, with the story's spread in place of the post's.
+            stale = signals.get("spread_reason")
             reasons = [
-                r for r in json.loads(lead.reasons) if not r.startswith(_STORY_REASON_PREFIXES)
+                r
+                for r in json.loads(lead.reasons)
+                if r != stale and not r.startswith(_STORY_REASON_PREFIXES)
             ]
-            reasons = [r for r in reasons if not _is_spread_reason(r)]
             if described := spread.describe():
                 reasons.append(described)
             current = connection.execute(
@@ -442,12 +445,6 @@ def _union(current: str, more: Iterable[str]) -> str:
     return json.dumps(merged, ensure_ascii=False)
 
 
-def _is_spread_reason(reason: str) -> bool:
-    return reason.endswith(("posts tell this story", "interactions")) or (
-        " share" in reason and reason.split(" ", 1)[0].replace(",", "").isdigit()
-    )
-
-
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -470,7 +467,7 @@ def rescore_recent(
     published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
     query = select(posts.c.id).order_by(published)
     if since is not None:
-        query = query.where(or_(published >= since, and_(published.is_(None))))
+        query = query.where(published >= since)
     if limit:
         query = query.limit(limit)
     with scorer.db.read() as connection:
