@@ -19,6 +19,7 @@ from rumordesk.errors import RumorDeskError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The project's own training set (Santa Clara-style posts, see data/training/README.md).
 BUILTIN_SET = PROJECT_ROOT / "data" / "training" / "posts.csv"
+BUILTIN_NAME = "builtin:data/training/posts.csv"
 #: Triage decisions that become training labels (``rumors.status`` → label).
 DECISION_LABELS: Mapping[str, int] = {"confirmed": 1, "accurate": 0, "not_relevant": 0}
 _LABELS = {"0": 0, "1": 1}
@@ -124,9 +125,7 @@ def read_labelled_csv(
 def builtin_set() -> LabelledSet:
     """The project's own training set (``data/training/posts.csv``)."""
     found = read_labelled_csv(BUILTIN_SET)
-    return LabelledSet(
-        "builtin:data/training/posts.csv", found.texts, found.labels, None, found.sha256
-    )
+    return LabelledSet(BUILTIN_NAME, found.texts, found.labels, None, found.sha256)
 
 
 def store_decisions(db) -> LabelledSet | None:  # type: ignore[no-untyped-def]

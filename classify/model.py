@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 #: Bumped when the features or the learner change (recorded in the sidecar and scores).
-MODEL_VERSION = "misinfo-linear-1"
+MODEL_VERSION = "misinfo-linear-2"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sklearn
 
-from classify.datasets import LabelledSet, builtin_set, combine
+from classify.datasets import BUILTIN_NAME, LabelledSet, builtin_set, combine
 from classify.model import MODEL_VERSION, MisinfoModel
 from classify.persist import ModelError, load_model, read_sidecar, save_model, untrusted_types
 from rumordesk.config import AppSettings
@@ -67,14 +67,24 @@ def train_and_save(
     return result
 
 
-def is_current(path: str | Path) -> bool:
-    """True when ``path`` exists and its sidecar says it was made by this scikit-learn."""
+def stale_reason(path: str | Path) -> str | None:
+    """Why the model at ``path`` should be retrained before use, or None if it is current:
+    missing, made by another scikit-learn or model family (the saved internals would not
+    fit this code), or a default model whose built-in training set has since changed."""
+    if not Path(path).is_file():
+        return "missing"
     sidecar = read_sidecar(path)
-    return (
-        Path(path).is_file()
-        and sidecar is not None
-        and sidecar.get("sklearn_version") == sklearn.__version__
-    )
+    if sidecar is None:
+        return "without a readable sidecar"
+    if sidecar.get("sklearn_version") != sklearn.__version__:
+        return f"made by scikit-learn {sidecar.get('sklearn_version')}"
+    if sidecar.get("model_family") != MODEL_VERSION:
+        return f"of model family {sidecar.get('model_family')}"
+    data = sidecar.get("data") or []
+    default = [d.get("name") for d in data] == [BUILTIN_NAME]
+    if default and data[0].get("sha256") != builtin_set().sha256:
+        return "trained on an older data/training/posts.csv"
+    return None
 
 
 def default_model(settings: AppSettings) -> MisinfoModel:
@@ -85,9 +95,9 @@ def default_model(settings: AppSettings) -> MisinfoModel:
     """
     path = Path(settings.classify.model_path)
     with _default_lock:
-        if is_current(path):
+        reason = stale_reason(path)
+        if reason is None:
             return load_model(path)
-        reason = "missing" if not path.exists() else "made by another scikit-learn version"
         log.info("model %s is %s: training on the built-in set", path, reason)
         if path.exists() and (refused := untrusted_types(path)):
             # a tampered file is reported, not quietly overwritten

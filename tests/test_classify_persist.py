@@ -123,15 +123,28 @@ def test_default_model_trains_once_then_loads(tmp_path, fast_training):
     assert np.array_equal(first.predict_proba(PROBES), second.predict_proba(PROBES))
 
 
-def test_default_model_retrains_after_a_scikit_learn_change(tmp_path, small_builtin):
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("sklearn_version", "0.0.1"), ("model_family", "misinfo-linear-0"), ("sha256", "0" * 64)],
+)
+def test_default_model_retrains_when_stale(tmp_path, small_builtin, field, value):
+    """After a scikit-learn upgrade, a change of model code, or a new built-in set."""
     path = tmp_path / "misinfo.skops"
     settings = make_settings([], classify={"model_path": str(path)})
     default_model(settings)
-    sidecar = read_sidecar(path)
-    sidecar["sklearn_version"] = "0.0.1"
-    sidecar_path(path).write_text(json.dumps(sidecar))
+    current = read_sidecar(path)
+    stale = json.loads(json.dumps(current))
+    if field == "sha256":
+        stale["data"][0]["sha256"] = value
+    else:
+        stale[field] = value
+    sidecar_path(path).write_text(json.dumps(stale))
     default_model(settings)
-    assert read_sidecar(path)["sklearn_version"] == sklearn.__version__
+    assert read_sidecar(path)["trained_at"] >= current["trained_at"]
+    retrained = read_sidecar(path)
+    assert retrained["sklearn_version"] == sklearn.__version__
+    assert retrained["model_family"] == current["model_family"]
+    assert retrained["data"][0]["sha256"] == current["data"][0]["sha256"]
 
 
 def test_default_model_does_not_overwrite_a_tampered_file(tmp_path, small_builtin):
