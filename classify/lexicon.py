@@ -497,6 +497,11 @@ INNOCENT_USES = _words(
     r"drills|practice|season|schedule|day|location)",
     r"(?:nerf|water|glue|squirt|toy|paintball|airsoft|staple|nail|heat|foam|bubble) guns?",
     r"gun show",
+    r"gun (?:safety|control|laws?|violence prevention|buyback|buy-back|locks?|storage|range)",
+    r"(?:killed|died|dead|injured|hurt) in (?:a|the) (?:traffic )?"
+    r"(?:collision|crash|accident|fire)",
+    r"(?:shot clock|jump shot|free throws?|three-point shot|game-winning shot|long shot|"
+    r"took a shot|give it a shot|worth a shot|big shot|hot shot|shot glass)",
     r"jump(?:ed|ing)? the gun",
     r"(?:riding|ride|called) shotgun",
     r"shotgun (?:seat|wedding)",
