@@ -330,6 +330,7 @@ class OfficialContext:
     _by_place: dict[str, list[OfficialPost]] = field(default_factory=dict)
     _by_harm: dict[str, list[OfficialPost]] = field(default_factory=dict)
     _sorted: bool = False
+    _answers: dict[tuple[object, ...], OfficialStatus] = field(default_factory=dict)
 
     def add(self, post_id: str, text: str, created_at: datetime | None) -> None:
         located = self.gazetteer.locate(text)
@@ -357,6 +358,7 @@ class OfficialContext:
         )
         self.posts.append(official)
         self._sorted = False
+        self._answers.clear()
         for place in official.places:
             self._by_place.setdefault(place, []).append(official)
         if official.harm:
@@ -376,6 +378,29 @@ class OfficialContext:
         """
         if not self.posts or locality.level == "elsewhere":
             return OfficialStatus("none")
+        # Many posts of a night tell the same story within the same minute: the answer
+        # depends only on these, so it is worked out once for each.
+        minute = created_at.replace(second=0, microsecond=0) if created_at else None
+        key = (
+            claim.kind,
+            claim.weight,
+            claim.claims_harm,
+            claim.denied,
+            locality.places,
+            minute,
+            own.question,
+            own.relay,
+            own.denial,
+        )
+        if (known := self._answers.get(key)) is not None:
+            return known
+        answer = self._status(claim, locality, minute, own)
+        self._answers[key] = answer
+        return answer
+
+    def _status(
+        self, claim: Severity, locality: Locality, created_at: datetime | None, own: Voice
+    ) -> OfficialStatus:
         places = set(locality.places) - {"Santa Clara"}
         candidates: list[OfficialPost] = []
         for place in places:
@@ -388,15 +413,15 @@ class OfficialContext:
                 for official in self._in_window(self._by_place.get(""), created_at):
                     if official.denial and official.harm is None:
                         candidates.append(official)
-        best: tuple[tuple[int, bool, float], OfficialPost] | None = None
+        best: tuple[tuple[int, bool, timedelta], OfficialPost] | None = None
         for official in candidates:
             same_place = bool(places & official.places)
             same_harm = claim.kind is not None and claim.kind == official.harm
             # The most specific match first, a denial before other news, then the nearest.
             distance = (
-                abs((official.created_at - created_at).total_seconds())
+                abs(official.created_at - created_at)
                 if official.created_at and created_at
-                else 0.0
+                else _NO_DISTANCE
             )
             key = (2 * same_place + same_harm, official.denial, -distance)
             if best is None or key > best[0]:
@@ -446,6 +471,7 @@ class OfficialContext:
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
+_NO_DISTANCE = timedelta(0)
 
 
 def _time_order(post: OfficialPost) -> tuple[int, datetime]:
