@@ -108,14 +108,17 @@ def severity(text: str) -> Severity:
     """
     text = text.lower()
     cjk = _CJK.search(text) is not None
-    if not cjk and _HARM_SCAN.search(text) is None:
+    found_in_text = list(_HARM_SCAN.finditer(text))
+    if not cjk and not found_in_text:
         return NO_HARM
     plain = INNOCENT_USES.regex.sub(" ", text)
     if "'" in plain or '"' in plain or "“" in plain or "‘" in plain:
         plain = _SCARE_QUOTED.sub(_unquote_harm, plain)
     best: tuple[Harm, str] | None = None
     denied: tuple[Harm, str] | None = None
-    matches = [(_WORD_HARMS[int(m.lastgroup[1:])], m) for m in _HARM_SCAN.finditer(plain)]  # type: ignore[index]
+    # Most posts have no innocent use or quote to take out: the first scan stands.
+    scanned = found_in_text if plain == text else _HARM_SCAN.finditer(plain)
+    matches = [(_WORD_HARMS[int(m.lastgroup[1:])], m) for m in scanned]  # type: ignore[index]
     if cjk:
         matches += [(h, m) for h in _PHRASE_HARMS for m in h.pattern.regex.finditer(plain)]
     for harm, found in matches:
