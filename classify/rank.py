@@ -343,11 +343,12 @@ class Ranker:
             text_key=text_key,
         )
         result.spread_reason = spread.describe()
-        result.reasons = self.reasons(result, spread)
+        result.reasons = self.reasons(result, None)
         return result
 
-    def reasons(self, s: Scored, spread: Spread | None) -> tuple[str, ...]:
-        """Plain-language reasons, most telling first."""
+    def reasons(self, s: Scored, spread: Spread | None = None) -> tuple[str, ...]:
+        """Plain-language reasons, most telling first (``spread``: describe this one
+        instead of the post's own ``spread_reason``)."""
         if s.department:
             return ("the Department's own post",)
         reasons: list[str] = []
@@ -374,7 +375,8 @@ class Ranker:
             reasons.append("no place named")
         if s.official.relation == "agrees" and post:
             reasons.append(f'consistent with the Department\'s post "{post.excerpt}"')
-        if spread and (described := spread.describe()):
+        described = s.spread_reason if spread is None else spread.describe()
+        if described:
             reasons.append(described)
         reasons.append(f"text model: {s.p_misinfo:.0%} likely misinformation")
         return tuple(reasons)
