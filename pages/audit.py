@@ -13,7 +13,8 @@ from triage.roles import Permission
 actor = web.require_page(Permission.VIEW_AUDIT)
 db = web.database()
 tz = web.settings().department.tz
-ACTIONS = [
+#: The actions people take; others (alerts, purges, configuration changes…) come from the log.
+KNOWN_ACTIONS = [
     "assign",
     "status",
     "note",
@@ -31,14 +32,8 @@ ACTIONS = [
     "sign_in_failed",
     "sign_out",
     "export",
-    "user_add",
-    "user_role",
-    "user_disable",
-    "user_enable",
-    "user_password",
-    "demo_load",
-    "demo_remove",
 ]
+ACTIONS = sorted(set(KNOWN_ACTIONS) | set(audit.actions_in_use(db)))
 COLUMNS = ["id", "at", "actor", "role", "action", "rumor_id", "subject", "detail"]
 
 st.title("Audit")

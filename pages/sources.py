@@ -1,9 +1,12 @@
 """Source health: is each collector working, and when does it run next?"""
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
+from collectors.budget import describe_reads
 from rumordesk.web import database, local_time, require_page, settings
-from store.sources import source_health, sync_sources
+from store.sources import load_cursor, source_health, sync_sources
 from triage.roles import Permission
 
 require_page(Permission.VIEW_SOURCES)
@@ -23,6 +26,12 @@ for health in source_health(db, configured):
             "status": health.status if source.enabled else "disabled",
             "last success": local_time(health.last_success_at),
             "new / updated (last run)": f"{health.last_new} / {health.last_updated}",
+            # X bills per post read: what today's budget has spent (blank where none applies).
+            "reads (today)": describe_reads(
+                load_cursor(db, health.name),
+                today=f"{datetime.now(UTC):%F}",
+                per_day=getattr(source, "max_reads_per_day", None),
+            ),
             "next poll": local_time(health.next_poll_at),
             "last error": health.last_error or "",
             "purpose": source.purpose or "",

@@ -156,3 +156,60 @@ def test_sources_page_shows_health_and_errors(dashboard):
     shown = _table_text(at)
     assert "HTTP 500" in shown and "Claims about safety" in shown
     assert at.metric[0].value == "1"
+
+
+def test_sources_page_shows_the_x_read_budget_spent_today(dashboard, tmp_path):
+    """X bills per post read: the health page shows today's reads against the daily cap."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from rumordesk.config import load_settings
+    from store.schema import sources
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + """
+[[sources]]
+name = "x-local"
+kind = "x_search"
+purpose = "Claims of violence at Santa Clara venues"
+terms = ["shooting"]
+places = ["Levi's Stadium"]
+max_reads_per_day = 2000
+""",
+        encoding="utf-8",
+    )
+    st.cache_resource.clear()
+    sync_sources(dashboard, load_settings(config).sources)
+    today = f"{datetime.now(UTC):%F}"
+    with dashboard.write() as connection:
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == "x-local")
+            .values(cursor=json.dumps({"reads": {"day": today, "spent": 120}}))
+        )
+    at = _signed_in_app("pages/sources.py")
+
+    assert not at.exception
+    frame = at.dataframe[0].value
+    reads = dict(zip(frame["source"], frame["reads (today)"], strict=True))
+    assert reads["x-local"] == "120/2000 today"
+    assert reads["news"] == ""  # a feed has no read budget
+
+
+def test_audit_filter_offers_every_action_the_log_holds(dashboard):
+    """Actions written by other parts (alerts, purges, config changes) can be filtered too."""
+    from triage import audit
+    from triage.roles import SYSTEM
+
+    audit.record_now(dashboard, SYSTEM, "purge", detail={"posts": 3})
+    at = _signed_in_app("pages/audit.py")
+
+    assert not at.exception
+    options = at.selectbox(key="audit_action").options
+    assert "purge" in options and "escalate" in options
+    at.selectbox(key="audit_action").set_value("purge").run()
+    assert "purge" in _table_text(at) and not at.exception

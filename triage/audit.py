@@ -170,6 +170,12 @@ def entries(
         return [_entry(row) for row in connection.execute(query)]
 
 
+def actions_in_use(db: Database) -> list[str]:
+    """Every action name the log holds (read through its index), for filter menus."""
+    with db.read() as connection:
+        return sorted(connection.scalars(select(audit_log.c.action).distinct()))
+
+
 def _all_in_order(db: Database, batch: int = 5_000) -> Iterator[Any]:
     last = 0
     while True:
