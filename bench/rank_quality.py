@@ -1,6 +1,7 @@
 """Ranking quality on the separately written validation slice (data/training/validation.csv).
 
-Average precision of the misinformation class and precision of the top 20, for
+Average precision of the misinformation class and precision of the top 20 (and, as the
+top 20 is easy on this slice, of the top 100), for
 * the ranker's ``score`` (text model + signals),
 * the text model's ``p_misinfo`` alone,
 * the keyword-match baseline (severity of the first violent word).
@@ -61,10 +62,11 @@ def main() -> None:
         "keyword baseline": KeywordBaseline().predict_proba(valid["text"].tolist()),
     }
     print(f"validation: {len(valid)} posts, {labels.mean():.1%} misinformation; model: {name}")
-    print(f"{'':<26} {'AP':>7} {'P@20':>7}")
+    print(f"{'':<26} {'AP':>7} {'P@20':>7} {'P@100':>7}")
     for label, values in columns.items():
         ap = average_precision_score(labels, values)
-        print(f"{label:<26} {ap:7.3f} {precision_at(labels, values):7.2f}")
+        top20, top100 = precision_at(labels, values), precision_at(labels, values, 100)
+        print(f"{label:<26} {ap:7.3f} {top20:7.2f} {top100:7.2f}")
     valid = valid.assign(score=columns["score (model + signals)"], p=columns["p_misinfo alone"])
     by_category = valid.groupby(["label", "category"])[["p", "score"]].mean().round(3)
     print("\nmean per category (label, category):")
