@@ -163,7 +163,7 @@ class CharNgrams(TransformerMixin, BaseEstimator):
 
     Why not TfidfVectorizer's own char_wb: it builds every n-gram as a Python string, which
     is most of the model's time on 10,000 posts. Here all posts are encoded into one array
-    of code points and every n-gram is hashed with numpy at once (~5x faster); columns seen
+    of code points and every n-gram is hashed with numpy at once (3-5x faster); columns seen
     in fewer than ``min_df`` training posts are dropped, so collisions only ever merge rare
     n-grams.
     """
