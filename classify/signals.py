@@ -248,6 +248,9 @@ _VOICE_SCAN = one_pass(
 )
 
 
+_VOICE_ZH = (("denial", DENIAL_ZH), ("relay", RELAY_ZH), ("question", QUESTION_ZH))
+
+
 def voice(text: str) -> Voice:
     text = text.lower()
     if "no" in text:
@@ -255,14 +258,16 @@ def voice(text: str) -> Voice:
     found: dict[str, str] = {}
     for match in _VOICE_SCAN.finditer(text):
         found.setdefault(match.lastgroup or "", match.group(0))
-    if "denial" not in found and (denied := DENIAL_ZH.search(text)):
-        found["denial"] = denied.group(0)
+    if _CJK.search(text):
+        for name, phrases in _VOICE_ZH:
+            if name not in found and (said := phrases.regex.search(text)):
+                found[name] = said.group(0)
     return Voice(
         "notice" in found,
         "denial" in found,
-        "relay" in found or bool(RELAY_ZH.search(text)),
+        "relay" in found,
         "hearsay" in found,
-        "question" in found or bool(QUESTION_ZH.search(text)),
+        "question" in found,
         found.get("denial"),
     )
 
@@ -381,9 +386,15 @@ class OfficialContext:
         """
         if not self.posts or locality.level == "elsewhere":
             return OfficialStatus("none")
-        # Many posts of a night tell the same story within the same minute: the answer
-        # depends only on these, so it is worked out once for each.
-        minute = created_at.replace(second=0, microsecond=0) if created_at else None
+        # Many posts of a night tell the same story within minutes of each other: the
+        # answer depends only on these (time to five minutes), so it is worked out once.
+        minute = (
+            created_at.replace(
+                minute=created_at.minute - created_at.minute % 5, second=0, microsecond=0
+            )
+            if created_at
+            else None
+        )
         key = (
             claim.kind,
             claim.weight,
