@@ -7,33 +7,23 @@ import streamlit as st
 
 from reports.tabular import write_csv
 from rumordesk import web
-from triage import audit, queue
+from triage import audit, queue, workflow
 from triage.roles import Permission
 
 actor = web.require_page(Permission.VIEW_AUDIT)
 db = web.database()
 tz = web.settings().department.tz
-#: The actions people take; others (alerts, purges, configuration changes…) come from the log.
-KNOWN_ACTIONS = [
-    "assign",
-    "status",
-    "note",
-    "evidence",
-    "screenshot",
-    "escalate",
-    "decide",
-    "correction",
-    "close",
-    "reopen",
-    "bulk_status",
-    "legal_hold",
+#: What people do; what the system does (alerts, purges, configuration changes…) comes
+#: from the log itself.
+PEOPLE_ACTIONS = {
+    *workflow.ACTIONS,
     "staff_report",
     "sign_in",
     "sign_in_failed",
     "sign_out",
     "export",
-]
-ACTIONS = sorted(set(KNOWN_ACTIONS) | set(audit.actions_in_use(db)))
+}
+ACTIONS = sorted(PEOPLE_ACTIONS | set(audit.actions_in_use(db)))
 COLUMNS = ["id", "at", "actor", "role", "action", "rumor_id", "subject", "detail"]
 
 st.title("Audit")

@@ -142,13 +142,22 @@ class FeedServer:
         return [r for r in self.requests if r.path.split("?")[0] == path]
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
+@pytest.fixture(scope="module")
+def _module_feed_server() -> Iterator[FeedServer]:
     server = FeedServer()
     server.thread.start()
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server(_module_feed_server: FeedServer) -> FeedServer:
+    """A loopback server with no routes and no requests seen, started once per module
+    (shutting a server down takes ~0.5 s; a new one per test would add minutes)."""
+    _module_feed_server.routes.clear()
+    _module_feed_server.requests.clear()
+    return _module_feed_server
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from rumordesk.config import CONFIG_ENV, DATABASE_URL_ENV
 from store import open_database
 from store.migrations import MIGRATIONS
 from store.posts import save_batch
-from tests.conftest import FeedServer, write_config
+from tests.conftest import write_config
 
 LATEST = MIGRATIONS[-1].version
 HOSTILE_TITLES = {
@@ -58,17 +58,6 @@ def feed(*items: tuple[str, str, str, str]) -> str:
         "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
         f"<link>https://example.org/</link>{body}</channel></rss>"
     )
-
-
-@pytest.fixture(scope="module")
-def feed_server():
-    """One loopback server for the module (its routes never change here): shutting a
-    server down takes half a second, once per test with the shared fixture."""
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
 
 
 @pytest.fixture

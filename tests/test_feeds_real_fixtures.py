@@ -39,23 +39,6 @@ ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 SCRIPTY = ("<script", "javascript:", "alert(", "executeme", "onload", "onclick", "onmouseover")
 
 
-@pytest.fixture(scope="module")
-def _loopback() -> Iterator[FeedServer]:
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
-
-@pytest.fixture
-def feed_server(_loopback: FeedServer) -> FeedServer:
-    """The conftest server, started once for this module (its shutdown takes ~0.5 s)."""
-    _loopback.routes.clear()
-    _loopback.requests.clear()
-    return _loopback
-
-
 def pseudo_headers(raw: bytes) -> dict[str, str]:
     """The ``Header:`` lines of an upstream feedparser fixture, as HTTP headers."""
     text = raw.decode("latin-1")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -34,23 +33,6 @@ MIB = 1024 * 1024
 #: The fixture server adds a Content-Length unless the route names one; an empty value is
 #: no usable length, so the client must stream, exactly as if the header were absent.
 NO_LENGTH = {"Content-Length": "", "Connection": "close"}
-
-
-@pytest.fixture(scope="module")
-def _loopback() -> Iterator[FeedServer]:
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
-
-@pytest.fixture
-def feed_server(_loopback: FeedServer) -> FeedServer:
-    """The conftest server, started once for this module (its shutdown takes ~0.5 s)."""
-    _loopback.routes.clear()
-    _loopback.requests.clear()
-    return _loopback
 
 
 def collect_settings(**overrides: object) -> CollectSettings:

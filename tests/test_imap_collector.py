@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
-import ipaddress
 import os
 import shutil
 import socket
@@ -26,10 +25,6 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from collectors.imap import PASSWORD_ENV
 from collectors.runner import Runner
@@ -37,6 +32,7 @@ from rumordesk.errors import ConfigError
 from store.posts import list_posts
 from store.sources import load_cursor, source_health
 from tests.conftest import make_settings
+from tests.tls_support import self_signed_certificate
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "mailbox-pw-for-tests"
@@ -82,37 +78,7 @@ def _free_port() -> int:
 
 
 def _certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rumordesk-test-imap")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_path.chmod(0o600)
-    return cert_path, key_path
+    return self_signed_certificate(folder, "rumordesk-test-imap")
 
 
 CONFIG = """\

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,6 @@ from store.db import Database
 from store.posts import count_posts
 from store.sources import load_cursor, source_health
 from tests.conftest import FeedServer, feed_source, make_settings, rss
-
-
-@pytest.fixture(scope="module")
-def _loopback() -> Iterator[FeedServer]:
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
-
-@pytest.fixture
-def feed_server(_loopback: FeedServer) -> FeedServer:
-    """The conftest server, started once for this module (its shutdown takes ~0.5 s)."""
-    _loopback.routes.clear()
-    _loopback.requests.clear()
-    return _loopback
-
 
 ITEM = "<item><guid isPermaLink='false'>h1</guid><title>{title}</title></item>"
 

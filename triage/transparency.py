@@ -20,29 +20,11 @@ from sqlalchemy import func, or_, select
 
 from rumordesk.demo import DEMO_SOURCE
 from store.schema import audit_log, posts, rumors, search_config_log
-from triage import audit
+from triage import audit, workflow
 
 if TYPE_CHECKING:
     from rumordesk.config import AppSettings
     from store.db import Database
-
-#: Audit actions that are triage of a rumour (triage/workflow.py).
-TRIAGE_ACTIONS = frozenset(
-    {
-        "assign",
-        "status",
-        "note",
-        "evidence",
-        "screenshot",
-        "escalate",
-        "decide",
-        "correction",
-        "close",
-        "reopen",
-        "bulk_status",
-        "legal_hold",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +124,7 @@ def build(
             rumor_id
             for (rumor_id,) in connection.execute(
                 select(audit_log.c.rumor_id)
-                .where(in_year, audit_log.c.action.in_(TRIAGE_ACTIONS))
+                .where(in_year, audit_log.c.action.in_(workflow.ACTIONS))
                 .where(audit_log.c.rumor_id.is_not(None))
                 .distinct()
             )

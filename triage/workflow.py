@@ -45,6 +45,23 @@ DECISION_LABELS = {
     "no_action": "No action",
     "other": "Other",
 }
+#: The audit actions this module writes: the triage of a rumour.
+ACTIONS = frozenset(
+    {
+        "assign",
+        "status",
+        "note",
+        "evidence",
+        "screenshot",
+        "escalate",
+        "decide",
+        "correction",
+        "close",
+        "reopen",
+        "bulk_status",
+        "legal_hold",
+    }
+)
 MAX_NOTE_CHARS = 5_000
 MAX_BULK = 1_000
 #: The most posts one evidence snapshot holds (a story bigger than this is summarised).
