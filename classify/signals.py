@@ -35,6 +35,7 @@ from classify.lexicon import (
     RELAY_ZH,
     REPORTED,
     Harm,
+    guard,
     one_pass,
 )
 from rumordesk.config import ClassifySettings
@@ -111,7 +112,7 @@ def severity(text: str) -> Severity:
     found_in_text = list(_HARM_SCAN.finditer(text))
     if not cjk and not found_in_text:
         return NO_HARM
-    plain = INNOCENT_USES.regex.sub(" ", text)
+    plain = INNOCENT_USES.fast.sub(" ", text)
     if "'" in plain or '"' in plain or "“" in plain or "‘" in plain:
         plain = _SCARE_QUOTED.sub(_unquote_harm, plain)
     best: tuple[Harm, str] | None = None
@@ -157,11 +158,14 @@ class Locality:
         ]
 
 
-def _alternation(names: Iterable[str]) -> re.Pattern[str] | None:
+def _alternation(names: Iterable[str], *, guarded: bool = True) -> re.Pattern[str] | None:
+    """Every name, longest first; ``guarded`` adds the look-ahead on the names' first
+    letters (:func:`classify.lexicon.guard`), which finds exactly the same, faster."""
     folded = sorted({fold(n) for n in names if n.strip()}, key=len, reverse=True)
     if not folded:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in folded) + r")(?!\w)")
+    source = r"(?<!\w)(?:" + "|".join(re.escape(n) for n in folded) + r")(?!\w)"
+    return re.compile(guard(source, {n[:3] for n in folded}) if guarded else source)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""The fast paths of the signals find exactly what the reference patterns find.
+
+Every word list, the one-pass scans and the gazetteer carry a look-ahead on the literals a
+match must start with (classify.lexicon.guard). It may only skip positions where nothing
+can match: over every training and validation text, in lower case and folded, each fast
+pattern must return the same matches (span, text and list name) as its reference.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pandas as pd
+import pytest
+from classify_helpers import TRAINING, classify_settings
+
+from classify import lexicon, signals
+from classify.signals import Gazetteer, fold
+
+
+@cache
+def texts() -> list[str]:
+    raw = [
+        t
+        for name in ("posts.csv", "validation.csv")
+        for t in pd.read_csv(TRAINING / name, keep_default_na=False)["text"]
+    ]
+    # Digits beyond 0–9, a decomposed accent and a bare number: edge cases of the triggers.
+    raw += ["٣ people shot at Valley Fair", "xa\u0309 su\u0301ng", "3 dead", "10 shot", "c4"]
+    return sorted({t.lower() for t in raw} | {fold(t) for t in raw})
+
+
+def found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None]]:
+    return [(m.span(), m.lastgroup) for m in pattern.finditer(text)]
+
+
+def word_lists() -> list[lexicon.Lexicon]:
+    lists = [v for v in vars(lexicon).values() if isinstance(v, lexicon.Lexicon)]
+    return lists + [harm.pattern for harm in lexicon.HARMS]
+
+
+def test_the_guard_is_in_use():
+    guarded = [lst for lst in word_lists() if lst.fast.pattern != lst.regex.pattern]
+    assert len(guarded) >= 10
+    assert signals._HARM_SCAN.pattern.startswith(r"(?<!\w)(?=")
+
+
+@pytest.mark.parametrize("index", range(len(word_lists())))
+def test_each_guarded_word_list_finds_the_same(index: int):
+    word_list = word_lists()[index]
+    for text in texts():
+        assert found(word_list.fast, text) == found(word_list.regex, text), (
+            word_list.pattern[:40],
+            text,
+        )
+        assert word_list.fast.sub(" ", text) == word_list.regex.sub(" ", text)
+
+
+@pytest.mark.parametrize(
+    ("fast", "named"),
+    [
+        (signals._HARM_SCAN, {f"h{i}": h.pattern for i, h in enumerate(signals._WORD_HARMS)}),
+        (
+            signals._VOICE_SCAN,
+            {
+                "denial": lexicon.DENIAL,
+                "relay": lexicon.RELAY,
+                "notice": lexicon.OFFICIAL_NOTICE,
+                "hearsay": lexicon.HEARSAY,
+                "question": lexicon.QUESTION,
+            },
+        ),
+    ],
+    ids=["harms", "voice"],
+)
+def test_one_pass_scans_find_the_same_lists(fast: re.Pattern[str], named: dict):
+    reference = lexicon.one_pass(named, guarded=False)
+    assert fast.pattern != reference.pattern
+    for text in texts():
+        assert found(fast, text) == found(reference, text), text
+
+
+def test_the_gazetteer_finds_the_same_places():
+    gazetteer = Gazetteer.from_settings(classify_settings())
+    reference = signals._alternation(gazetteer.names, guarded=False)
+    assert gazetteer.pattern is not None and reference is not None
+    assert gazetteer.pattern.pattern != reference.pattern
+    for text in texts():
+        assert gazetteer.pattern.findall(text) == reference.findall(text), text
+
+
+def test_a_digit_class_lets_in_every_digit():
+    """``\\d`` matches "٣"; the trigger for it must not be only 0–9."""
+    word_list = lexicon._words(r"\d+ (?:people|persons) shot")
+    assert word_list.fast.pattern != word_list.regex.pattern
+    assert word_list.fast.search("٣ people shot") is not None
+    assert lexicon._trie({"ab", "a", "b2"}) == "(?:a|b2)"
