@@ -5,7 +5,10 @@ so the CLI's ``rank`` on a CSV and the live loop score the same way. Scoring is
 incremental: only the posts the collector reports as new or changed are scored, in one
 batch, against the Department's recent posts in the store; each joins the open rumour
 of its story (same claim, or a near-copy, within the clustering window) or opens one,
-and only the affected rumours' aggregates are recomputed. Scoring writes the rumour's
+and only the affected rumours' aggregates are recomputed. Posts whose engagement alone
+moved (:meth:`PostScorer.refresh_engagement`, the collector's ``on_metrics`` hook) are not
+read by the text model again: their rumours' reach and spread-dependent score are
+recomputed from the store and the cached ``post_scores``. Scoring writes the rumour's
 *scoring* columns only: the workflow's columns (status, assignee, decision, holds …)
 belong to ``triage/`` and are never touched here.
 """
@@ -21,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Connection, case, func, insert, select, update
 
 from classify.rank import (
@@ -33,6 +37,7 @@ from classify.rank import (
     Spread,
     story_score,
 )
+from classify.signals import engagement
 from rumordesk.config import AppSettings
 from store.db import Database
 from store.schema import post_scores, posts, rumors
@@ -89,6 +94,8 @@ def recent_officials(connection: Connection, start: datetime, end: datetime) -> 
 @dataclass(slots=True)
 class ScoringResult:
     scored: int = 0
+    #: Posts whose engagement alone moved, refreshed from their cached scores.
+    refreshed: int = 0
     rumors_opened: int = 0
     rumors_updated: set[int] = field(default_factory=set)
     #: When the Department's posts in the batch were published (their stories are rescored).
@@ -118,6 +125,8 @@ class PostScorer:
         self.clock = clock
         self._lock = threading.Lock()
         self._ranker: Ranker | None = None
+        #: Text → p_misinfo already in post_scores, read instead of the model while set.
+        self._known_p: dict[str, float] = {}
 
     @property
     def ranker(self) -> Ranker:
@@ -125,9 +134,23 @@ class PostScorer:
             if self._predict is None:
                 self._predict, self.model_version = load_default_model(self.settings)
             self._ranker = Ranker(
-                self._predict, self.settings.classify, ZoneInfo(self.settings.department.timezone)
+                self._probabilities,
+                self.settings.classify,
+                ZoneInfo(self.settings.department.timezone),
             )
         return self._ranker
+
+    def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's p_misinfo, except for texts whose stored p is known to be current."""
+        assert self._predict is not None  # set by ``ranker`` before it builds the Ranker
+        if not self._known_p:
+            return np.asarray(self._predict(texts), dtype=float)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._known_p]
+        fresh: dict[str, float] = {}
+        if missing:
+            found = np.asarray(self._predict(missing), dtype=float)
+            fresh = dict(zip(missing, found.tolist(), strict=True))
+        return np.array([self._known_p.get(t, fresh.get(t, 0.0)) for t in texts], dtype=float)
 
     def __call__(self, ids: list[int]) -> None:
         """The collector's ``on_stored`` hook: a failure is logged, collection goes on."""
@@ -135,6 +158,87 @@ class PostScorer:
             self.score(ids)
         except Exception:
             log.exception("scoring %d stored post(s) failed; they stay unscored", len(ids))
+
+    def engagement_changed(self, ids: list[int]) -> None:
+        """The collector's ``on_metrics`` hook: a failure is logged, collection goes on."""
+        try:
+            self.refresh_engagement(ids)
+        except Exception:
+            log.exception("refreshing the spread of %d stored post(s) failed", len(ids))
+
+    def refresh_engagement(self, ids: Iterable[int]) -> ScoringResult:
+        """Posts whose likes/shares/replies moved but whose text did not: refresh the reach,
+        spread and score of their rumours (``updated_at`` too, so alerts see the growth).
+
+        Cheap: the text model does not run on posts already scored (their p_misinfo and
+        log-odds before spread are read from ``post_scores``). A post not yet in a rumour
+        whose own spread lifts it over ``rumor_min_score`` is ranked again, with its cached
+        p_misinfo, so it can open or join one; a post never scored is scored.
+        """
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        result = ScoringResult()
+        with self._lock:
+            for start in range(0, len(unique), _CHUNK):
+                self._refresh_chunk(unique[start : start + _CHUNK], result)
+        return result
+
+    def _refresh_chunk(self, ids: list[int], result: ScoringResult) -> None:
+        now = self.clock()
+        with self.db.write() as connection:
+            rows = (
+                connection.execute(
+                    select(*_CACHED_COLUMNS)
+                    .join(posts, posts.c.id == post_scores.c.post_id)
+                    .where(post_scores.c.post_id.in_(ids))
+                )
+                .mappings()
+                .all()
+            )
+            in_story: dict[int, list[Mapping[str, Any]]] = {}
+            alone = []
+            for row in rows:
+                if row["rumor_id"] is not None:
+                    in_story.setdefault(row["rumor_id"], []).append(row)
+                else:
+                    alone.append(row)
+            result.rumors_updated |= self._refresh(
+                connection, set(in_story), (), {}, {}, now, restamp=in_story, keep_unchanged=True
+            )
+            rising = self._restamp_alone(connection, alone, now)
+        result.refreshed += len(rows)
+        unscored = sorted(set(ids) - {int(row["post_id"]) for row in rows})
+        if unscored:  # never scored (the scorer failed on its batch): score them now
+            self._score_chunk(unscored, result)
+        if rising:
+            self.ranker  # noqa: B018 - loads the model (and its version) before comparing
+            self._known_p = {
+                row["text"] or "": float(row["p_misinfo"])
+                for row in rising
+                if row["model_version"] == self.model_version
+            }
+            try:
+                self._score_chunk([int(row["post_id"]) for row in rising], result)
+            finally:
+                self._known_p = {}
+
+    def _restamp_alone(
+        self, connection: Connection, rows: Sequence[Mapping[str, Any]], now: datetime
+    ) -> list[Mapping[str, Any]]:
+        """Posts in no rumour take their own new spread; returns those now over the bar."""
+        threshold = self.settings.classify.rumor_min_score
+        rising = []
+        for row in rows:
+            signals = json.loads(row["signals"] or "{}")
+            interactions = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
+            if signals.get("department") or signals.get("engagement") == interactions:
+                continue  # the Department's own post, or nothing spread further
+            first = _utc(row["created_at"] or row["first_seen_at"])
+            age = max((now - first).total_seconds() / 3600, 0.0) if first else None
+            spread = Spread(interactions, float(row["shares"] or 0), 1, age)
+            score = _restamp(connection, row, spread)
+            if score >= threshold > float(row["score"] or 0):
+                rising.append(row)
+        return rising
 
     def score(self, ids: Iterable[int]) -> ScoringResult:
         unique = list(dict.fromkeys(int(i) for i in ids))
@@ -189,7 +293,7 @@ class PostScorer:
                 ).all()
             )
             rumor_of = self._assign(connection, scored, by_id, cluster_window, now, result)
-            self._write_scores(connection, scored, rumor_of, previous, now)
+            self._write_scores(connection, scored, rumor_of, previous, now, by_id)
             affected = {r for r in rumor_of.values() if r is not None}
             affected |= {r for r in previous.values() if r is not None}
             self._refresh(connection, affected, scored, rumor_of, by_id, now)
@@ -282,9 +386,14 @@ class PostScorer:
         rumor_of: Mapping[str, int | None],
         previous: Mapping[int, int | None],
         now: datetime,
+        by_id: Mapping[str, PostInput],
     ) -> None:
         fresh, again = [], []
         for s in scored:
+            p = by_id[s.id]
+            # The post's own interactions when scored: a refresh skips a post they still match.
+            signals = s.signals()
+            signals["engagement"] = engagement(p.likes, p.shares, p.replies, p.quotes)
             row = {
                 "post_id": int(s.id),
                 "rumor_id": rumor_of[s.id],
@@ -295,7 +404,7 @@ class PostScorer:
                 "locality": s.locality.level,
                 "cluster_key": s.cluster_key,
                 "text_key": s.text_key,
-                "signals": json.dumps(s.signals(), ensure_ascii=False),
+                "signals": json.dumps(signals, ensure_ascii=False),
                 "reasons": json.dumps(list(s.reasons), ensure_ascii=False),
                 "model_version": self.model_version,
                 "scored_at": now,
@@ -316,10 +425,20 @@ class PostScorer:
         rumor_of: Mapping[str, int | None],
         by_id: Mapping[str, PostInput],
         now: datetime,
-    ) -> None:
-        """Recompute the scoring columns of these rumours from their posts in the store."""
+        *,
+        restamp: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
+        keep_unchanged: bool = False,
+    ) -> set[int]:
+        """Recompute the scoring columns of these rumours from their posts in the store;
+        returns the rumours written.
+
+        ``restamp``: per rumour, cached post_scores rows that take the story's new spread
+        before its lead is chosen. ``keep_unchanged``: a rumour whose columns would not
+        change is not written (its ``updated_at`` stays, so nothing re-alerts on it).
+        """
+        written: set[int] = set()
         if not rumor_ids:
-            return
+            return written
         published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
         totals = connection.execute(
             select(
@@ -348,12 +467,24 @@ class PostScorer:
                     .where(rumors.c.id == rumor_id)
                     .values(post_count=0, reach=0, updated_at=now)
                 )
+                written.add(rumor_id)
                 continue
             first = _utc(row["first"])
             age = (now - first).total_seconds() / 3600 if first else None
             spread = Spread(
                 float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
             )
+            current = (
+                connection.execute(select(*_REFRESHED).where(rumors.c.id == rumor_id))
+                .mappings()
+                .one()
+            )
+            reach = int(row["engagement"] or 0)
+            moved = (current["reach"], current["post_count"]) != (reach, row["count"])
+            if keep_unchanged and not moved:
+                continue  # nothing spread further: time passing alone is not news
+            for cached in (restamp or {}).get(rumor_id, ()):
+                _restamp(connection, cached, spread)
             lead = self._lead(connection, rumor_id)
             signals = json.loads(lead.signals)
             score = story_score(signals.get("base_logit", 0.0), spread.weight)
@@ -366,32 +497,29 @@ class PostScorer:
             ]
             if described := spread.describe():
                 reasons.append(described)
-            current = connection.execute(
-                select(rumors.c.places, rumors.c.channels).where(rumors.c.id == rumor_id)
-            ).one()
             joined = [s for s in scored if rumor_of.get(s.id) == rumor_id]
-            places = _union(current.places, (p for s in joined for p in s.locality.places))
-            channels = _union(current.channels, (by_id[s.id].channel or "" for s in joined))
-            connection.execute(
-                update(rumors)
-                .where(rumors.c.id == rumor_id)
-                .values(
-                    score=score,
-                    severity=lead.severity,
-                    harm=lead.harm,
-                    cluster_key=lead.cluster_key,
-                    lead_post_id=lead.post_id,
-                    claim=(lead.text or "")[:1000],
-                    top_reason="; ".join(reasons),
-                    places=places,
-                    channels=channels,
-                    post_count=row["count"],
-                    reach=int(row["engagement"] or 0),
-                    first_seen_at=first or now,
-                    last_seen_at=_utc(row["last"]) or now,
-                    updated_at=now,
+            places = _union(current["places"], (p for s in joined for p in s.locality.places))
+            channels = _union(current["channels"], (by_id[s.id].channel or "" for s in joined))
+            values = {
+                "score": score,
+                "severity": lead.severity,
+                "harm": lead.harm,
+                "cluster_key": lead.cluster_key,
+                "lead_post_id": lead.post_id,
+                "claim": (lead.text or "")[:1000],
+                "top_reason": "; ".join(reasons),
+                "places": places,
+                "channels": channels,
+                "post_count": row["count"],
+                "reach": reach,
+                "first_seen_at": first or now,
+                "last_seen_at": _utc(row["last"]) or now,
+            }
+            if not (keep_unchanged and _same(current, values)):
+                connection.execute(
+                    update(rumors).where(rumors.c.id == rumor_id).values(**values, updated_at=now)
                 )
-            )
+                written.add(rumor_id)
             # The batch's posts take their story's spread, so their scores agree with it.
             for s in joined:
                 story = story_score(s.base_logit, spread.weight)
@@ -400,6 +528,7 @@ class PostScorer:
                     .where(post_scores.c.post_id == int(s.id))
                     .values(score=min(story, OFFICIAL_CEILING) if s.department else story)
                 )
+        return written
 
     def _lead(self, connection: Connection, rumor_id: int) -> Any:
         """The post that tells the story most alarmingly (earliest among equals)."""
@@ -422,6 +551,89 @@ class PostScorer:
             )
             .limit(1)
         ).one()
+
+
+#: What :meth:`PostScorer.refresh_engagement` reads of a scored post instead of the model.
+_CACHED_COLUMNS = (
+    post_scores.c.post_id,
+    post_scores.c.rumor_id,
+    post_scores.c.p_misinfo,
+    post_scores.c.score,
+    post_scores.c.signals,
+    post_scores.c.reasons,
+    post_scores.c.model_version,
+    posts.c.text,
+    posts.c.likes,
+    posts.c.shares,
+    posts.c.replies,
+    posts.c.quotes,
+    posts.c.created_at,
+    posts.c.first_seen_at,
+)
+#: A rumour's scoring columns as :meth:`PostScorer._refresh` writes them (to compare).
+_REFRESHED = (
+    rumors.c.places,
+    rumors.c.channels,
+    rumors.c.score,
+    rumors.c.severity,
+    rumors.c.harm,
+    rumors.c.cluster_key,
+    rumors.c.lead_post_id,
+    rumors.c.claim,
+    rumors.c.top_reason,
+    rumors.c.post_count,
+    rumors.c.reach,
+    rumors.c.first_seen_at,
+    rumors.c.last_seen_at,
+)
+
+
+def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    for key, value in values.items():
+        old = current[key]
+        if isinstance(value, float):
+            if old is None or abs(float(old) - value) > 1e-9:
+                return False
+        elif isinstance(value, datetime):
+            if _utc(old) != _utc(value):
+                return False
+        elif old != value:
+            return False
+    return True
+
+
+def _restamp(connection: Connection, row: Mapping[str, Any], spread: Spread) -> float:
+    """A scored post's score, spread signal and spread reason under ``spread``, from its
+    cached log-odds before spread (the text model is not asked again); returns the score."""
+    signals = json.loads(row["signals"] or "{}")
+    reasons = list(json.loads(row["reasons"] or "[]"))
+    stale = signals.get("spread_reason")
+    described = spread.describe()
+    score = story_score(float(signals.get("base_logit", 0.0)), spread.weight)
+    if signals.get("department"):
+        score = min(score, OFFICIAL_CEILING)
+    else:
+        reasons = [r for r in reasons if r != stale]
+        if described:
+            at = next(
+                (i for i, r in enumerate(reasons) if r.startswith(_STORY_REASON_PREFIXES)),
+                len(reasons),
+            )
+            reasons.insert(at, described)
+        signals.update(
+            spread=round(spread.weight, 4), spread_reason=described, cluster_size=spread.posts
+        )
+    signals["engagement"] = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
+    connection.execute(
+        update(post_scores)
+        .where(post_scores.c.post_id == int(row["post_id"]))
+        .values(
+            score=score,
+            signals=json.dumps(signals, ensure_ascii=False),
+            reasons=json.dumps(reasons, ensure_ascii=False),
+        )
+    )
+    return score
 
 
 def _canonical(connection: Connection, rumor_id: int, duplicate_of: int | None) -> int:

@@ -135,6 +135,8 @@ class ImportResult:
     already_imported: bool
     #: Posts new or changed by this import: they need (re)scoring.
     changed_ids: tuple[int, ...] = ()
+    #: Posts whose engagement alone moved: their rumours' spread needs refreshing.
+    metrics_changed_ids: tuple[int, ...] = ()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -351,6 +353,7 @@ def import_csv(db: Database, settings: AppSettings, source_name: str, path: Path
         result.unchanged,
         known,
         tuple(result.changed_ids),
+        tuple(result.metrics_changed_ids),
     )
 
 

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: Called with the ids of posts that are new or changed, after they are committed.
 OnStored = Callable[[list[int]], None]
+#: Called with the ids of stored posts whose engagement alone moved (same text), after
+#: they are committed: their rumours' reach and spread are refreshed, not rescored.
+OnMetrics = Callable[[list[int]], None]
 Clock = Callable[[], datetime]
 
 
@@ -71,11 +74,13 @@ class Runner:
         db: Database,
         *,
         on_stored: OnStored | None = None,
+        on_metrics: OnMetrics | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
         self.db = db
         self.on_stored = on_stored
+        self.on_metrics = on_metrics
         self.clock = clock
         sync_sources(db, settings.sources)
 
@@ -135,7 +140,9 @@ class Runner:
                 requests += batch.requests
                 total.add(result)
                 if result.changed_ids and self.on_stored:
-                    self._notify(source.name, result.changed_ids)
+                    self._notify(source.name, self.on_stored, result.changed_ids)
+                if result.metrics_changed_ids and self.on_metrics:
+                    self._notify(source.name, self.on_metrics, result.metrics_changed_ids)
         except CollectorError as exc:
             return self._failed(source, exc, total, requests, started, every)
         except Exception as exc:  # a bug in one collector must not stop the others
@@ -157,9 +164,9 @@ class Runner:
             source.name, "ok", total.new, total.updated, requests, time.monotonic() - started
         )
 
-    def _notify(self, name: str, ids: list[int]) -> None:
+    def _notify(self, name: str, hook: OnStored, ids: list[int]) -> None:
         try:
-            self.on_stored(ids)  # type: ignore[misc]
+            hook(ids)
         except Exception:  # scoring trouble must not lose or block collection
             log.exception("%s: post-processing of %d stored posts failed", name, len(ids))
 

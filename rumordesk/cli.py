@@ -164,7 +164,7 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
         if not obj.settings.source(name).enabled:  # unknown names fail here, with the name
             raise ConfigError(f"source {name!r} is disabled in the configuration")
     _record_configuration(obj.db, obj.settings)
-    runner = Runner(obj.settings, obj.db, on_stored=_scorer(obj))
+    runner = Runner(obj.settings, obj.db, **_hooks(obj))
     if every is None:
         runs = runner.run_once(names=names or None, progress=_print_run)
         failed = [run for run in runs if run.status not in ("ok", "skipped")]
@@ -186,6 +186,15 @@ def _scorer(obj: Context) -> Callable[[list[int]], None] | None:
     from classify.scoring import PostScorer
 
     return PostScorer(obj.settings, obj.db)
+
+
+def _hooks(obj: Context) -> dict[str, Any]:
+    """The runner's hooks: new or edited posts are scored; posts whose engagement alone
+    moved refresh their rumours' reach and spread (no text model)."""
+    scorer = _scorer(obj)
+    if scorer is None:
+        return {}
+    return {"on_stored": scorer, "on_metrics": getattr(scorer, "engagement_changed", None)}
 
 
 def _chores(obj: Context) -> Callable[[], object]:
@@ -362,7 +371,7 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     _record_configuration(db, settings)
-    runner = Runner(settings, db, on_stored=_scorer(obj))
+    runner = Runner(settings, db, **_hooks(obj))
     watcher = threading.Thread(target=lambda: (dashboard.wait(), stop.set()), daemon=True)
     watcher.start()
     try:

@@ -22,6 +22,8 @@ from store.db import Database
 from store.schema import metric_snapshots, posts, raw_payloads, sources
 
 METRICS = Metrics.names()
+#: The engagement that spreads a story (views alone do not: see classify.signals.engagement).
+SPREAD_METRICS = ("likes", "shares", "replies", "quotes")
 _LOOKUP_CHUNK = 500
 
 
@@ -34,12 +36,16 @@ class SaveResult:
     unchanged: int = 0
     #: Ids of posts that are new or whose text changed: these need (re)scoring.
     changed_ids: list[int] = field(default_factory=list)
+    #: Ids of existing posts whose likes, shares, replies or quotes moved while their text
+    #: did not: their rumours' reach and spread need refreshing, not the text model.
+    metrics_changed_ids: list[int] = field(default_factory=list)
 
     def add(self, other: SaveResult) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.changed_ids += other.changed_ids
+        self.metrics_changed_ids += other.metrics_changed_ids
 
 
 def content_hash(post: Post) -> str:
@@ -118,6 +124,8 @@ def _save_posts(
                 {"_id": row["id"], **merged, "metrics_at": now, "updated_at": now}
             )
             snapshots.append({"post_id": row["id"], "captured_at": now, **merged})
+            if not changed_text and any(merged[m] != row[m] for m in SPREAD_METRICS):
+                result.metrics_changed_ids.append(row["id"])
         if row["raw_sha256"] != raw_digest:
             raws.append(_raw_row(row["id"], post, raw_text, raw_digest))
         if changed_text or changed_metrics:

@@ -21,12 +21,14 @@ def import_file(obj: Context, file: Path, source_name: str) -> None:
     from triage.roles import SYSTEM
 
     result = import_csv(obj.db, obj.settings, source_name, file)
-    if result.changed_ids:  # scored as the collector loop scores what it stores
-        from rumordesk.cli import _scorer
+    if result.changed_ids or result.metrics_changed_ids:  # as the collector loop does
+        from rumordesk.cli import _hooks
 
-        scorer = _scorer(obj)
-        if scorer is not None:
-            scorer(list(result.changed_ids))
+        hooks = _hooks(obj)
+        if result.changed_ids and hooks.get("on_stored"):
+            hooks["on_stored"](list(result.changed_ids))
+        if result.metrics_changed_ids and hooks.get("on_metrics"):
+            hooks["on_metrics"](list(result.metrics_changed_ids))
     record_now(
         obj.db,
         SYSTEM,
