@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from classify.rank import (
     OFFICIAL_CEILING,
@@ -226,7 +226,7 @@ class PostScorer:
     ) -> list[Mapping[str, Any]]:
         """Posts in no rumour take their own new spread; returns those now over the bar."""
         threshold = self.settings.classify.rumor_min_score
-        rising = []
+        rising, restamped = [], []
         for row in rows:
             signals = json.loads(row["signals"] or "{}")
             interactions = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
@@ -235,9 +235,10 @@ class PostScorer:
             first = _utc(row["created_at"] or row["first_seen_at"])
             age = max((now - first).total_seconds() / 3600, 0.0) if first else None
             spread = Spread(interactions, float(row["shares"] or 0), 1, age)
-            score = _restamp(connection, row, spread)
-            if score >= threshold > float(row["score"] or 0):
+            restamped.append(_restamped(row, spread))
+            if restamped[-1]["score"] >= threshold > float(row["score"] or 0):
                 rising.append(row)
+        _write_restamped(connection, restamped)
         return rising
 
     def score(self, ids: Iterable[int]) -> ScoringResult:
@@ -459,6 +460,14 @@ class PostScorer:
             .group_by(post_scores.c.rumor_id)
         ).mappings()
         stats = {row["rumor_id"]: row for row in totals}
+        currents = {
+            row["id"]: row
+            for row in connection.execute(
+                select(rumors.c.id, *_REFRESHED).where(rumors.c.id.in_(rumor_ids))
+            ).mappings()
+        }
+        plans: list[tuple[int, Any, Spread]] = []
+        restamped: list[dict[str, Any]] = []
         for rumor_id in rumor_ids:
             row = stats.get(rumor_id)
             if row is None:  # every post moved to another story: keep the rumour, emptied
@@ -474,18 +483,21 @@ class PostScorer:
             spread = Spread(
                 float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
             )
-            current = (
-                connection.execute(select(*_REFRESHED).where(rumors.c.id == rumor_id))
-                .mappings()
-                .one()
-            )
-            reach = int(row["engagement"] or 0)
-            moved = (current["reach"], current["post_count"]) != (reach, row["count"])
+            current = currents[rumor_id]
+            moved = (current["reach"], current["post_count"]) != (spread.engagement, row["count"])
             if keep_unchanged and not moved:
                 continue  # nothing spread further: time passing alone is not news
-            for cached in (restamp or {}).get(rumor_id, ()):
-                _restamp(connection, cached, spread)
-            lead = self._lead(connection, rumor_id)
+            restamped += [
+                _restamped(cached, spread) for cached in (restamp or {}).get(rumor_id, ())
+            ]
+            plans.append((rumor_id, row, spread))
+        _write_restamped(connection, restamped)  # before the leads are chosen by score
+        leads = self._leads(connection, [rumor_id for rumor_id, _, _ in plans])
+        changes: list[dict[str, Any]] = []
+        for rumor_id, row, spread in plans:
+            current = currents[rumor_id]
+            first = _utc(row["first"])
+            lead = leads[rumor_id]
             signals = json.loads(lead.signals)
             score = story_score(signals.get("base_logit", 0.0), spread.weight)
             # The lead post's reasons, with the story's spread in place of the post's.
@@ -511,14 +523,12 @@ class PostScorer:
                 "places": places,
                 "channels": channels,
                 "post_count": row["count"],
-                "reach": reach,
+                "reach": int(spread.engagement),
                 "first_seen_at": first or now,
                 "last_seen_at": _utc(row["last"]) or now,
             }
             if not (keep_unchanged and _same(current, values)):
-                connection.execute(
-                    update(rumors).where(rumors.c.id == rumor_id).values(**values, updated_at=now)
-                )
+                changes.append({"_id": rumor_id, **values, "updated_at": now})
                 written.add(rumor_id)
             # The batch's posts take their story's spread, so their scores agree with it.
             for s in joined:
@@ -528,12 +538,33 @@ class PostScorer:
                     .where(post_scores.c.post_id == int(s.id))
                     .values(score=min(story, OFFICIAL_CEILING) if s.department else story)
                 )
+        if changes:
+            columns = [key for key in changes[0] if key != "_id"]
+            statement = update(rumors).where(rumors.c.id == bindparam("_id"))
+            connection.execute(statement.values({c: bindparam(c) for c in columns}), changes)
         return written
 
-    def _lead(self, connection: Connection, rumor_id: int) -> Any:
-        """The post that tells the story most alarmingly (earliest among equals)."""
-        return connection.execute(
+    def _leads(self, connection: Connection, rumor_ids: Sequence[int]) -> dict[int, Any]:
+        """Per rumour, the post that tells the story most alarmingly (earliest among
+        equals): one windowed query for all of them."""
+        if not rumor_ids:
+            return {}
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=post_scores.c.rumor_id,
+                order_by=(
+                    post_scores.c.score.desc(),
+                    case((posts.c.created_at.is_(None), 1), else_=0),
+                    posts.c.created_at,
+                    post_scores.c.post_id,
+                ),
+            )
+            .label("rank")
+        )
+        ranked = (
             select(
+                post_scores.c.rumor_id,
                 post_scores.c.post_id,
                 post_scores.c.signals,
                 post_scores.c.reasons,
@@ -541,16 +572,14 @@ class PostScorer:
                 post_scores.c.harm,
                 post_scores.c.cluster_key,
                 posts.c.text,
+                rank,
             )
             .join(posts, posts.c.id == post_scores.c.post_id)
-            .where(post_scores.c.rumor_id == rumor_id)
-            .order_by(
-                post_scores.c.score.desc(),
-                case((posts.c.created_at.is_(None), 1), else_=0),
-                posts.c.created_at,
-            )
-            .limit(1)
-        ).one()
+            .where(post_scores.c.rumor_id.in_(list(rumor_ids)))
+            .subquery()
+        )
+        rows = connection.execute(select(ranked).where(ranked.c.rank == 1)).all()
+        return {row.rumor_id: row for row in rows}
 
 
 #: What :meth:`PostScorer.refresh_engagement` reads of a scored post instead of the model.
@@ -602,9 +631,9 @@ def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     return True
 
 
-def _restamp(connection: Connection, row: Mapping[str, Any], spread: Spread) -> float:
+def _restamped(row: Mapping[str, Any], spread: Spread) -> dict[str, Any]:
     """A scored post's score, spread signal and spread reason under ``spread``, from its
-    cached log-odds before spread (the text model is not asked again); returns the score."""
+    cached log-odds before spread (the text model is not asked again): the update's values."""
     signals = json.loads(row["signals"] or "{}")
     reasons = list(json.loads(row["reasons"] or "[]"))
     stale = signals.get("spread_reason")
@@ -624,16 +653,25 @@ def _restamp(connection: Connection, row: Mapping[str, Any], spread: Spread) -> 
             spread=round(spread.weight, 4), spread_reason=described, cluster_size=spread.posts
         )
     signals["engagement"] = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
-    connection.execute(
-        update(post_scores)
-        .where(post_scores.c.post_id == int(row["post_id"]))
-        .values(
-            score=score,
-            signals=json.dumps(signals, ensure_ascii=False),
-            reasons=json.dumps(reasons, ensure_ascii=False),
+    return {
+        "_post": int(row["post_id"]),
+        "score": score,
+        "signals": json.dumps(signals, ensure_ascii=False),
+        "reasons": json.dumps(reasons, ensure_ascii=False),
+    }
+
+
+def _write_restamped(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        statement = update(post_scores).where(post_scores.c.post_id == bindparam("_post"))
+        connection.execute(
+            statement.values(
+                score=bindparam("score"),
+                signals=bindparam("signals"),
+                reasons=bindparam("reasons"),
+            ),
+            rows,
         )
-    )
-    return score
 
 
 def _canonical(connection: Connection, rumor_id: int, duplicate_of: int | None) -> int:
