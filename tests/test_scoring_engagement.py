@@ -366,3 +366,49 @@ def test_engagement_alone_growing_five_fold_re_alerts_once(tmp_path: Path):
         db.dispose()
     finally:
         hooks.stop()
+
+
+def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from classify import scoring
+    from classify.baseline import KeywordBaseline
+    from rumordesk.cli import main
+
+    # the configured model would be trained on first use; the keyword baseline stands in
+    keyword, asked_about = KeywordBaseline(), []
+
+    def predict(texts: Sequence[str]) -> np.ndarray:
+        asked_about.extend(texts)
+        return keyword.predict_proba(texts)
+
+    monkeypatch.setattr(scoring, "load_default_model", lambda _s: (predict, "keyword"))
+    database = tmp_path / "r.db"
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[storage]\ndatabase_url = "sqlite:///{database}"\n'
+        '[[sources]]\nname = "sheet"\nkind = "csv_import"\nchannel = "manual"\n'
+        'format = "spreadsheet"\n',
+        encoding="utf-8",
+    )
+    header = ["id", "text", "date", "shares"]
+    when = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+
+    def run_import(name: str, shares: str) -> None:
+        path = write_csv(tmp_path / name, [header, ["s1", SHOOTER, when, shares]])
+        done = CliRunner().invoke(
+            main, ["--config", str(config), "import", str(path), "--source", "sheet"]
+        )
+        assert done.exit_code == 0, done.output
+
+    run_import("1.csv", "40")
+    db = open_database(f"sqlite:///{database}")
+    before = the_rumour(db)
+    asked = len(asked_about)
+    run_import("2.csv", "5000")
+
+    after = the_rumour(db)
+    assert (before["reach"], after["reach"]) == (80, 10000)
+    assert after["updated_at"] > before["updated_at"]
+    assert len(asked_about) == asked  # the second import did not run the model
+    db.dispose()
