@@ -315,6 +315,9 @@ class OfficialPost:
     incident: bool
     #: What the Department said, as short as it can be quoted ("no shooting").
     quote: str
+    #: ``created_at`` in whole microseconds since the epoch (exact, and fast to compare);
+    #: None without a time or for a time without a zone.
+    moment: int | None = None
 
     @property
     def excerpt(self) -> str:
@@ -343,6 +346,8 @@ class OfficialContext:
     _by_harm: dict[str, list[OfficialPost]] = field(default_factory=dict)
     _sorted: bool = False
     _answers: dict[tuple[object, ...], OfficialStatus] = field(default_factory=dict)
+    #: Some Department post has a time without a zone (no fast comparison in microseconds).
+    _zoneless: bool = False
 
     def add(self, post_id: str, text: str, created_at: datetime | None) -> None:
         located = self.gazetteer.locate(text)
@@ -367,8 +372,10 @@ class OfficialContext:
             harm.claims_harm and not REPORTED.search(text.lower()),
             incident is not None,
             quote or _short(text),
+            _micros(created_at),
         )
         self.posts.append(official)
+        self._zoneless = self._zoneless or (created_at is not None and official.moment is None)
         self._sorted = False
         self._answers.clear()
         for place in official.places:
@@ -431,6 +438,11 @@ class OfficialContext:
                 for official in self._in_window(self._by_place.get(""), created_at):
                     if official.denial and official.harm is None:
                         candidates.append(official)
+        moment = _micros(created_at)
+        if candidates and not self._zoneless and (moment is not None or created_at is None):
+            (rank, _, _), nearest = _nearest(candidates, places, claim.kind, moment)
+            return self._relation(claim, own, rank, nearest)
+        # Times without a zone: compared as datetimes, as given.
         best: tuple[tuple[int, bool, timedelta], OfficialPost] | None = None
         for official in candidates:
             same_place = bool(places & official.places)
@@ -447,6 +459,10 @@ class OfficialContext:
         if best is None:
             return OfficialStatus("none")
         (rank, _, _), official = best
+        return self._relation(claim, own, rank, official)
+
+    @staticmethod
+    def _relation(claim: Severity, own: Voice, rank: int, official: OfficialPost) -> OfficialStatus:
         claims = claim.claims_harm and not own.question
         confirmed = official.confirms and official.harm == claim.kind
         if official.denial and claims and not confirmed:
@@ -486,6 +502,35 @@ class OfficialContext:
         low = bisect.bisect_left(posts, moment - self.window, hi=untimed_from, key=_time_key)
         high = bisect.bisect_right(posts, moment + self.window, hi=untimed_from, key=_time_key)
         return posts[low:high] + posts[untimed_from:]
+
+
+def _nearest(
+    candidates: list[OfficialPost], places: set[str], kind: str | None, moment: int | None
+) -> tuple[tuple[int, bool, int], OfficialPost]:
+    """The best candidate as :meth:`OfficialContext._status` orders them (the most specific
+    match, a denial, the nearest in time; the first of equals), on whole microseconds."""
+    best_key: tuple[int, bool, int] | None = None
+    best = candidates[0]
+    for official in candidates:
+        rank = (2 if places and not places.isdisjoint(official.places) else 0) + (
+            kind is not None and kind == official.harm
+        )
+        at = official.moment
+        distance = abs(at - moment) if at is not None and moment is not None else 0
+        key = (rank, official.denial, -distance)
+        if best_key is None or key > best_key:
+            best_key, best = key, official
+    return best_key, best  # type: ignore[return-value]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime | None) -> int | None:
+    if moment is None or moment.utcoffset() is None:
+        return None
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)

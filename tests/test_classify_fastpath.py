@@ -9,6 +9,7 @@ pattern must return the same matches (span, text and list name) as its reference
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pandas as pd
@@ -16,7 +17,8 @@ import pytest
 from classify_helpers import TRAINING, classify_settings
 
 from classify import lexicon, signals
-from classify.signals import Gazetteer, fold
+from classify.cluster import _content_words_reference, content_words
+from classify.signals import Gazetteer, OfficialContext, fold, severity, voice
 
 
 @cache
@@ -96,3 +98,38 @@ def test_a_digit_class_lets_in_every_digit():
     assert word_list.fast.pattern != word_list.regex.pattern
     assert word_list.fast.search("٣ people shot") is not None
     assert lexicon._trie({"ab", "a", "b2"}) == "(?:a|b2)"
+
+
+def test_content_words_match_the_reference_scan():
+    raw = texts() + ["rt: x", "2rt y", "art rt", "@a rt b http://x.y", "a_b c—d 12ab", "x\u00a0y"]
+    for text in raw:
+        folded = fold(text)
+        assert content_words(text, folded) == _content_words_reference(folded), text
+
+
+def test_official_status_on_microseconds_matches_the_datetime_comparison():
+    """The fast comparison (whole microseconds) picks the same Department post as the
+    datetime one, ties included, for the built-in posts against relays as official posts."""
+    train = pd.read_csv(TRAINING / "posts.csv", keep_default_na=False)
+    relays = train.loc[train["category"] == "official_relay", "text"].tolist()
+    gazetteer = Gazetteer.from_settings(classify_settings())
+    start = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    fast = OfficialContext(gazetteer, timedelta(hours=2))
+    for i, text in enumerate(relays[:150]):
+        # Every third on the same minute: equal distances, where the first must win.
+        fast.add(f"o{i}", text, start + timedelta(minutes=(i // 3) * 3))
+    fast.add("untimed", relays[0], None)
+    slow = OfficialContext(gazetteer, timedelta(hours=2))
+    for official in fast.posts:
+        slow.add(official.id, official.text, official.created_at)
+    slow._zoneless = True
+    compared = 0
+    for i, text in enumerate(train["text"]):
+        moment = start + timedelta(minutes=(i * 7) % 480)
+        claim, where, own = severity(text), gazetteer.locate(text), voice(text)
+        got = fast._status(claim, where, moment, own)
+        want = slow._status(claim, where, moment, own)
+        assert got.relation == want.relation
+        assert (got.post and got.post.id) == (want.post and want.post.id)
+        compared += got.post is not None
+    assert compared > 100  # the comparison really picks posts
