@@ -8,6 +8,8 @@ Vietnamese, Chinese and Tagalog, the languages most spoken in Santa Clara after 
 from __future__ import annotations
 
 import re
+import re._constants as _c
+import re._parser as _parser
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -32,7 +34,7 @@ class Lexicon:
         self.cjk = cjk
         self.alternatives = alternatives
         self.triggers = None if cjk else triggers_of(alternatives)
-        self.fast = re.compile(guard(source, self.triggers))
+        self.fast = re.compile(guard(source))
 
     @property
     def pattern(self) -> str:
@@ -71,14 +73,7 @@ def one_pass(named: dict[str, Lexicon], *, guarded: bool = True) -> re.Pattern[s
     pattern without the trigger look-ahead (for tests)."""
     groups = (f"(?P<{name}>{'|'.join(lex.alternatives)})" for name, lex in named.items())
     source = r"(?<!\w)(?:" + "|".join(groups) + r")(?!\w)"
-    if not guarded:
-        return re.compile(source)
-    triggers: set[str] = set()
-    for lex in named.values():
-        if lex.triggers is None:
-            return re.compile(source)
-        triggers |= lex.triggers
-    return re.compile(guard(source, frozenset(triggers)))
+    return re.compile(guard(source) if guarded else source)
 
 
 _WORD_START = r"(?<!\w)"
@@ -98,48 +93,98 @@ def triggers_of(alternatives: Iterable[str]) -> frozenset[str] | None:
     return frozenset(triggers)
 
 
-def guard(source: str, triggers: Iterable[str] | None) -> str:
-    """``source`` with a look-ahead, right after its word-boundary check, for the literals
-    a match must start with, as a trie.
+def guard(source: str, depth: int = 6) -> str:
+    """``source`` with a look-ahead, right after its word-boundary check, for how a match
+    must begin (its first ``depth`` characters, as a trie).
 
     Python's ``re`` tries every alternative of a long list at every word start; the trie
     rejects almost every word start after a letter or two, so the full alternation runs
-    only where one of its alternatives could begin. The look-ahead only ever rejects
-    positions where no alternative can match, so what is found is exactly the same.
-    Sources that do not start with the word-boundary check are returned unchanged.
+    only where one of its alternatives could begin. The beginnings are read from the
+    parsed pattern itself and the look-ahead only rejects positions where no alternative
+    can match, so what is found is exactly the same. A source that does not start with
+    the word-boundary check, or that could begin with anything, is returned unchanged.
     """
-    if triggers is None or not source.startswith(_WORD_START):
+    if not source.startswith(_WORD_START):
         return source
-    words = set(triggers)
-    if not words or "" in words:
+    rest = source[len(_WORD_START) :]
+    parsed = _parser.parse(rest)
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return source
-    return _WORD_START + "(?=" + _trie(words) + ")" + source[len(_WORD_START) :]
+    beginnings = _beginnings(list(parsed), depth)
+    if "" in beginnings:
+        return source
+    return _WORD_START + "(?=" + _trie(beginnings) + ")" + rest
+
+
+#: Stands for "any digit" (``\d``, which matches more than 0–9) in :func:`_beginnings`.
+_ANY_DIGIT = "\x00"
+
+
+def _beginnings(items: list, depth: int) -> set[str]:
+    """Strings one of which every match of the parsed sequence ``items`` starts with: its
+    first ``depth`` characters, or fewer where that is all that can be said ("" when
+    nothing can be)."""
+    if depth <= 0 or not items:
+        return {""}
+    op, av = items[0]
+    rest = items[1:]
+    if op is _c.LITERAL:
+        if chr(av) == _ANY_DIGIT:
+            return {""}
+        return {chr(av) + tail for tail in _beginnings(rest, depth - 1)}
+    if op is _c.SUBPATTERN:
+        _, add_flags, del_flags, inner = av
+        return {""} if add_flags or del_flags else _beginnings(list(inner) + rest, depth)
+    if op is _c.BRANCH:
+        found: set[str] = set()
+        for alternative in av[1]:
+            found |= _beginnings(list(alternative) + rest, depth)
+        return found
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+        low, high, inner = av
+        # Once and then the rest when it repeats at most once; else just its own start.
+        once = _beginnings(list(inner) + rest if high == 1 else list(inner), depth)
+        return once | _beginnings(rest, depth) if low == 0 else once
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # zero width: the rest begins here
+        return _beginnings(rest, depth)
+    if op is _c.IN:
+        chars: list[str] = []
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.append(chr(value))
+            elif kind is _c.RANGE and value[1] - value[0] < 64:
+                chars += [chr(c) for c in range(value[0], value[1] + 1)]
+            elif kind is _c.CATEGORY and value is _c.CATEGORY_DIGIT and len(av) == 1:
+                chars.append(_ANY_DIGIT)
+            else:
+                return {""}
+        tails = _beginnings(rest, depth - 1)
+        return {c + tail for c in chars for tail in tails}
+    return {""}
 
 
 def _trie(words: Iterable[str]) -> str:
-    """A pattern matching any of ``words`` as a prefix. A word starting with a digit came
-    from a digit class, which also matches digits other than 0–9: any digit is let in."""
+    """A pattern matching any of ``words`` as a prefix."""
     tree: dict[str, dict] = {}
-    digits = False
     for word in words:
-        if word[0] in "0123456789":
-            digits = True
-            continue
         node = tree
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
     def branches(node: dict[str, dict]) -> list[str]:
-        return [re.escape(c) + emit(child) for c, child in sorted(node.items())]
+        return [
+            (r"\d" if c == _ANY_DIGIT else re.escape(c)) + emit(child)
+            for c, child in sorted(node.items())
+        ]
 
     def emit(node: dict[str, dict]) -> str:
-        if "" in node:  # a shorter literal already suffices
+        if "" in node:  # a shorter beginning already suffices
             return ""
         found = branches(node)
         return found[0] if len(found) == 1 else "(?:" + "|".join(found) + ")"
 
-    return "(?:" + "|".join(branches(tree) + ([r"\d"] if digits else [])) + ")"
+    return "(?:" + "|".join(branches(tree)) + ")"
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

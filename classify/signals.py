@@ -165,7 +165,7 @@ def _alternation(names: Iterable[str], *, guarded: bool = True) -> re.Pattern[st
     if not folded:
         return None
     source = r"(?<!\w)(?:" + "|".join(re.escape(n) for n in folded) + r")(?!\w)"
-    return re.compile(guard(source, {n[:3] for n in folded}) if guarded else source)
+    return re.compile(guard(source) if guarded else source)
 
 
 @dataclass(frozen=True)

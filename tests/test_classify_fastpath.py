@@ -133,3 +133,24 @@ def test_official_status_on_microseconds_matches_the_datetime_comparison():
         assert (got.post and got.post.id) == (want.post and want.post.id)
         compared += got.post is not None
     assert compared > 100  # the comparison really picks posts
+
+
+@pytest.mark.parametrize(
+    ("source", "beginnings"),
+    [
+        (r"(?:a|with a) (?:gun|rifle)", {"a gun", "a rifl", "with a"}),
+        (r"c-?4", {"c-4", "c4"}),
+        (r"shots? fired", {"shot f", "shots "}),
+        (r"i(?:'?m| am) dead", {"i am d", "i'm de", "im dea"}),
+        (r"x[ae]y", {"xay", "xey"}),
+        (r"a.b", {"a"}),
+        (r"\w+ shot", {""}),  # could begin with anything: no guard at all
+    ],
+)
+def test_beginnings_are_read_from_the_pattern(source: str, beginnings: set[str]):
+    assert lexicon._beginnings(list(lexicon._parser.parse(source)), 6) == beginnings
+
+
+def test_a_pattern_that_can_begin_anywhere_is_left_unguarded():
+    source = r"(?<!\w)(?:\w+ shot|gunman)(?!\w)"
+    assert lexicon.guard(source) == source
