@@ -348,6 +348,10 @@ class OfficialContext:
     _answers: dict[tuple[object, ...], OfficialStatus] = field(default_factory=dict)
     #: Some Department post has a time without a zone (no fast comparison in microseconds).
     _zoneless: bool = False
+    #: Per (places, harm): the candidates of :meth:`_status` in its order, by rank.
+    _plans: dict[tuple[object, ...], list[tuple[int, list[OfficialPost]]]] = field(
+        default_factory=dict
+    )
 
     def add(self, post_id: str, text: str, created_at: datetime | None) -> None:
         located = self.gazetteer.locate(text)
@@ -378,6 +382,7 @@ class OfficialContext:
         self._zoneless = self._zoneless or (created_at is not None and official.moment is None)
         self._sorted = False
         self._answers.clear()
+        self._plans.clear()
         for place in official.places:
             self._by_place.setdefault(place, []).append(official)
         if official.harm:
@@ -427,6 +432,9 @@ class OfficialContext:
         self, claim: Severity, locality: Locality, created_at: datetime | None, own: Voice
     ) -> OfficialStatus:
         places = set(locality.places) - {"Santa Clara"}
+        moment = _micros(created_at)
+        if moment is not None and not self._zoneless:
+            return self._planned(claim, locality, places, moment, own)
         candidates: list[OfficialPost] = []
         for place in places:
             candidates += self._in_window(self._by_place.get(place), created_at)
@@ -438,8 +446,7 @@ class OfficialContext:
                 for official in self._in_window(self._by_place.get(""), created_at):
                     if official.denial and official.harm is None:
                         candidates.append(official)
-        moment = _micros(created_at)
-        if candidates and not self._zoneless and (moment is not None or created_at is None):
+        if candidates and not self._zoneless and created_at is None:
             (rank, _, _), nearest = _nearest(candidates, places, claim.kind, moment)
             return self._relation(claim, own, rank, nearest)
         # Times without a zone: compared as datetimes, as given.
@@ -485,6 +492,63 @@ class OfficialContext:
         # about a shooting and are looking into them"): no bearing either way.
         return OfficialStatus("none")
 
+    def _planned(
+        self, claim: Severity, locality: Locality, places: set[str], moment: int, own: Voice
+    ) -> OfficialStatus:
+        """:meth:`_status` for a post with a time: the candidates are grouped once per
+        (places, harm) by rank and denial, best group first, each in the order
+        :meth:`_status` meets them; the answer is the nearest in time (the first of
+        equals) in the best group that has a post within the window."""
+        key = (locality.places, claim.kind)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(places, claim.kind)
+        window = self.window // _MICROSECOND
+        low, high = moment - window, moment + window
+        for rank, members in plan:
+            best: OfficialPost | None = None
+            best_distance = 0
+            for official in members:
+                at = official.moment
+                if at is None:
+                    distance = 0
+                elif low <= at <= high:
+                    distance = abs(at - moment)
+                else:
+                    continue
+                if best is None or distance < best_distance:
+                    best, best_distance = official, distance
+            if best is not None:
+                return self._relation(claim, own, rank, best)
+        return OfficialStatus("none")
+
+    def _plan(self, places: set[str], kind: str | None) -> list[tuple[int, list[OfficialPost]]]:
+        consulted = [self._by_place.get(place) for place in places]
+        if kind:
+            consulted += [self._by_harm.get(kind), None if places else self._by_place.get("")]
+        if any(consulted):  # as :meth:`_in_window` sorts only when it has posts to search
+            self._sort()
+        groups: dict[tuple[int, bool], list[OfficialPost]] = {}
+        for place in places:
+            for official in self._by_place.get(place) or ():
+                rank = 2 + (kind is not None and kind == official.harm)
+                groups.setdefault((rank, official.denial), []).append(official)
+        if kind:
+            for official in self._by_harm.get(kind) or ():
+                if not places or not official.places:
+                    groups.setdefault((1, official.denial), []).append(official)
+            if not places:
+                for official in self._by_place.get("") or ():
+                    if official.denial and official.harm is None:
+                        groups.setdefault((0, True), []).append(official)
+        return [(rank, groups[(rank, denial)]) for rank, denial in sorted(groups, reverse=True)]
+
+    def _sort(self) -> None:
+        if not self._sorted:
+            for members in (*self._by_place.values(), *self._by_harm.values()):
+                members.sort(key=_time_order)
+            self._sorted = True
+
     def _in_window(
         self, posts: list[OfficialPost] | None, moment: datetime | None
     ) -> list[OfficialPost]:
@@ -494,10 +558,7 @@ class OfficialContext:
             return []
         if moment is None:
             return posts
-        if not self._sorted:
-            for members in (*self._by_place.values(), *self._by_harm.values()):
-                members.sort(key=_time_order)
-            self._sorted = True
+        self._sort()
         untimed_from = bisect.bisect_left(posts, 1, key=_has_time)
         low = bisect.bisect_left(posts, moment - self.window, hi=untimed_from, key=_time_key)
         high = bisect.bisect_right(posts, moment + self.window, hi=untimed_from, key=_time_key)
