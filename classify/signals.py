@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 import unicodedata
@@ -48,7 +49,10 @@ _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 
 def fold(text: str) -> str:
     """Lower case, one kind of apostrophe, no apostrophes inside names (Levi's = Levis)."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
+    text = unicodedata.normalize("NFC", text)
+    if "’" in text or "‘" in text or "`" in text or "´" in text:
+        text = text.translate(_APOSTROPHES)
+    text = text.lower()
     return _INNER_APOSTROPHE.sub("", text) if "'" in text else text
 
 
@@ -98,6 +102,7 @@ _WORD_HARMS = [h for h in HARMS if not h.pattern.cjk]
 _PHRASE_HARMS = [h for h in HARMS if h.pattern.cjk]
 #: Every harm word list in one pass, most severe first (it wins where two overlap).
 _HARM_SCAN = one_pass({f"h{i}": h.pattern for i, h in enumerate(_WORD_HARMS)})
+_HARM_OF_GROUP = {f"h{i}": h for i, h in enumerate(_WORD_HARMS)}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -119,7 +124,7 @@ def severity(text: str) -> Severity:
     denied: tuple[Harm, str] | None = None
     # Most posts have no innocent use or quote to take out: the first scan stands.
     scanned = found_in_text if plain == text else _HARM_SCAN.finditer(plain)
-    matches = [(_WORD_HARMS[int(m.lastgroup[1:])], m) for m in scanned]  # type: ignore[index]
+    matches = [(_HARM_OF_GROUP[m.lastgroup], m) for m in scanned]  # type: ignore[index]
     if cjk:
         matches += [(h, m) for h in _PHRASE_HARMS for m in h.pattern.regex.finditer(plain)]
     for harm, found in matches:
@@ -279,6 +284,7 @@ def voice(text: str) -> Voice:
 _NOT_HANDLE = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=16384)
 def handle_of(name: str) -> str:
     """An account name as a bare handle: "@SantaClaraPD", "Santa Clara PD" and
     "santa_clara_pd" are all "santaclarapd"."""
