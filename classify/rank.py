@@ -250,11 +250,15 @@ class Ranker:
         window = timedelta(hours=self.settings.cluster_window_hours)
         clusters = assign_clusters(keys, [p.created_at for p in posts], window)
         stories = _stories(posts, clusters, now)
+        # A story's spread and its description are the same for each of its posts.
+        told: dict[int, tuple[float, str | None]] = {}
         scored = []
         for index, post in enumerate(posts):
             harm, where, own = found[index]
             cluster = clusters[index]
             spread = stories[cluster]
+            if (story := told.get(cluster)) is None:
+                story = told[cluster] = (spread.weight, spread.describe())
             scored.append(
                 self._score(
                     post,
@@ -268,6 +272,7 @@ class Ranker:
                     keys[index].text,
                     cluster,
                     spread,
+                    *story,
                 )
             )
         return scored
@@ -285,6 +290,8 @@ class Ranker:
         text_key: str,
         cluster: int,
         spread: Spread,
+        weight: float,
+        described: str | None,
     ) -> Scored:
         status = context.status(harm, where, post.created_at, own)
         claims = harm.claims_harm and not own.question
@@ -320,7 +327,6 @@ class Ranker:
             # alarming its words sound to the text model.
             z = min(z, RELAY_CEILING_LOGIT)
         base = z
-        weight = spread.weight
         score = story_score(base, weight)
         if department:
             score = min(score, OFFICIAL_CEILING)
@@ -342,7 +348,7 @@ class Ranker:
             base_logit=base,
             text_key=text_key,
         )
-        result.spread_reason = spread.describe()
+        result.spread_reason = described
         result.reasons = self.reasons(result, None)
         return result
 

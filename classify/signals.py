@@ -86,6 +86,8 @@ def _unquote_harm(found: re.Match[str]) -> str:
 
 
 _NEGATION_REACH = 40
+#: NEGATOR with the look-ahead on how a match can begin (the same matches).
+_NEGATOR = re.compile(guard(NEGATOR.pattern))
 _TRAILING_PREPOSITION = re.compile(r"\s+(?:at|in|near|inside)$")
 
 
@@ -93,8 +95,10 @@ def _negation_start(plain: str, start: int) -> int | None:
     """Where the negation of the harm found at ``start`` begins, if the few words before
     it negate it ("no shooting", "there was no active shooter")."""
     offset = max(0, start - _NEGATION_REACH)
-    before = EMPHATIC.sub(lambda m: " " * len(m.group(0)), plain[offset:start])
-    found = NEGATOR.search(before) or NEGATOR_ZH.search(before)
+    before = plain[offset:start]
+    if "no " in before or "not " in before:  # every emphasis has one of them
+        before = EMPHATIC.sub(lambda m: " " * len(m.group(0)), before)
+    found = _NEGATOR.search(before) or NEGATOR_ZH.search(before)
     return offset + found.start() if found else None
 
 
@@ -262,7 +266,7 @@ _VOICE_ZH = (("denial", DENIAL_ZH), ("relay", RELAY_ZH), ("question", QUESTION_Z
 
 def voice(text: str) -> Voice:
     text = text.lower()
-    if "no" in text:
+    if "no " in text or "not " in text:  # every emphasis has one of them
         text = EMPHATIC.sub(" ", text)
     found: dict[str, str] = {}
     for match in _VOICE_SCAN.finditer(text):

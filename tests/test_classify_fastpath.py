@@ -154,3 +154,15 @@ def test_beginnings_are_read_from_the_pattern(source: str, beginnings: set[str])
 def test_a_pattern_that_can_begin_anywhere_is_left_unguarded():
     source = r"(?<!\w)(?:\w+ shot|gunman)(?!\w)"
     assert lexicon.guard(source) == source
+
+
+def test_the_guarded_negator_finds_the_same_negations():
+    """It is searched in the few words before each harm: compare on every such stretch."""
+    compared = 0
+    for text in texts():
+        for end in range(1, len(text) + 1, 3):
+            before = text[max(0, end - 40) : end]
+            fast, full = signals._NEGATOR.search(before), lexicon.NEGATOR.search(before)
+            assert (fast and fast.span()) == (full and full.span()), before
+            compared += full is not None
+    assert compared > 100
