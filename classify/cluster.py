@@ -193,10 +193,11 @@ def assign_clusters(
     for index, post_keys in enumerate(keys):
         for key in post_keys.all():
             by_key.setdefault(key, []).append(index)
+    order = [(t is None, t or datetime.min) for t in times]
     for members in by_key.values():
         if len(members) < 2:
             continue
-        members.sort(key=lambda i: (times[i] is None, times[i] or datetime.min))
+        members.sort(key=order.__getitem__)
         previous = members[0]
         for index in members[1:]:
             a, b = times[previous], times[index]

@@ -44,7 +44,7 @@ class Lexicon:
         """Could this list match ``text``? ``prefixes`` (from :func:`word_prefixes` of the
         same or a longer text) saves computing them again for each list."""
         if self.cjk:
-            return _CJK.search(text) is not None
+            return not text.isascii() and _CJK.search(text) is not None
         if self.triggers is None:
             return True
         return not self.triggers.isdisjoint(word_prefixes(text) if prefixes is None else prefixes)

@@ -117,7 +117,7 @@ def severity(text: str) -> Severity:
     reported with ``denied`` set: the post names it but does not claim it.
     """
     text = text.lower()
-    cjk = _CJK.search(text) is not None
+    cjk = not text.isascii() and _CJK.search(text) is not None
     found_in_text = list(_HARM_SCAN.finditer(text))
     if not cjk and not found_in_text:
         return NO_HARM
@@ -271,7 +271,7 @@ def voice(text: str) -> Voice:
     found: dict[str, str] = {}
     for match in _VOICE_SCAN.finditer(text):
         found.setdefault(match.lastgroup or "", match.group(0))
-    if _CJK.search(text):
+    if not text.isascii() and _CJK.search(text):
         for name, phrases in _VOICE_ZH:
             if name not in found and (said := phrases.regex.search(text)):
                 found[name] = said.group(0)
