@@ -98,7 +98,9 @@ def _negation_start(plain: str, start: int) -> int | None:
     before = plain[offset:start]
     if "no " in before or "not " in before:  # every emphasis has one of them
         before = EMPHATIC.sub(lambda m: " " * len(m.group(0)), before)
-    found = _NEGATOR.search(before) or NEGATOR_ZH.search(before)
+    found = _NEGATOR.search(before) or (
+        None if before.isascii() else NEGATOR_ZH.search(before)  # Chinese negators only
+    )
     return offset + found.start() if found else None
 
 
@@ -213,7 +215,10 @@ class Gazetteer:
         regional: list[str] = []
         elsewhere: list[str] = []
         city = False
-        for found in self.pattern.findall(fold(text) if folded is None else folded):
+        names = self.pattern.findall(fold(text) if folded is None else folded)
+        if not names:
+            return _NOWHERE
+        for found in names:
             kind, name = self.names[found]
             if kind == "local":
                 places.append(name)
@@ -233,6 +238,9 @@ class Gazetteer:
         if others:
             return Locality("elsewhere", (), others)
         return Locality("unknown")
+
+
+_NOWHERE = Locality("unknown")
 
 
 # --- voice: notices, denials, relays, hearsay -----------------------------------------------
