@@ -29,8 +29,10 @@ measuring. The Department's own posts are never ranked as rumours (score ≤ 0.0
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -221,6 +223,15 @@ class Ranker:
         """
         if not posts:
             return []
+        with _without_collection_pauses():
+            return self._rank(posts, officials, now)
+
+    def _rank(
+        self,
+        posts: Sequence[PostInput],
+        officials: Sequence[OfficialInput] | OfficialContext,
+        now: datetime | None,
+    ) -> list[Scored]:
         probabilities = np.asarray(self.predict([p.text for p in posts]), dtype=float)
         if probabilities.shape != (len(posts),):
             raise ValueError(f"the model returned {probabilities.shape} for {len(posts)} posts")
@@ -395,6 +406,21 @@ class Ranker:
 
 
 _NO_CLAIM = Severity(None, 0.0, None)
+
+
+@contextmanager
+def _without_collection_pauses() -> Iterator[None]:
+    """Ranking a batch makes several objects per post, all kept until the batch is done;
+    the cyclic garbage collector would stop again and again to walk them (and the whole
+    heap with the loaded model) and find nothing to free: up to a tenth of the time of a
+    10,000-post batch. It is paused for the batch and runs as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def story_score(base_logit: float, spread: float) -> float:

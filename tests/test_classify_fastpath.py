@@ -166,3 +166,31 @@ def test_the_guarded_negator_finds_the_same_negations():
             assert (fast and fast.span()) == (full and full.span()), before
             compared += full is not None
     assert compared > 100
+
+
+def test_ranking_pauses_the_garbage_collector_only_for_the_batch():
+    import gc
+
+    import numpy as np
+
+    from classify.rank import PostInput, Ranker
+
+    seen: list[bool] = []
+
+    def model(texts):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return np.full(len(texts), 0.5)
+
+    ranker = Ranker(model, classify_settings())
+    assert ranker.rank([PostInput("1", "gunman at Valley Fair")], [])[0].score > 0
+    assert seen == [False] and gc.isenabled()
+    broken = Ranker(lambda texts: np.zeros(len(texts) + 1), classify_settings())
+    with pytest.raises(ValueError):
+        broken.rank([PostInput("1", "gunman at Valley Fair")], [])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ranker.rank([PostInput("1", "gunman at Valley Fair")], [])
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
