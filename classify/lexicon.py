@@ -26,7 +26,7 @@ class Lexicon:
     contains CJK characters.
     """
 
-    __slots__ = ("regex", "fast", "triggers", "cjk", "alternatives")
+    __slots__ = ("regex", "_fast", "triggers", "cjk", "alternatives")
 
     def __init__(self, source: str, alternatives: tuple[str, ...], *, cjk: bool = False) -> None:
         #: The reference pattern; ``fast`` finds exactly the same, sooner (see :func:`guard`).
@@ -34,7 +34,15 @@ class Lexicon:
         self.cjk = cjk
         self.alternatives = alternatives
         self.triggers = None if cjk else triggers_of(alternatives)
-        self.fast = re.compile(guard(source))
+        self._fast: re.Pattern[str] | None = None
+
+    @property
+    def fast(self) -> re.Pattern[str]:
+        """The guarded pattern, built on first use (most lists are only ever searched as
+        part of a one-pass scan, so importing stays quick)."""
+        if self._fast is None:
+            self._fast = re.compile(guard(self.regex.pattern))
+        return self._fast
 
     @property
     def pattern(self) -> str:
@@ -93,9 +101,11 @@ def triggers_of(alternatives: Iterable[str]) -> frozenset[str] | None:
     return frozenset(triggers)
 
 
-def guard(source: str, depth: int = 6) -> str:
+def guard(source: str, depth: int = 12) -> str:
     """``source`` with a look-ahead, right after its word-boundary check, for how a match
-    must begin (its first ``depth`` characters, as a trie).
+    must begin (its first ``depth`` characters, as a trie; fewer when that would take
+    more than a few thousand beginnings). Twelve characters measured fastest: the trie
+    then holds most short alternatives whole.
 
     Python's ``re`` tries every alternative of a long list at every word start; the trie
     rejects almost every word start after a letter or two, so the full alternation runs
@@ -111,10 +121,15 @@ def guard(source: str, depth: int = 6) -> str:
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return source
     beginnings = _beginnings(list(parsed), depth)
+    while len(beginnings) > _MOST_BEGINNINGS and depth > 1:
+        depth //= 2
+        beginnings = _beginnings(list(parsed), depth)
     if "" in beginnings:
         return source
     return _WORD_START + "(?=" + _trie(beginnings) + ")" + rest
 
+
+_MOST_BEGINNINGS = 4000
 
 #: Stands for "any digit" (``\d``, which matches more than 0–9) in :func:`_beginnings`.
 _ANY_DIGIT = "\x00"
