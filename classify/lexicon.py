@@ -8,10 +8,14 @@ Vietnamese, Chinese and Tagalog, the languages most spoken in Santa Clara after 
 from __future__ import annotations
 
 import re
-import re._constants as _c
-import re._parser as _parser
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+try:  # the parser of the standard ``re`` module: private, so its absence only costs speed
+    import re._constants as _c
+    import re._parser as _parser
+except ImportError:  # pragma: no cover - every supported Python has them
+    _parser = None  # type: ignore[assignment]
 
 
 class Lexicon:
@@ -23,7 +27,8 @@ class Lexicon:
     one of those literals' first (up to) three letters: a set lookup rules most posts out
     before the regular expression runs. Lists whose alternatives do not all start with a
     literal are always searched; phrase lists (Chinese) are searched only in text that
-    contains CJK characters.
+    contains CJK characters. Searches use ``fast``, the same pattern behind a look-ahead
+    on how a match can begin (:func:`guard`), which skips most word starts at once.
     """
 
     __slots__ = ("regex", "_fast", "triggers", "cjk", "alternatives")
@@ -114,10 +119,13 @@ def guard(source: str, depth: int = 12) -> str:
     can match, so what is found is exactly the same. A source that does not start with
     the word-boundary check, or that could begin with anything, is returned unchanged.
     """
-    if not source.startswith(_WORD_START):
+    if _parser is None or not source.startswith(_WORD_START):
         return source
     rest = source[len(_WORD_START) :]
-    parsed = _parser.parse(rest)
+    try:
+        parsed = _parser.parse(rest)
+    except re.error:  # e.g. a group opened before the check and closed after it
+        return source
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return source
     beginnings = _beginnings(list(parsed), depth)
