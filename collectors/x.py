@@ -240,14 +240,7 @@ class XSearchCollector(_XCollector):
                 if size is None:
                     return
                 pending = state.get("pending") or {}
-                params: dict[str, Any] = {
-                    "max_results": size,
-                    "tweet_fields": TWEET_FIELDS,
-                    "expansions": EXPANSIONS,
-                    "user_fields": USER_FIELDS,
-                }
-                if state.get("since_id"):
-                    params["since_id"] = state["since_id"]
+                params = _page_params(size, state)
                 if pending.get("next_token"):
                     params["next_token"] = pending["next_token"]
                 with x_errors("the recent search"):
@@ -255,13 +248,7 @@ class XSearchCollector(_XCollector):
                 posts = self._posts(body, f"{API}/tweets/search/recent")
                 budget.spend(len(body.get("data") or []))
                 meta = body.get("meta") or {}
-                newest = pending.get("newest_id") or meta.get("newest_id")
-                if meta.get("next_token"):
-                    state["pending"] = {"next_token": meta["next_token"], "newest_id": newest}
-                else:
-                    state.pop("pending", None)
-                    if newest:
-                        state["since_id"] = newest
+                _advance(state, pending, meta)
                 states[query] = dict(state)
                 yield Batch(posts, {**cursor, "queries": dict(states), "reads": budget.as_cursor()})
                 if "pending" not in state:
@@ -318,15 +305,8 @@ class XTimelineCollector(_XCollector):
             if size is None:
                 return
             pending = state.get("pending") or {}
-            params: dict[str, Any] = {
-                "max_results": size,
-                "tweet_fields": TWEET_FIELDS,
-                "expansions": EXPANSIONS,
-                "user_fields": USER_FIELDS,
-            }
-            if state.get("since_id"):
-                params["since_id"] = state["since_id"]
-            else:
+            params = _page_params(size, state)
+            if "since_id" not in params:
                 start = self.clock() - timedelta(days=self.source.backfill_days)
                 params["start_time"] = state.setdefault("start_time", _iso(start))
             if pending.get("next_token"):
@@ -338,14 +318,7 @@ class XTimelineCollector(_XCollector):
             for post in posts:
                 recent[post.source_id] = _iso(post.created_at or self.clock())
             meta = body.get("meta") or {}
-            newest = pending.get("newest_id") or meta.get("newest_id")
-            if meta.get("next_token"):
-                state["pending"] = {"next_token": meta["next_token"], "newest_id": newest}
-            else:
-                state.pop("pending", None)
-                if newest:
-                    state["since_id"] = newest
-                    state.pop("start_time", None)
+            _advance(state, pending, meta)
             states[handle] = dict(state)
             cursor = {
                 **cursor,
@@ -389,3 +362,30 @@ class XTimelineCollector(_XCollector):
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _page_params(size: int, state: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields every page asks for, and ``since_id`` once a first pass has finished."""
+    params: dict[str, Any] = {
+        "max_results": size,
+        "tweet_fields": TWEET_FIELDS,
+        "expansions": EXPANSIONS,
+        "user_fields": USER_FIELDS,
+    }
+    if state.get("since_id"):
+        params["since_id"] = state["since_id"]
+    return params
+
+
+def _advance(state: dict[str, Any], pending: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
+    """Keep the next page's token and the first page's newest id until the last page; only
+    then does that newest id become ``since_id`` (and a timeline's backfill start is done),
+    so a run cut off mid-way resumes its pages instead of skipping them."""
+    newest = pending.get("newest_id") or meta.get("newest_id")
+    if meta.get("next_token"):
+        state["pending"] = {"next_token": meta["next_token"], "newest_id": newest}
+        return
+    state.pop("pending", None)
+    if newest:
+        state["since_id"] = newest
+        state.pop("start_time", None)
