@@ -321,7 +321,7 @@ def test_nothing_changed_is_one_cheap_indexed_query(db, hooks):
 
 
 def test_a_stored_and_scored_shooter_post_alerts_by_email(tmp_path: Path):
-    from classify_helpers import shipped_classify_section, text_model
+    from tests.classify_helpers import shipped_classify_section, text_model
 
     from classify.scoring import PostScorer
     from collectors.post import Batch, Metrics, Post, Provenance

@@ -5,9 +5,9 @@ orderings and bands, never that model's exact numbers."""
 from __future__ import annotations
 
 import pytest
-from classify_helpers import official, post, ranker
 
 from classify.rank import Scored
+from tests.classify_helpers import official, post, ranker
 
 RUMOUR = "There is an active shooter at Valley Fair right now, people are running"
 

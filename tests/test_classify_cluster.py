@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from classify_helpers import at, classify_settings
-
 from classify.cluster import assign_clusters, claim_key, cluster_keys, text_signature
 from classify.signals import Gazetteer, severity
+from tests.classify_helpers import at, classify_settings
 
 GAZETTEER = Gazetteer.from_settings(classify_settings())
 WINDOW = timedelta(hours=48)

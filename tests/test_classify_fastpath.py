@@ -14,11 +14,11 @@ from functools import cache
 
 import pandas as pd
 import pytest
-from classify_helpers import TRAINING, classify_settings
 
 from classify import lexicon, signals
 from classify.cluster import _content_words_reference, content_words
 from classify.signals import Gazetteer, OfficialContext, fold, severity, voice
+from tests.classify_helpers import TRAINING, classify_settings
 
 
 @cache

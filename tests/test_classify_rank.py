@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
-from classify_helpers import classify_settings, official, post
 
 from classify.rank import OFFICIAL_CEILING, PostInput, Ranker, story_score
+from tests.classify_helpers import classify_settings, official, post
 
 RUMOUR = "ACTIVE SHOOTER at Valley Fair, people running"
 

@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from classify_helpers import app_settings, at, text_model
 from conftest import feed_source, make_settings, rss
 from sqlalchemy import func, select, update
 
@@ -17,6 +16,7 @@ from collectors.runner import Runner
 from store import open_database
 from store.posts import save_batch
 from store.schema import post_scores, posts, rumors
+from tests.classify_helpers import app_settings, at, text_model
 
 
 @pytest.fixture

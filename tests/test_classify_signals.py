@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-from classify_helpers import TRAINING, at, classify_settings
 
 from classify import lexicon
 from classify.signals import (
@@ -18,6 +17,7 @@ from classify.signals import (
     spread_weight,
     voice,
 )
+from tests.classify_helpers import TRAINING, at, classify_settings
 
 GAZETTEER = Gazetteer.from_settings(classify_settings())
 

@@ -7,12 +7,12 @@ import io
 from pathlib import Path
 
 import pytest
-from classify_helpers import text_model
 from click.testing import CliRunner
 from conftest import rss, write_config
 
 import rumordesk.commands.rank as rank_command
 from rumordesk.cli import main
+from tests.classify_helpers import text_model
 
 # ruff: noqa: E501  (CSV rows are clearer whole)
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from classify_helpers import app_settings, at, shipped_classify_section, text_model
 from conftest import make_settings
 from sqlalchemy import select, update
 
@@ -31,6 +30,7 @@ from store import open_database
 from store.posts import SaveResult, save_batch
 from store.schema import post_scores, rumors
 from tests.alerts_support import WebhookServer
+from tests.classify_helpers import app_settings, at, shipped_classify_section, text_model
 from triage.alerts.chore import Alerter
 
 SHOOTER = "ACTIVE SHOOTER at Great America right now, people running, get out!!"

@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from classify_helpers import TRAINING
 from sklearn.feature_extraction.text import CountVectorizer
+
+from tests.classify_helpers import TRAINING
 
 CATEGORIES = {
     "false_threat": 1,
