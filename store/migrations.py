@@ -57,26 +57,31 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 
 def current_version(db: Database) -> int:
+    return max(_applied_versions(db), default=0)
+
+
+def _applied_versions(db: Database) -> set[int]:
     with db.read() as connection:
         if not inspect(connection).has_table(schema.schema_migrations.name):
-            return 0
-        versions = connection.scalars(select(schema.schema_migrations.c.version)).all()
-    return max(versions, default=0)
+            return set()
+        return set(connection.scalars(select(schema.schema_migrations.c.version)))
 
 
 def migrate(db: Database) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction; return those applied."""
+    """Apply every pending migration in one write transaction; return those applied.
+
+    Processes that start together (the loop, the dashboard, a CLI command) all call this:
+    the write transaction (``BEGIN IMMEDIATE`` on SQLite) makes them take turns, and each
+    reads what is applied only once it holds the lock, so every migration runs once.
+    """
+    if {m.version for m in MIGRATIONS} <= _applied_versions(db):
+        return []  # the common case: nothing pending, no write lock taken
     applied: list[Migration] = []
     with db.write() as connection:
         schema.schema_migrations.create(connection, checkfirst=True)
-    for migration in MIGRATIONS:
-        with db.write() as connection:
-            done = connection.scalar(
-                select(schema.schema_migrations.c.version).where(
-                    schema.schema_migrations.c.version == migration.version
-                )
-            )
-            if done is not None:
+        done = set(connection.scalars(select(schema.schema_migrations.c.version)))
+        for migration in MIGRATIONS:
+            if migration.version in done:
                 continue
             migration.apply(connection)
             connection.execute(
@@ -84,5 +89,5 @@ def migrate(db: Database) -> list[Migration]:
                     version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
                 )
             )
-        applied.append(migration)
+            applied.append(migration)
     return applied

@@ -371,3 +371,79 @@ def test_processes_starting_together_migrate_once(tmp_path: Path):
         versions = [v for (v,) in raw.execute("SELECT version FROM schema_migrations")]
     raw.close()
     assert sorted(versions) == [m.version for m in MIGRATIONS]
+
+
+def _open_in_child(url: str, start, results) -> None:  # type: ignore[no-untyped-def]
+    """A separate process (spawned, as a CLI command or the dashboard would be)."""
+    try:
+        start.wait(timeout=60)
+        open_database(url).dispose()
+        results.put("ok")
+    except Exception as exc:
+        results.put(repr(exc))
+
+
+@pytest.mark.slow
+def test_real_processes_starting_together_migrate_once(tmp_path: Path):
+    """Eight processes open one brand-new file at the same moment: all succeed, each
+    migration is applied once (the WAL switch returns SQLITE_BUSY without waiting)."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    openers = 8
+    url = f"sqlite:///{tmp_path / 'together.db'}"
+    start = spawn.Barrier(openers)
+    results = spawn.Queue()
+    children = [
+        spawn.Process(target=_open_in_child, args=(url, start, results)) for _ in range(openers)
+    ]
+    for child in children:
+        child.start()
+    outcomes = [results.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+
+    assert outcomes == ["ok"] * openers
+    with sqlite3.connect(tmp_path / "together.db") as raw:
+        versions = [v for (v,) in raw.execute("SELECT version FROM schema_migrations")]
+        mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+    raw.close()
+    assert sorted(versions) == [m.version for m in MIGRATIONS]
+    assert mode == "wal"
+
+
+def test_switch_to_wal_waits_for_a_lock_instead_of_failing(tmp_path: Path, monkeypatch):
+    """SQLite refuses the WAL switch at once while another connection holds a lock; the
+    opener retries until the lock is released instead of failing with "database is locked"."""
+    import store.db as store_db
+
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")  # a rollback-journal file, not yet WAL
+    holder.execute("BEGIN IMMEDIATE")  # a writer: the switch gets SQLITE_BUSY at once
+    retried = threading.Event()
+    real_sleep = time.sleep
+
+    def sleep_and_signal(seconds: float) -> None:
+        retried.set()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(store_db.time, "sleep", sleep_and_signal)
+    outcome: list[object] = []
+
+    def open_it() -> None:
+        try:
+            db = store_db.Database(f"sqlite:///{path}")
+            with db.read() as connection:
+                outcome.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+            db.dispose()
+        except Exception as exc:
+            outcome.append(exc)
+
+    opener = threading.Thread(target=open_it)
+    opener.start()
+    assert retried.wait(timeout=30), "the WAL switch was never retried"
+    holder.execute("COMMIT")
+    holder.close()
+    opener.join(timeout=30)
+    assert outcome == ["wal"]
