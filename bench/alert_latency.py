@@ -44,7 +44,7 @@ CLAIM = "ACTIVE SHOOTER at Great America right now, people running, stay away"
 KEYWORD_LOOP = (
     "import sys; import classify.scoring as s; from classify.baseline import KeywordBaseline; "
     "s.load_default_model = lambda settings: (KeywordBaseline().predict_proba, 'keyword'); "
-    "from rumordesk.cli import main; sys.argv[0] = 'rumordesk'; main()"
+    "from rumordesk.cli.main import main; sys.argv[0] = 'rumordesk'; main()"
 )
 
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collectors.csv_import import import_csv  # noqa: E402
-from collectors.post import Batch, Provenance  # noqa: E402
-from collectors.x import _users, tweet_post  # noqa: E402
-from rumordesk.config import parse_settings  # noqa: E402
-from store import open_database  # noqa: E402
-from store.posts import count_posts, save_batch  # noqa: E402
-from store.sources import sync_sources  # noqa: E402
+from rumordesk.base.config import parse_settings  # noqa: E402
+from rumordesk.collectors.csv_import import import_csv  # noqa: E402
+from rumordesk.collectors.x import _users, tweet_post  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.posts import count_posts, save_batch  # noqa: E402
+from rumordesk.store.records import Batch, Provenance  # noqa: E402
+from rumordesk.store.sources import sync_sources  # noqa: E402
 
 PLACES = ["Levi's Stadium", "Valley Fair", "Great America", "Central Park", "Mission College"]
 

@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from classify.baseline import fit_text_baseline  # noqa: E402
-from classify.scoring import PostScorer  # noqa: E402
-from collectors.post import Batch, Metrics, Post, Provenance  # noqa: E402
-from rumordesk.config import load_settings, parse_settings  # noqa: E402
-from store import open_database  # noqa: E402
-from store.posts import save_batch  # noqa: E402
+from rumordesk.base.config import load_settings, parse_settings  # noqa: E402
+from rumordesk.classify.baseline import fit_text_baseline  # noqa: E402
+from rumordesk.classify.scoring import PostScorer  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.posts import save_batch  # noqa: E402
+from rumordesk.store.records import Batch, Metrics, Post, Provenance  # noqa: E402
 
 START = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 

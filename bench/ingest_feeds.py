@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collectors.feeds import FeedCollector  # noqa: E402
-from collectors.http import Fetched  # noqa: E402
-from collectors.post import Batch  # noqa: E402
-from rumordesk.config import parse_settings  # noqa: E402
-from store import open_database  # noqa: E402
-from store.posts import _new_row, canonical_json, content_hash, save_batch  # noqa: E402
-from store.sources import sync_sources  # noqa: E402
+from rumordesk.base.config import parse_settings  # noqa: E402
+from rumordesk.collectors.feeds import FeedCollector  # noqa: E402
+from rumordesk.collectors.http import Fetched  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.posts import _new_row, canonical_json, content_hash, save_batch  # noqa: E402
+from rumordesk.store.records import Batch  # noqa: E402
+from rumordesk.store.sources import sync_sources  # noqa: E402
 
 PLACES = ["Levi's Stadium", "Valley Fair", "Great America", "Central Park", "Mission College"]
 

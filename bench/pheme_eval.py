@@ -22,9 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify.datasets import builtin_set, read_labelled_csv  # noqa: E402
-from classify.evaluate import Evaluation, Scores, leave_one_group_out  # noqa: E402
-from classify.model import MisinfoModel  # noqa: E402
+from rumordesk.classify.datasets import builtin_set, read_labelled_csv  # noqa: E402
+from rumordesk.classify.evaluate import Evaluation, Scores, leave_one_group_out  # noqa: E402
+from rumordesk.classify.model import MisinfoModel  # noqa: E402
 
 
 class TfidfBaseline:

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-from collectors.post import Batch, Metrics, Post, Provenance  # noqa: E402
-from store import open_database  # noqa: E402
-from store.posts import save_batch  # noqa: E402
-from store.schema import post_scores, posts, rumors  # noqa: E402
-from triage.retention import RetentionPolicy, purge_with  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.posts import save_batch  # noqa: E402
+from rumordesk.store.records import Batch, Metrics, Post, Provenance  # noqa: E402
+from rumordesk.store.schema import post_scores, posts, rumors  # noqa: E402
+from rumordesk.triage.retention import RetentionPolicy, purge_with  # noqa: E402
 
 BATCH = 1_000
 

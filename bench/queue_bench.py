@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from store import open_database  # noqa: E402
-from store.schema import post_scores, posts, rumors  # noqa: E402
-from triage.roles import SYSTEM  # noqa: E402
-from triage.users import add_user  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.schema import post_scores, posts, rumors  # noqa: E402
+from rumordesk.triage.roles import SYSTEM  # noqa: E402
+from rumordesk.triage.users import add_user  # noqa: E402
 
 PLACES = [
     "Westfield Valley Fair",
@@ -151,7 +151,7 @@ def time_queue(path: Path, runs: int, *, widest: bool = False) -> float:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from triage.auth import Session
+    from rumordesk.triage.auth import Session
 
     config = path.with_suffix(".toml")
     config.write_text(f'[storage]\ndatabase_url = "sqlite:///{path}"\n', encoding="utf-8")

@@ -28,9 +28,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify.baseline import KeywordBaseline, fit_text_baseline  # noqa: E402
-from classify.rank import OfficialInput, PostInput, Ranker  # noqa: E402
-from rumordesk.config import load_settings  # noqa: E402
+from rumordesk.base.config import load_settings  # noqa: E402
+from rumordesk.classify.baseline import KeywordBaseline, fit_text_baseline  # noqa: E402
+from rumordesk.classify.rank import OfficialInput, PostInput, Ranker  # noqa: E402
 
 
 def make_posts(texts: list[str], count: int, rng: random.Random) -> list[PostInput]:
@@ -99,7 +99,7 @@ def main() -> None:
     officials = make_officials(relays, args.official, rng)
 
     if args.trained:
-        from classify.scoring import load_default_model
+        from rumordesk.classify.scoring import load_default_model
 
         predict, version = load_default_model(settings)
         model_name = f"trained model {version}"

@@ -28,9 +28,9 @@ from sklearn.metrics import average_precision_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classify.baseline import KeywordBaseline, fit_text_baseline  # noqa: E402
-from classify.rank import PostInput, Ranker  # noqa: E402
-from rumordesk.config import load_settings  # noqa: E402
+from rumordesk.base.config import load_settings  # noqa: E402
+from rumordesk.classify.baseline import KeywordBaseline, fit_text_baseline  # noqa: E402
+from rumordesk.classify.rank import PostInput, Ranker  # noqa: E402
 
 
 def precision_at(labels: np.ndarray, scores: np.ndarray, k: int = 20) -> float:
@@ -47,7 +47,7 @@ def main() -> None:
     train = pd.read_csv(ROOT / "data/training/posts.csv", keep_default_na=False)
     valid = pd.read_csv(ROOT / "data/training/validation.csv", keep_default_na=False)
     if args.trained:
-        from classify.scoring import load_default_model
+        from rumordesk.classify.scoring import load_default_model
 
         predict, name = load_default_model(settings)
     else:

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collectors.post import Batch, Metrics, Post, Provenance  # noqa: E402
-from reports.exports import render  # noqa: E402
-from reports.weekly import Week, build_report  # noqa: E402
-from store import open_database  # noqa: E402
-from store.posts import save_batch  # noqa: E402
+from rumordesk.reports.exports import render  # noqa: E402
+from rumordesk.reports.weekly import Week, build_report  # noqa: E402
+from rumordesk.store import open_database  # noqa: E402
+from rumordesk.store.posts import save_batch  # noqa: E402
+from rumordesk.store.records import Batch, Metrics, Post, Provenance  # noqa: E402
 
 CHANNELS = ("x", "facebook", "instagram", "youtube")
 START = datetime(2025, 11, 3, 8, tzinfo=UTC)

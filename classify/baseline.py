@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classify.lexicon import HARMS
+from rumordesk.classify.lexicon import HARMS
 
 
 @dataclass(frozen=True)

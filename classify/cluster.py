@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from classify.signals import Locality, Severity, fold
+from rumordesk.classify.signals import Locality, Severity, fold
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|\brt\b|#|[^\w\s]|\d+", re.UNICODE)
 _STOP = frozenset(

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rumordesk.errors import RumorDeskError
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.data import data_file
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The project's own training set (Santa Clara-style posts, see data/training/README.md).
-BUILTIN_SET = PROJECT_ROOT / "data" / "training" / "posts.csv"
+BUILTIN_SET = data_file("training", "posts.csv")
 BUILTIN_NAME = "builtin:data/training/posts.csv"
 #: Triage decisions that become training labels (``rumors.status`` → label).
 DECISION_LABELS: Mapping[str, int] = {"confirmed": 1, "accurate": 0, "not_relevant": 0}
@@ -133,7 +133,7 @@ def store_decisions(db) -> LabelledSet | None:  # type: ignore[no-untyped-def]
     relevant (0). None when there are none yet."""
     from sqlalchemy import select
 
-    from store.schema import post_scores, posts, rumors
+    from rumordesk.store.schema import post_scores, posts, rumors
 
     query = (
         select(posts.c.text, rumors.c.status)

@@ -21,7 +21,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from classify.model import MisinfoModel
+from rumordesk.classify.model import MisinfoModel
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,16 @@ from typing import Any
 import sklearn
 import skops.io as sio
 
-from classify.model import MisinfoModel
-from rumordesk.errors import RumorDeskError
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.classify.model import MisinfoModel
 
 #: Every type inside a saved MisinfoModel; anything else in a file is refused.
 TRUSTED_TYPES: tuple[str, ...] = (
-    "classify.model.CharNgrams",
-    "classify.model.CueFeatures",
-    "classify.model.MisinfoModel",
-    "classify.model.TextFeatures",
-    "classify.model.Views",
+    "rumordesk.classify.model.CharNgrams",
+    "rumordesk.classify.model.CueFeatures",
+    "rumordesk.classify.model.MisinfoModel",
+    "rumordesk.classify.model.TextFeatures",
+    "rumordesk.classify.model.Views",
     "numpy.dtype",
     "numpy.float64",
     "numpy.int64",

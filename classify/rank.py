@@ -39,8 +39,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from classify.cluster import assign_clusters, cluster_keys
-from classify.signals import (
+from rumordesk.base.config import ClassifySettings
+from rumordesk.classify.cluster import assign_clusters, cluster_keys
+from rumordesk.classify.signals import (
     Gazetteer,
     Locality,
     OfficialContext,
@@ -55,7 +56,6 @@ from classify.signals import (
     spread_weight,
     voice,
 )
-from rumordesk.config import ClassifySettings
 
 SHIFT_SEVERITY = 0.8
 SHIFT_LOCAL = {"local": 0.5, "mixed": -0.6, "regional": -0.2, "unknown": -0.2, "elsewhere": -2.5}

@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
-from classify.rank import (
+from rumordesk.base.config import AppSettings
+from rumordesk.classify.rank import (
     OFFICIAL_CEILING,
     OfficialInput,
     PostInput,
@@ -37,10 +38,9 @@ from classify.rank import (
     Spread,
     story_score,
 )
-from classify.signals import engagement
-from rumordesk.config import AppSettings
-from store.db import Database
-from store.schema import post_scores, posts, rumors
+from rumordesk.classify.signals import engagement
+from rumordesk.store.db import Database
+from rumordesk.store.schema import post_scores, posts, rumors
 
 log = logging.getLogger(__name__)
 
@@ -703,7 +703,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:
     """The configured model (trained on first use when missing), as a predict callable."""
-    from classify.training import default_model
+    from rumordesk.classify.training import default_model
 
     model = default_model(settings)
     version = getattr(model, "version", None) or getattr(model, "model_version", None)

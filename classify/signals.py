@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from classify.lexicon import (
+from rumordesk.base.config import ClassifySettings
+from rumordesk.classify.lexicon import (
     DENIAL,
     DENIAL_ZH,
     EMPHATIC,
@@ -39,7 +40,6 @@ from classify.lexicon import (
     guard,
     one_pass,
 )
-from rumordesk.config import ClassifySettings
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 

@@ -18,10 +18,16 @@ from pathlib import Path
 
 import sklearn
 
-from classify.datasets import BUILTIN_NAME, LabelledSet, builtin_set, combine
-from classify.model import MODEL_VERSION, MisinfoModel
-from classify.persist import ModelError, load_model, read_sidecar, save_model, untrusted_types
-from rumordesk.config import AppSettings
+from rumordesk.base.config import AppSettings
+from rumordesk.classify.datasets import BUILTIN_NAME, LabelledSet, builtin_set, combine
+from rumordesk.classify.model import MODEL_VERSION, MisinfoModel
+from rumordesk.classify.persist import (
+    ModelError,
+    load_model,
+    read_sidecar,
+    save_model,
+    untrusted_types,
+)
 
 log = logging.getLogger(__name__)
 _default_lock = threading.Lock()

@@ -25,12 +25,12 @@ from atproto import Client, models
 from atproto_client import exceptions as at
 from atproto_client.request import Request
 
-from collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
-from collectors.http import HttpClient, retry_at
-from collectors.post import Batch, Metrics, Post, Provenance
-from collectors.text import normalise_whitespace
-from rumordesk.config import BlueskyAuthorSource, BlueskySearchSource, CollectSettings
-from rumordesk.secrets import get_secret
+from rumordesk.base.config import BlueskyAuthorSource, BlueskySearchSource, CollectSettings
+from rumordesk.base.secrets import get_secret
+from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
+from rumordesk.collectors.http import HttpClient, retry_at
+from rumordesk.collectors.text import normalise_whitespace
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 PASSWORD_ENV = "RUMORDESK_BLUESKY_APP_PASSWORD"  # noqa: S105 - a variable name
 #: How far back a search looks on its first run.

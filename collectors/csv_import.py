@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collectors.errors import CollectorError
-from collectors.http import HttpClient
-from collectors.post import Batch, Metrics, Post, Provenance
-from collectors.text import normalise_whitespace, safe_url
-from rumordesk.config import AppSettings, CsvImportSource
-from store.db import Database
-from store.posts import SaveResult, save_batch
-from store.sources import load_cursor, sync_sources
+from rumordesk.base.config import AppSettings, CsvImportSource
+from rumordesk.collectors.errors import CollectorError
+from rumordesk.collectors.http import HttpClient
+from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.store.db import Database
+from rumordesk.store.posts import SaveResult, save_batch
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
+from rumordesk.store.sources import load_cursor, sync_sources
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rumordesk.errors import RumorDeskError
+from rumordesk.base.errors import RumorDeskError
 
 
 class CollectorError(RumorDeskError):

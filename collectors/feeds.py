@@ -21,12 +21,17 @@ from urllib.parse import quote_plus
 
 import feedparser
 
-from collectors.errors import CollectorError, FeedUnreadable, RateLimited
-from collectors.http import Fetched, HttpClient
-from collectors.post import Batch, Metrics, Post, Provenance
-from collectors.text import html_to_text, join_title_and_body, normalise_whitespace, safe_url
-from collectors.xml_guard import ensure_safe_xml
-from rumordesk.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+from rumordesk.base.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited
+from rumordesk.collectors.http import Fetched, HttpClient
+from rumordesk.collectors.text import (
+    html_to_text,
+    join_title_and_body,
+    normalise_whitespace,
+    safe_url,
+)
+from rumordesk.collectors.xml_guard import ensure_safe_xml
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
-from collectors.http import Fetched, HttpClient
-from collectors.post import Batch, Metrics, Post, Provenance
-from collectors.text import normalise_whitespace, safe_url
-from rumordesk.config import FacebookPageSource, InstagramSource
-from rumordesk.secrets import get_secret
+from rumordesk.base.config import FacebookPageSource, InstagramSource
+from rumordesk.base.secrets import get_secret
+from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
+from rumordesk.collectors.http import Fetched, HttpClient
+from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,14 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
-from collectors.errors import (
+from rumordesk.base.config import CollectSettings
+from rumordesk.collectors.errors import (
     HttpStatusError,
     Misconfigured,
     RateLimited,
     ResponseTooLarge,
     TransientError,
 )
-from rumordesk.config import CollectSettings
 
 #: Used when a 429 carries no usable Retry-After.
 DEFAULT_RETRY_AFTER = timedelta(minutes=5)

@@ -23,12 +23,17 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from collectors.errors import CollectorError, Misconfigured, TransientError
-from collectors.http import HttpClient
-from collectors.post import Batch, Post, Provenance
-from collectors.text import html_to_text, join_title_and_body, normalise_whitespace, safe_url
-from rumordesk.config import ImapSource
-from rumordesk.secrets import get_secret
+from rumordesk.base.config import ImapSource
+from rumordesk.base.secrets import get_secret
+from rumordesk.collectors.errors import CollectorError, Misconfigured, TransientError
+from rumordesk.collectors.http import HttpClient
+from rumordesk.collectors.text import (
+    html_to_text,
+    join_title_and_body,
+    normalise_whitespace,
+    safe_url,
+)
+from rumordesk.store.records import Batch, Post, Provenance
 
 PASSWORD_ENV = "RUMORDESK_IMAP_PASSWORD"  # noqa: S105 - a variable name
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+")

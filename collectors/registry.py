@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-from collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
-from collectors.csv_import import CsvImportCollector
-from collectors.feeds import FeedCollector, FeedSearchCollector
-from collectors.graph import FacebookPageCollector, InstagramCollector
-from collectors.http import HttpClient
-from collectors.imap import ImapCollector
-from collectors.post import Batch
-from collectors.x import XSearchCollector, XTimelineCollector
-from collectors.youtube import YouTubeCollector
-from rumordesk.config import SourceBase
+from rumordesk.base.config import SourceBase
+from rumordesk.collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
+from rumordesk.collectors.csv_import import CsvImportCollector
+from rumordesk.collectors.feeds import FeedCollector, FeedSearchCollector
+from rumordesk.collectors.graph import FacebookPageCollector, InstagramCollector
+from rumordesk.collectors.http import HttpClient
+from rumordesk.collectors.imap import ImapCollector
+from rumordesk.collectors.x import XSearchCollector, XTimelineCollector
+from rumordesk.collectors.youtube import YouTubeCollector
+from rumordesk.store.records import Batch
 
 
 class Collector(Protocol):

@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from collectors.errors import CollectorError, RateLimited
-from collectors.http import HttpClient
-from collectors.registry import build_collector
-from rumordesk.config import AppSettings, SourceBase
-from store.db import Database
-from store.posts import SaveResult, save_batch
-from store.sources import (
+from rumordesk.base.config import AppSettings, SourceBase
+from rumordesk.collectors.errors import CollectorError, RateLimited
+from rumordesk.collectors.http import HttpClient
+from rumordesk.collectors.registry import build_collector
+from rumordesk.store.db import Database
+from rumordesk.store.posts import SaveResult, save_batch
+from rumordesk.store.sources import (
     consecutive_failures,
     load_cursor,
     record_failure,

@@ -19,16 +19,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from collectors.post import Batch, Post, Provenance
-from collectors.text import MAX_TEXT_CHARS, normalise_whitespace, safe_url
-from rumordesk.config import AppSettings
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.files import save_image
-from store.posts import save_batch
-from store.schema import posts
-from triage.audit import record_now
-from triage.roles import SYSTEM, Actor
+from rumordesk.base.config import AppSettings
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.collectors.text import MAX_TEXT_CHARS, normalise_whitespace, safe_url
+from rumordesk.store.db import Database
+from rumordesk.store.files import save_image
+from rumordesk.store.posts import save_batch
+from rumordesk.store.records import Batch, Post, Provenance
+from rumordesk.store.schema import posts
 
 SOURCE = "staff_report"
 #: Marks the report for the triage queue (raw payload ``priority``).
@@ -44,6 +42,7 @@ class ReportRejected(RumorDeskError):
 class StaffReport:
     post_id: int
     new: bool
+    channel: str
     screenshot: dict[str, Any] | None
 
 
@@ -53,34 +52,6 @@ def channel_of(where: str) -> str:
     if not _CHANNEL.fullmatch(channel):
         raise ReportRejected("say where the post was seen (e.g. nextdoor, facebook, x)")
     return channel
-
-
-def submit_report(
-    db: Database,
-    settings: AppSettings,
-    *,
-    url: str | None,
-    text: str,
-    where: str,
-    reported_by: str,
-    note: str | None = None,
-    screenshot: bytes | None = None,
-    filename: str | None = None,
-    actor: Actor | None = None,
-) -> int:
-    """Store one staff report as a post; returns the post id (the same id if sent twice)."""
-    return submit(
-        db,
-        settings,
-        url=url,
-        text=text,
-        where=where,
-        reported_by=reported_by,
-        note=note,
-        screenshot=screenshot,
-        filename=filename,
-        actor=actor,
-    ).post_id
 
 
 def submit(
@@ -94,8 +65,9 @@ def submit(
     note: str | None = None,
     screenshot: bytes | None = None,
     filename: str | None = None,
-    actor: Actor | None = None,
 ) -> StaffReport:
+    """Store one staff report as a post (the same post if sent twice); who filed it is
+    recorded by the caller (:func:`rumordesk.triage.intake.file_report`), in the audit log."""
     body = normalise_whitespace(text or "")[:MAX_TEXT_CHARS]
     reporter = normalise_whitespace(reported_by or "")[:100]
     if not body:
@@ -145,20 +117,7 @@ def submit(
         },
     )
     result = save_batch(db, SOURCE, Batch((post,), {}, requests=0), now=now)
-    post_id = _post_id(db, source_id)
-    if result.new:
-        record_now(
-            db,
-            actor or SYSTEM,
-            "staff_report",
-            subject=f"post:{post_id}",
-            detail={
-                "reported_by": reporter,
-                "channel": channel,
-                "screenshot_sha256": shot["sha256"] if shot else None,
-            },
-        )
-    return StaffReport(post_id, bool(result.new), shot)
+    return StaffReport(_post_id(db, source_id), bool(result.new), channel, shot)
 
 
 def _post_id(db: Database, source_id: str) -> int:

@@ -26,13 +26,13 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from collectors.budget import ReadBudget
-from collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
-from collectors.http import HttpClient, retry_at
-from collectors.post import Batch, Metrics, Post, Provenance
-from collectors.text import normalise_whitespace
-from rumordesk.config import CollectSettings, XSearchSource, XTimelineSource
-from rumordesk.secrets import get_secret
+from rumordesk.base.config import CollectSettings, XSearchSource, XTimelineSource
+from rumordesk.base.secrets import get_secret
+from rumordesk.collectors.budget import ReadBudget
+from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
+from rumordesk.collectors.http import HttpClient, retry_at
+from rumordesk.collectors.text import normalise_whitespace
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 BEARER_ENV = "RUMORDESK_X_BEARER_TOKEN"
 TWEET_FIELDS = ["created_at", "public_metrics", "conversation_id", "lang", "referenced_tweets"]

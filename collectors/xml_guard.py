@@ -18,7 +18,7 @@ import defusedxml
 from defusedxml.ElementTree import fromstring
 from feedparser.encodings import convert_to_utf8
 
-from collectors.errors import FeedRejected
+from rumordesk.collectors.errors import FeedRejected
 
 _UTF8_DECLARATIONS = (b"<!ENTITY", b"<!entity")
 _DECLARATIONS = tuple(

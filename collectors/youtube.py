@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.feeds import FeedCollector
-from collectors.post import Metrics
+from rumordesk.collectors.feeds import FeedCollector
+from rumordesk.store.records import Metrics
 
 
 def _count(value: Any) -> int | None:

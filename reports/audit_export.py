@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from reports.table import Table
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.schema import rumors
-from triage.audit import entries, verify
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.reports.table import Table
+from rumordesk.store.db import Database
+from rumordesk.store.schema import rumors
+from rumordesk.triage.audit import entries, verify
 
 AUDIT_COLUMNS = (
     "id",

@@ -10,8 +10,8 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from reports.table import Table
-from reports.tabular import write_csv
+from rumordesk.reports.table import Table
+from rumordesk.reports.tabular import write_csv
 
 MEDIA_TYPE = "application/zip"
 

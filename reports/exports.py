@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reports import csv_export, xlsx
-from reports.table import Table
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from triage.audit import record_now
-from triage.roles import Actor
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.reports import csv_export, xlsx
+from rumordesk.reports.table import Table
+from rumordesk.store.db import Database
+from rumordesk.triage.audit import record_now
+from rumordesk.triage.roles import Actor
 
 FORMATS = ("xlsx", "csv")
 

@@ -20,16 +20,16 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reports import csv_export, xlsx
-from reports.exports import ExportFile, audit_export, render
-from reports.weekly import Week, WeeklyReport, build_report
-from rumordesk import mail
-from triage.roles import SYSTEM
+from rumordesk.base import mail
+from rumordesk.reports import csv_export, xlsx
+from rumordesk.reports.exports import ExportFile, audit_export, render
+from rumordesk.reports.weekly import Week, WeeklyReport, build_report
+from rumordesk.triage.roles import SYSTEM
 
 if TYPE_CHECKING:
-    from rumordesk.chores import Chore
-    from rumordesk.config import AppSettings
-    from store.db import Database
+    from rumordesk.base.chores import Chore
+    from rumordesk.base.config import AppSettings
+    from rumordesk.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def _save(manifest: Path, state: dict[str, Any]) -> None:
 
 def build_chore(settings: AppSettings, db: Database) -> Chore | None:
     """The loop's weekly-export chore, or None when the export is off."""
-    from rumordesk.chores import Chore
+    from rumordesk.base.chores import Chore
 
     if not settings.reports.weekly_export:
         return None

@@ -29,12 +29,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from reports.table import Table
-from rumordesk.demo import DEMO_SOURCE
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.schema import metric_snapshots, posts, rumors
-from store.sources import source_health
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.reports.table import Table
+from rumordesk.store.db import Database
+from rumordesk.store.records import DEMO_SOURCE
+from rumordesk.store.schema import metric_snapshots, posts, rumors
+from rumordesk.store.sources import source_health
 
 #: What counts as engagement (an interaction); views are reach, not engagement.
 INTERACTIONS = ("likes", "shares", "replies", "quotes")

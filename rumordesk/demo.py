@@ -18,17 +18,17 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from collectors.post import Batch, Metrics, Post, Provenance
-from rumordesk.config import AppSettings
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.posts import save_batch
-from store.schema import evidence, post_scores, posts, rumors
-from triage import audit
-from triage.roles import Actor, PermissionDenied, Role
+from rumordesk.base.config import AppSettings
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.data import data_file
+from rumordesk.store.db import Database
+from rumordesk.store.posts import save_batch
+from rumordesk.store.records import DEMO_SOURCE, Batch, Metrics, Post, Provenance
+from rumordesk.store.schema import evidence, post_scores, posts, rumors
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, PermissionDenied, Role
 
-DEMO_SOURCE = "demo"
-SCENARIO = Path(__file__).resolve().parent.parent / "data" / "demo" / "evening.json"
+SCENARIO = data_file("demo", "evening.json")
 COLLECTOR = "demo-scenario"
 
 
@@ -107,7 +107,7 @@ def load_demo(
     batch = scenario_posts(path, now=now)
     saved = save_batch(db, DEMO_SOURCE, Batch(tuple(batch), {}), now=now)
     if score is None:
-        from classify.scoring import PostScorer
+        from rumordesk.classify.scoring import PostScorer
 
         score = PostScorer(settings, db).score
     score(list(saved.changed_ids))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from store.db import Database
+from rumordesk.store.db import Database
 
 
 def open_database(url: str) -> Database:
     """Connect and bring the schema up to date (idempotent, cheap when nothing is pending)."""
-    from store.migrations import migrate
+    from rumordesk.store.migrations import migrate
 
     db = Database(url)
     migrate(db)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, inspect, select
 
-from store import schema
-from store.db import Database
+from rumordesk.store import schema
+from rumordesk.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
-from collectors.post import Batch, Metrics, Post
-from store.db import Database
-from store.schema import metric_snapshots, posts, raw_payloads, sources
+from rumordesk.store.db import Database
+from rumordesk.store.records import Batch, Metrics, Post
+from rumordesk.store.schema import metric_snapshots, posts, raw_payloads, sources
 
 METRICS = Metrics.names()
 #: The engagement that spreads a story (views alone do not: see classify.signals.engagement).

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from rumordesk.config import SourceBase
-from store.db import Database
-from store.schema import sources
+from rumordesk.base.config import SourceBase
+from rumordesk.store.db import Database
+from rumordesk.store.schema import sources
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import click
 
-from rumordesk.cli import main
-from tests.conftest import PROJECT_ROOT
+from rumordesk.cli.main import main
+from tests.helpers.paths import PROJECT_ROOT
 
 
 def _commands(group: click.Group, prefix: str) -> Iterator[str]:

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from store.db import Database
-from store.schema import audit_log
-from triage.roles import Actor
+from rumordesk.store.db import Database
+from rumordesk.store.schema import audit_log
+from rumordesk.triage.roles import Actor
 
 #: The ``prev_hash`` of the very first entry.
 GENESIS = "0" * 64

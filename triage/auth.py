@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
-from rumordesk.config import AuthSettings
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.schema import users
-from triage import audit
-from triage.roles import SYSTEM, Actor, Role
-from triage.users import HASHER, User, get_user, user_by_email
+from rumordesk.base.config import AuthSettings
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.store.db import Database
+from rumordesk.store.schema import users
+from rumordesk.triage import audit
+from rumordesk.triage.roles import SYSTEM, Actor, Role
+from rumordesk.triage.users import HASHER, User, get_user, user_by_email
 
 #: Checked against when the user name is unknown, so that a wrong name takes as long as a
 #: wrong password (no telling which names exist by timing).

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from store.schema import search_config_log
-from triage import audit
-from triage.roles import Actor, Role
+from rumordesk.store.schema import search_config_log
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, Role
 
 if TYPE_CHECKING:
-    from rumordesk.config import AppSettings
-    from store.db import Database
+    from rumordesk.base.config import AppSettings
+    from rumordesk.store.db import Database
 
 log = logging.getLogger(__name__)
 

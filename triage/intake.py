@@ -1,6 +1,6 @@
 """A staff member's report ("screenshot it and forward it to the PIO") into the queue.
 
-The report is stored by :func:`collectors.staff_report.submit_report` (a post, source
+The report is stored by :func:`rumordesk.collectors.staff_report.submit` (a post, source
 ``staff_report``), scored like any post, and its rumour gets priority 1 so it sits above
 the model's order. A report the model would not have flagged still reaches the PIO: it
 opens a rumour of its own — the policy says the PIO sees what staff forward, not a filter.
@@ -17,12 +17,13 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from collectors.staff_report import SOURCE, submit_report
-from rumordesk.config import AppSettings
-from store.db import Database
-from store.schema import audit_log, post_scores, posts, rumors
-from triage.roles import Actor, Permission, require
-from triage.workflow import DECISION_LABELS, STATUS_LABELS
+from rumordesk.base.config import AppSettings
+from rumordesk.collectors.staff_report import SOURCE, submit
+from rumordesk.store.db import Database
+from rumordesk.store.schema import audit_log, post_scores, posts, rumors
+from rumordesk.triage.audit import record_now
+from rumordesk.triage.roles import Actor, Permission, require
+from rumordesk.triage.workflow import DECISION_LABELS, STATUS_LABELS
 
 STAFF_PRIORITY = 1
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def file_report(
     score: Callable[[list[int]], Any] | None = None,
 ) -> Filed:
     require(actor, Permission.REPORT)
-    post_id = submit_report(
+    stored = submit(
         db,
         settings,
         url=url,
@@ -58,10 +59,22 @@ def file_report(
         note=note,
         screenshot=screenshot,
         filename=filename,
-        actor=actor,
     )
+    post_id = stored.post_id
+    if stored.new:
+        record_now(
+            db,
+            actor,
+            "staff_report",
+            subject=f"post:{post_id}",
+            detail={
+                "reported_by": str(actor),
+                "channel": stored.channel,
+                "screenshot_sha256": stored.screenshot["sha256"] if stored.screenshot else None,
+            },
+        )
     if score is None:
-        from classify.scoring import PostScorer
+        from rumordesk.classify.scoring import PostScorer
 
         score = PostScorer(settings, db).score
     try:

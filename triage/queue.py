@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
-from collectors.text import safe_url
-from store.db import Database
-from store.schema import post_scores, posts, raw_payloads, rumors
-from triage import audit
-from triage.roles import Actor, Permission, require
-from triage.workflow import DECISION_LABELS, STATUS_LABELS
+from rumordesk.collectors.text import safe_url
+from rumordesk.store.db import Database
+from rumordesk.store.schema import post_scores, posts, raw_payloads, rumors
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, Permission, require
+from rumordesk.triage.workflow import DECISION_LABELS, STATUS_LABELS
 
 #: Statuses still needing the PIO (the queue's default view).
 OPEN_STATUSES = ("new", "reviewing", "confirmed")
@@ -245,7 +245,7 @@ def channels_in_use(db: Database, *, recent: int = 500) -> list[str]:
 
     Not ``SELECT DISTINCT channel FROM posts``: that reads every post on each refresh.
     """
-    from store.schema import sources
+    from rumordesk.store.schema import sources
 
     with db.read() as connection:
         names = set(connection.scalars(select(sources.c.channel).distinct()))

@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, Table, delete, func, select, update
 
-from rumordesk.demo import DEMO_SOURCE
-from store.schema import audit_log, evidence, metadata, post_scores, posts, raw_payloads
-from store.schema import rumors as rumors_table
-from triage import audit
-from triage.roles import SYSTEM
+from rumordesk.store.records import DEMO_SOURCE
+from rumordesk.store.schema import audit_log, evidence, metadata, post_scores, posts, raw_payloads
+from rumordesk.store.schema import rumors as rumors_table
+from rumordesk.triage import audit
+from rumordesk.triage.roles import SYSTEM
 
 if TYPE_CHECKING:
-    from rumordesk.config import AppSettings
-    from store.db import Database
+    from rumordesk.base.config import AppSettings
+    from rumordesk.store.db import Database
 
 log = logging.getLogger(__name__)
 

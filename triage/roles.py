@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rumordesk.errors import RumorDeskError
+from rumordesk.base.errors import RumorDeskError
 
 
 class Role(StrEnum):

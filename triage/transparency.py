@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
-from rumordesk.demo import DEMO_SOURCE
-from store.schema import audit_log, posts, rumors, search_config_log
-from triage import audit, workflow
+from rumordesk.store.records import DEMO_SOURCE
+from rumordesk.store.schema import audit_log, posts, rumors, search_config_log
+from rumordesk.triage import audit, workflow
 
 if TYPE_CHECKING:
-    from rumordesk.config import AppSettings
-    from store.db import Database
+    from rumordesk.base.config import AppSettings
+    from rumordesk.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)

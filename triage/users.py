@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select, update
 
-from rumordesk.errors import RumorDeskError
-from store.db import Database
-from store.schema import users
-from triage import audit
-from triage.roles import Actor, Permission, Role, require
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.store.db import Database
+from rumordesk.store.schema import users
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, Permission, Role, require
 
 #: argon2-cffi's defaults are the RFC 9106 "low memory" profile of argon2id.
 HASHER = PasswordHasher()

@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
-from collectors.text import safe_url
-from rumordesk.errors import RumorDeskError
-from store.files import save_image
-from store.schema import evidence, post_scores, posts, raw_payloads, rumors
-from triage import audit
-from triage.roles import Actor, Permission, require
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.collectors.text import safe_url
+from rumordesk.store.files import save_image
+from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, Permission, require
 
 #: ``confirmed`` is confirmed misinformation.
 STATUSES = ("new", "reviewing", "confirmed", "accurate", "not_relevant", "duplicate")

@@ -28,19 +28,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from triage.alerts.delivery import Outcome, Target, configured_targets, deliver
-from triage.alerts.message import AlertContent
+from rumordesk.triage.alerts.delivery import Outcome, Target, configured_targets, deliver
+from rumordesk.triage.alerts.message import AlertContent
 
 if TYPE_CHECKING:
-    from rumordesk.chores import Chore
-    from rumordesk.config import AppSettings
-    from store.db import Database
+    from rumordesk.base.chores import Chore
+    from rumordesk.base.config import AppSettings
+    from rumordesk.store.db import Database
 
 
 def build_chore(settings: AppSettings, db: Database) -> Chore | None:
     """The loop's alert chore, or None when no recipient or webhook is configured."""
-    from rumordesk.chores import Chore
-    from triage.alerts.chore import Alerter
+    from rumordesk.base.chores import Chore
+    from rumordesk.triage.alerts.chore import Alerter
 
     if not configured_targets(settings.alerts):
         return None
@@ -50,7 +50,7 @@ def build_chore(settings: AppSettings, db: Database) -> Chore | None:
 
 def sample_content(settings: AppSettings, now: datetime | None = None) -> AlertContent:
     """A harmless alert that looks like a real one, for ``rumordesk alerts test``."""
-    from triage.alerts.chore import rumour_link
+    from rumordesk.triage.alerts.chore import rumour_link
 
     now = now or datetime.now(UTC)
     return AlertContent(

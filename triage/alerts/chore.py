@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rumordesk.config import AppSettings
-from store.db import Database
-from triage.alerts import queue, rules
-from triage.alerts.delivery import Outcome, Target, configured_targets, deliver
-from triage.alerts.message import AlertContent
+from rumordesk.base.config import AppSettings
+from rumordesk.store.db import Database
+from rumordesk.triage.alerts import queue, rules
+from rumordesk.triage.alerts.delivery import Outcome, Target, configured_targets, deliver
+from rumordesk.triage.alerts.message import AlertContent
 
 log = logging.getLogger(__name__)
 

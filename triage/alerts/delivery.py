@@ -22,12 +22,12 @@ from typing import Literal
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from rumordesk.config import AlertSettings, AppSettings, WebhookTarget
-from rumordesk.errors import RumorDeskError
-from rumordesk.mail import MailError, build_message, one_line
-from rumordesk.mail import send as send_mail
-from rumordesk.secrets import get_secret
-from triage.alerts.message import AlertContent, email_body, email_subject, webhook_body
+from rumordesk.base.config import AlertSettings, AppSettings, WebhookTarget
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.base.mail import MailError, build_message, one_line
+from rumordesk.base.mail import send as send_mail
+from rumordesk.base.secrets import get_secret
+from rumordesk.triage.alerts.message import AlertContent, email_body, email_subject, webhook_body
 
 Result = Literal["sent", "refused", "unknown"]
 USER_AGENT = "RumorDesk-alerts/0.1"

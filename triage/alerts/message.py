@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rumordesk.mail import one_line
+from rumordesk.base.mail import one_line
 
 #: A URL, or a bare domain name a chat client would turn into a link (TLD of 2+ letters).
 _LINKISH = re.compile(

@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 
-from rumordesk.config import AlertSettings
-from store.db import Database
-from store.schema import alerts, rumors
-from triage import audit
-from triage.alerts import rules
-from triage.alerts.message import AlertContent
-from triage.roles import SYSTEM
+from rumordesk.base.config import AlertSettings
+from rumordesk.store.db import Database
+from rumordesk.store.schema import alerts, rumors
+from rumordesk.triage import audit
+from rumordesk.triage.alerts import rules
+from rumordesk.triage.alerts.message import AlertContent
+from rumordesk.triage.roles import SYSTEM
 
 STATUSES = ("queued", "sending", "sent", "retrying", "failed", "cancelled")
 DUE = ("queued", "retrying")

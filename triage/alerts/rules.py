@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from rumordesk.config import AlertSettings
+from rumordesk.base.config import AlertSettings
 
 #: Workflow statuses that mean "no alert": the PIO has already judged the rumour.
 QUIET_STATUSES = frozenset({"accurate", "not_relevant", "duplicate"})

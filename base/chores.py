@@ -1,0 +1,49 @@
+"""A chore: work the collector loop does between collection passes, when it is due.
+
+Each chore runs in the loop's own thread; a failing chore is logged and rescheduled and
+never stops collection or the other chores. Which chores exist is decided at the top, by
+the loop (:mod:`rumordesk.loop`); the parts that offer one (alerts, the weekly export, the
+purge) build it from this small type, so nothing below the loop needs to know the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Chore:
+    """``run(now)`` every ``every``; the first run happens on the first tick."""
+
+    name: str
+    every: timedelta
+    run: Callable[[datetime], object]
+    next_at: datetime | None = None
+
+
+class Chores:
+    """Runs the due chores; call :meth:`run_due` on every tick of the loop."""
+
+    def __init__(self, chores: list[Chore], clock: Callable[[], datetime] | None = None) -> None:
+        self.chores = chores
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def run_due(self) -> list[str]:
+        """Run every chore that is due; returns the names of those that ran."""
+        ran = []
+        for chore in self.chores:
+            now = self.clock()
+            if chore.next_at is not None and now < chore.next_at:
+                continue
+            try:
+                chore.run(now)
+            except Exception:  # a chore's trouble must not stop collection
+                log.exception("chore %s failed; it will run again in %s", chore.name, chore.every)
+            chore.next_at = now + chore.every
+            ran.append(chore.name)
+        return ran

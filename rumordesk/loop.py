@@ -1,0 +1,62 @@
+"""The collector loop: what `rumordesk collect --every` and `rumordesk run` keep doing.
+
+Each pass collects the due sources (:class:`~rumordesk.collectors.runner.Runner`), scores
+what they stored (:class:`~rumordesk.classify.scoring.PostScorer`), and between passes runs
+the chores that are due, in this order: alerts first (a dangerous rumour must not wait),
+last week's report, the retention purge. Everything the loop does is wired here, in plain
+sight, and nothing below this module knows that a loop exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from rumordesk.base.chores import Chore, Chores
+from rumordesk.base.config import AppSettings
+from rumordesk.store.db import Database
+
+
+def collection_hooks(settings: AppSettings, db: Database) -> dict[str, Any]:
+    """The runner's hooks: new or edited posts are scored (the model loads on the first
+    batch; a failure is logged, not raised); posts whose engagement alone moved refresh
+    their rumours' reach and spread without the text model."""
+    from rumordesk.classify.scoring import PostScorer
+
+    scorer = PostScorer(settings, db)
+    return {"on_stored": scorer, "on_metrics": scorer.engagement_changed}
+
+
+def record_configuration(settings: AppSettings, db: Database) -> None:
+    """Log changes to what is collected (docs/USE_POLICY.md) before collecting."""
+    from rumordesk.triage.config_log import record_changes
+
+    record_changes(db, settings)
+
+
+def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
+    """Every chore of the collector loop, in the order they run on a tick."""
+    from rumordesk.reports.schedule import build_chore as weekly_export_chore
+    from rumordesk.triage.alerts import build_chore as alert_chore
+
+    chores: list[Chore] = []
+    if alerts := alert_chore(settings, db):  # first: a dangerous rumour must not wait
+        chores.append(alerts)
+    if weekly := weekly_export_chore(settings, db):  # last week's report, once
+        chores.append(weekly)
+    chores.append(_purge_chore(settings, db))
+    return chores
+
+
+def between_passes(settings: AppSettings, db: Database) -> Callable[[], object]:
+    """What the runner calls after each pass: the chores that are due."""
+    return Chores(build_chores(settings, db)).run_due
+
+
+def _purge_chore(settings: AppSettings, db: Database) -> Chore:
+    """The retention purge (triage/retention.py), hourly by default."""
+    from rumordesk.triage.retention import purge
+
+    every = timedelta(minutes=settings.retention.purge_every_minutes)
+    return Chore("purge", every, lambda now: purge(db, settings, now=now))

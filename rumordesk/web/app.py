@@ -1,0 +1,38 @@
+"""Rumor Desk dashboard: this file only routes; each page lives in ``pages/``.
+
+Who is signed in decides which pages exist at all (``st.navigation`` per role): staff see
+only "Report a rumour" and "My reports". The pages check the role again, and the
+functions they call check it a third time. ``streamlit run`` runs this file (or the
+project's top-level ``app.py``, which calls :func:`main`) on every interaction.
+"""
+
+import streamlit as st
+
+from rumordesk.web.navigation import SIGN_IN, pages_for
+from rumordesk.web.session import ROLE_LABELS, current_actor, end_session
+
+
+def main() -> None:
+    st.set_page_config(page_title="Rumor Desk", page_icon=":material/shield:", layout="wide")
+    actor = current_actor()
+    if actor is None:
+        navigation = st.navigation([st.Page(SIGN_IN.path, title=SIGN_IN.title, icon=SIGN_IN.icon)])
+    else:
+        specs = pages_for(actor.role)
+        navigation = st.navigation(
+            [
+                st.Page(spec.path, title=spec.title, icon=spec.icon, default=index == 0)
+                for index, spec in enumerate(specs)
+            ]
+        )
+        with st.sidebar:
+            st.caption("Signed in as")
+            st.text(f"{actor}\n{ROLE_LABELS[actor.role]}")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                end_session(actor)
+                st.rerun()
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The dashboard's pages: scripts that Streamlit runs (``st.navigation``), never imported."""

@@ -1,0 +1,73 @@
+"""Report a rumour: what every member of staff can do (the policy's "screenshot it and
+forward it to the PIO"). The report enters the PIO's queue at once, above the model's order."""
+
+import streamlit as st
+
+from rumordesk.base.errors import RumorDeskError
+from rumordesk.triage.intake import file_report
+from rumordesk.triage.roles import Permission
+from rumordesk.web import context, session
+
+actor = session.require_page(Permission.REPORT)
+db = context.database()
+
+st.title("Report a rumour")
+st.caption(
+    "Seen something false or alarming about Santa Clara online? Tell the PIO here. "
+    "A screenshot helps: posts are often deleted."
+)
+
+if done := st.session_state.pop("report_done", None):
+    st.success(f"Thank you. Your report went to the PIO (rumour #{done}). Follow it on My reports.")
+
+with st.form("report_form", clear_on_submit=True):
+    where = st.selectbox(
+        "Where did you see it?",
+        [
+            "Facebook",
+            "X (Twitter)",
+            "Instagram",
+            "Nextdoor",
+            "Reddit",
+            "TikTok",
+            "YouTube",
+            "Bluesky",
+            "Text message or chat",
+            "In person",
+            "Other",
+        ],
+        key="report_where",
+    )
+    link = st.text_input(
+        "Link to the post (if you have one)", key="report_link", placeholder="https://…"
+    )
+    text = st.text_area(
+        "What does it say?",
+        key="report_text",
+        placeholder="Copy the text, or describe it in your own words.",
+    )
+    shot = st.file_uploader(
+        "Screenshot (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key="report_shot"
+    )
+    note = st.text_area("Anything else the PIO should know? (optional)", key="report_note")
+    sent = st.form_submit_button("Send to the PIO", type="primary")
+
+if sent:
+    try:
+        filed = file_report(
+            db,
+            context.settings(),
+            actor,
+            url=link or None,
+            text=text,
+            where=where,
+            note=note or None,
+            screenshot=shot.getvalue() if shot is not None else None,
+            filename=shot.name if shot is not None else None,
+        )
+    except RumorDeskError as exc:
+        st.error("The report was not sent:")
+        st.text(str(exc))  # may quote what was typed: shown as text, not markdown
+    else:
+        st.session_state["report_done"] = filed.rumor_id
+        st.rerun()

@@ -1,0 +1,52 @@
+"""Sign-in. With no accounts yet, it says exactly which command creates the first one."""
+
+import streamlit as st
+
+from rumordesk.triage import auth
+from rumordesk.triage.users import count_users
+from rumordesk.web.context import database, settings
+from rumordesk.web.session import NOTICE_KEY, start_session
+
+st.title("Rumor Desk")
+st.caption(f"{settings().department.name} · misinformation triage for the PIO")
+
+if notice := st.session_state.pop(NOTICE_KEY, None):
+    st.info(notice)
+
+db = database()
+if count_users(db) == 0:
+    st.warning("No accounts exist yet. An administrator creates the first one in a terminal:")
+    st.code(".venv/bin/" + auth.FIRST_ACCOUNT_COMMAND, language="bash")
+    st.caption(
+        "Then add the PIO, the Chief's office and staff the same way (`--role pio`, "
+        "`--role chief`, `--role staff`), or on the Users page once signed in."
+    )
+
+left, _ = st.columns([1, 1])
+with left:
+    with st.form("sign_in_form"):
+        username = st.text_input("User name", key="signin_user", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="signin_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+    if submitted:
+        try:
+            session = auth.sign_in(db, settings().auth, username, password)
+        except auth.AccountLocked as exc:
+            st.error(
+                "Too many failed sign-ins: this account is locked until "
+                f"{exc.until.astimezone(settings().department.tz):%H:%M:%S}. "
+                "Try again later or ask the administrator."
+            )
+        except auth.SignInError as exc:
+            st.error(f"Sign-in failed: {exc}.")
+        else:
+            start_session(session)
+            st.rerun()
+
+    if settings().auth.oidc:
+        st.divider()
+        provider = settings().auth.oidc_provider or None
+        if st.button("Sign in with the city account", key="signin_oidc"):
+            st.login(provider) if provider else st.login()

@@ -1,0 +1,249 @@
+"""Weekly report: how the Department's own posts did, for the Office of the Chief's briefing.
+
+A thin view over reports/weekly.py. Post text is untrusted: it is shown only inside tables
+(data), never as markdown; links are http(s) only (the report drops anything else).
+"""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from rumordesk.reports.audit_export import audit_tables
+from rumordesk.reports.exports import audit_export, render
+from rumordesk.reports.schedule import weekly_files
+from rumordesk.reports.weekly import Week, build_report, trend
+from rumordesk.triage.roles import Permission
+from rumordesk.web import context, session
+
+actor = session.require_page(Permission.EXPORT)
+db = context.database()
+settings = context.settings()
+tz = settings.department.tz
+now = context.now()
+
+current = Week.containing(now, tz)
+weeks = [current]
+while len(weeks) < 53:
+    weeks.append(weeks[-1].previous())
+labels = [w.label for w in weeks]
+
+
+def _describe(label: str) -> str:
+    week = weeks[labels.index(label)]
+    sunday = week.days[-1]
+    text = f"{label}  ({week.monday:%b %d} – {sunday:%b %d, %Y})"
+    return text + ("  · in progress" if week == current else "")
+
+
+st.title("Weekly report")
+choice = st.selectbox(
+    "Week (Monday to Sunday, local time)",
+    labels,
+    index=1,  # the last complete week
+    format_func=_describe,
+    key="weekly_week",
+)
+week = weeks[labels.index(choice)]
+report = build_report(
+    db, week, sources=settings.sources, department=settings.department.name, now=now
+)
+tables = {t.name: t for t in report.tables()}
+
+st.caption(
+    f"{settings.department.name} · {tz.key} · from {week.monday:%a %b %d} 00:00 to "
+    f"{week.days[-1]:%a %b %d} 24:00 ({week.hours:g} hours)"
+)
+for note in report.notes:
+    st.info(note, icon=":material/info:")
+
+
+def _shown(value: float | None, digits: int = 0) -> str:
+    return "unavailable" if value is None else f"{value:,.{digits}f}"
+
+
+figures = st.columns(4)
+figures[0].metric("Posts published", len(report.posts))
+change = (
+    report.engagement - report.previous_engagement
+    if report.engagement is not None and report.previous_engagement is not None
+    else None
+)
+figures[1].metric(
+    "Engagement",
+    _shown(report.engagement),
+    delta=None if change is None else f"{change:+,} vs previous week",
+    help="Likes, shares, replies and quotes earned this week, by new and earlier posts.",
+)
+figures[2].metric("Rumours first seen", report.rumours.total)
+figures[3].metric(
+    "Median hours to first action", _shown(report.rumours.median_hours_to_first_action, 1)
+)
+
+files = weekly_files(report, ("xlsx", "csv"))
+downloads = st.columns([1, 1, 4])[:2]
+for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV"), strict=True):
+    column.download_button(
+        label,
+        file.content,
+        file_name=file.filename,
+        mime=file.media_type,
+        key=f"weekly_download_{file.filename.rsplit('.', 1)[1]}",
+        icon=":material/download:",
+        on_click=audit_export,
+        args=(db, actor, file),
+        kwargs={"kind": "weekly_report", "detail": {"week": week.label, "via": "dashboard"}},
+    )
+
+
+def _frame(name: str) -> pd.DataFrame:
+    table = tables[name]
+    return pd.DataFrame(table.rows, columns=list(table.columns))
+
+
+TEXT = {
+    "text": st.column_config.TextColumn("text", width="large"),
+    "claim": st.column_config.TextColumn("claim", width="large"),
+    "link": st.column_config.LinkColumn("link", display_text="open"),
+    "correction": st.column_config.LinkColumn("correction", display_text="open"),
+    "engagement_rate": st.column_config.NumberColumn("engagement rate", format="percent"),
+    "change_pct": st.column_config.NumberColumn("change %", format="%.1f%%"),
+}
+
+st.subheader("By channel")
+st.dataframe(_frame("channels"), hide_index=True, column_config=TEXT, key="weekly_channels")
+
+charts = [c for c in report.channels if c.engagement is not None]
+if not charts and not any(c.previous_engagement for c in report.channels):
+    st.caption("No engagement to chart for this week.")
+else:
+    left, middle, right = st.columns(3)
+    by_channel = pd.DataFrame(
+        [
+            {"channel": c.channel, "from": part, "engagement": value or 0}
+            for c in charts
+            for part, value in (
+                ("posts published this week", c.engagement_new),
+                ("earlier posts", c.gained_by_earlier),
+            )
+        ]
+    )
+    if not by_channel.empty:
+        left.altair_chart(
+            alt.Chart(by_channel, title="Engagement by channel")
+            .mark_bar()
+            .encode(
+                x=alt.X("channel:N", sort="-y"),
+                y=alt.Y("sum(engagement):Q", title="engagement"),
+                color=alt.Color("from:N", legend=alt.Legend(orient="bottom")),
+                tooltip=["channel", "from", "engagement"],
+            ),
+            key="weekly_chart_channel",
+        )
+    by_day = pd.DataFrame(
+        [
+            {
+                "day": d.day.strftime("%a %m/%d"),
+                "order": i,
+                "channel": d.channel,
+                "engagement": d.engagement,
+            }
+            for i, d in enumerate(report.days)
+            if d.engagement is not None
+        ]
+    )
+    if not by_day.empty:
+        middle.altair_chart(
+            alt.Chart(by_day, title="Engagement by day")
+            .mark_bar()
+            .encode(
+                x=alt.X("day:N", sort=alt.SortField("order")),
+                y=alt.Y("sum(engagement):Q", title="engagement"),
+                color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+                tooltip=["day", "channel", "engagement"],
+            ),
+            key="weekly_chart_day",
+        )
+    over_weeks = pd.DataFrame(
+        [
+            {"week": p.week, "channel": p.channel, "engagement": p.engagement}
+            for p in trend(db, week, weeks=8, sources=settings.sources)
+            if p.engagement is not None
+        ]
+    )
+    if not over_weeks.empty:
+        right.altair_chart(
+            alt.Chart(over_weeks, title="Week over week (8 weeks)")
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("week:O", title=None),
+                y=alt.Y("engagement:Q"),
+                color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+                tooltip=["week", "channel", "engagement"],
+            ),
+            key="weekly_chart_weeks",
+        )
+
+st.subheader("Top posts")
+st.dataframe(_frame("top_posts"), hide_index=True, column_config=TEXT, key="weekly_top")
+st.subheader("Posts published this week")
+st.dataframe(_frame("posts"), hide_index=True, column_config=TEXT, key="weekly_posts")
+st.subheader("Engagement gained by earlier posts")
+st.dataframe(_frame("earlier_posts"), hide_index=True, column_config=TEXT, key="weekly_earlier")
+
+st.subheader("Rumours this week")
+outcomes = st.columns([1, 2])
+outcomes[0].dataframe(_frame("rumour_outcomes"), hide_index=True, key="weekly_outcomes")
+outcomes[1].dataframe(_frame("rumours"), hide_index=True, column_config=TEXT, key="weekly_rumours")
+
+st.subheader("Channels without data")
+if tables["gaps"].rows:
+    st.dataframe(_frame("gaps"), hide_index=True, key="weekly_gaps")
+else:
+    st.caption("Every channel gave data this week.")
+
+if actor.can(Permission.VIEW_AUDIT):
+    with st.expander("Public-records request: the triage and audit log for a date range"):
+        today = now.astimezone(tz).date()
+        picked = st.date_input(
+            "From – to (local dates, inclusive)",
+            (week.monday, week.days[-1]),
+            max_value=max(today, week.days[-1]),
+            key=f"weekly_audit_dates_{week.label}",  # follows the week picked above
+        )
+        if not (isinstance(picked, tuple) and len(picked) == 2):
+            st.caption("Pick the first and the last day.")
+        elif st.button("Prepare the export", key="weekly_audit_prepare"):
+            first, last = picked
+            # Built on request only: it re-checks the whole hash chain.
+            st.session_state["weekly_audit"] = (
+                picked,
+                audit_tables(db, first, last, tz, now=now),
+            )
+        prepared = st.session_state.get("weekly_audit")
+        if prepared and prepared[0] == picked:
+            (first, last), audit_log = prepared
+            count = len(audit_log[1].rows)
+            st.caption(f"{count:,} audit entr{'y' if count == 1 else 'ies'} in the range.")
+            stem = f"audit-log-{first.isoformat()}-to-{last.isoformat()}"
+            columns = st.columns([1, 1, 4])[:2]
+            for column, fmt in zip(columns, ("xlsx", "csv"), strict=True):
+                file = render(audit_log, stem=stem, fmt=fmt, title=f"Audit log {first} to {last}")
+                column.download_button(
+                    f"Audit log ({fmt.upper()})",
+                    file.content,
+                    file_name=file.filename,
+                    mime=file.media_type,
+                    key=f"weekly_audit_{fmt}",
+                    icon=":material/download:",
+                    on_click=audit_export,
+                    args=(db, actor, file),
+                    kwargs={
+                        "kind": "audit_log",
+                        "detail": {
+                            "since": first.isoformat(),
+                            "until": last.isoformat(),
+                            "entries": count,
+                            "via": "dashboard",
+                        },
+                    },
+                )

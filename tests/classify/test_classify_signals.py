@@ -1,0 +1,308 @@
+"""Each context signal on its own: severity, locality, voice, official status, spread."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from rumordesk.classify import lexicon
+from rumordesk.classify.signals import (
+    Gazetteer,
+    OfficialContext,
+    engagement,
+    is_department,
+    severity,
+    spread_weight,
+    voice,
+)
+from tests.helpers.classify import TRAINING, at, classify_settings
+
+GAZETTEER = Gazetteer.from_settings(classify_settings())
+
+
+# --- severity -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ACTIVE SHOOTER at Levi's", "active_shooter"),
+        ("someone opened fire in the food court", "active_shooter"),
+        ("a man was shot in the quad", "active_shooter"),
+        ("guy with a rifle in the parking garage", "active_shooter"),
+        ("pipe bomb found at the Convention Center", "explosive"),
+        ("they took hostages inside the Safeway", "hostage"),
+        ("a girl was pulled into a van near the library", "hostage"),
+        ("two people stabbed outside the Mercado", "stabbing"),
+        ("gang war in Santa Clara tonight", "threat"),
+        ("citywide curfew at 8pm", "emergency_order"),
+        ("tiroteo en Valley Fair", "active_shooter"),
+        ("có người xả súng ở trường", "active_shooter"),
+        ("商场里有人开枪", "active_shooter"),
+        ("may namamaril sa mall", "active_shooter"),
+        ("amenaza de bomba en la escuela", "explosive"),
+    ],
+)
+def test_severity_names_the_kind_of_harm(text: str, kind: str):
+    found = severity(text)
+
+    assert found.kind == kind and found.claims_harm
+
+
+def test_the_most_severe_harm_wins():
+    found = severity("curfew tonight because of the gunman at Valley Fair")
+
+    assert found.kind == "active_shooter" and found.weight == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this ride is a killer",
+        "shooting photos at Levi's",
+        "shooting hoops at Central Park",
+        "the bomb burrito at the Mercado",
+        "Niners killed it tonight",
+        "flu shots at Kaiser this weekend",
+        "lockdown drill at Wilcox today, planned weeks ago",
+        "my phone blew up after the game",
+        "had a blast at Great America",
+        "the line at Levi's was murder",
+    ],
+)
+def test_innocent_uses_claim_no_harm(text: str):
+    assert not severity(text).claims_harm
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("There was no shooting at Valley Fair", "no shooting"),
+        ("police found no evidence of a bomb", "no evidence of a bomb"),
+        ("La policía dice que no hubo balacera", "no hubo balacera"),
+        ("Cảnh sát: không có bom ở trường", "không có bom"),
+        ("警方说没有枪击", "没有枪击"),
+        ('the "explosion" near Mission College was a transformer', "so-called explosion"),
+    ],
+)
+def test_a_negated_or_scare_quoted_harm_is_named_but_not_claimed(text: str, phrase: str):
+    found = severity(text)
+
+    assert found.denied and not found.claims_harm
+    assert found.phrase == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no joke, shooter at valley fair",
+        "This is not a drill: gunman at SCU",
+        "Not a rumor. Gunman at Valley Fair. Get out.",
+        "No. There is a shooter at Valley Fair",
+    ],
+)
+def test_emphasis_and_other_sentences_do_not_negate_a_claim(text: str):
+    assert severity(text).claims_harm
+
+
+def test_a_claim_beside_a_denial_is_still_a_claim():
+    found = severity("Police say there's no bomb but I saw the shooter myself")
+
+    assert found.claims_harm and found.kind == "active_shooter"
+    assert found.denied_phrase == "no bomb"
+
+
+def test_the_prefilter_never_changes_what_a_word_list_finds():
+    """Each list rules posts out by their words' first letters before running the regular
+    expression: over every training and validation text it must find exactly the same."""
+    texts = [
+        t.lower()
+        for name in ("posts.csv", "validation.csv")
+        for t in pd.read_csv(TRAINING / name, keep_default_na=False)["text"]
+    ]
+    lists = [v for v in vars(lexicon).values() if isinstance(v, lexicon.Lexicon)]
+    lists += [harm.pattern for harm in lexicon.HARMS]
+    filtered = [lst for lst in lists if lst.triggers is not None]
+    assert len(filtered) >= 10  # the prefilter is really in use
+    for text in texts:
+        for word_list in lists:
+            fast, full = word_list.search(text), word_list.regex.search(text)
+            assert (fast and fast.span()) == (full and full.span()), (word_list.pattern[:40], text)
+
+
+def test_one_pass_scan_finds_each_list_by_name():
+    scan = lexicon.one_pass({"denial": lexicon.DENIAL, "relay": lexicon.RELAY})
+
+    found = {m.lastgroup for m in scan.finditer("police said there was no threat")}
+
+    assert found == {"denial", "relay"}
+
+
+# --- locality -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "places"),
+    [
+        ("shooter at Valley Fair", "local", ("Westfield Valley Fair",)),
+        ("gunman at levis stadium", "local", ("Levi's Stadium",)),
+        ("something going on in Santa Clara tonight", "local", ("Santa Clara",)),
+        ("shooting in Santa Clarita", "elsewhere", ()),
+        ("shooting in San Jose on East Santa Clara Street", "elsewhere", ()),
+        ("Santa Clara County sheriff searching for a suspect", "regional", ("Santa Clara County",)),
+        ("the shooting is in Santa Clarita, not Santa Clara", "mixed", ("Santa Clara",)),
+        ("gunman somewhere downtown", "unknown", ()),
+    ],
+)
+def test_locality_tells_the_city_from_places_that_sound_like_it(text, level, places):
+    found = GAZETTEER.locate(text)
+
+    assert found.level == level
+    assert found.places == places
+
+
+def test_other_places_are_reported_as_configured():
+    found = GAZETTEER.locate("shots fired in santa clarita and san jose")
+
+    assert found.elsewhere == ("Santa Clarita", "San Jose")
+
+
+# --- voice and accounts -------------------------------------------------------------------
+
+
+def test_voice_flags_each_way_of_speaking():
+    assert voice("OFFICIAL NOTICE: curfew by order of the police").official_notice
+    assert voice("SCPD says the mall is safe").relay
+    assert voice("my cousin works there and says it's bad").hearsay
+    assert voice("is it true there's a shooter at Levi's?").question
+    assert voice("there is no threat").denial_phrase == "there is no threat"
+    plain = voice("Great game at Levi's tonight")
+    assert not (plain.official_notice or plain.relay or plain.hearsay or plain.question)
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ("SantaClaraPD", True),
+        ("@santaclarapd", True),
+        ("Santa Clara PD", True),
+        ("santa_clara_police", True),
+        ("SantaClaraPD_fan", False),
+        ("Santa Clara Police Fans", False),
+        (None, False),
+    ],
+)
+def test_department_accounts_are_recognised_exactly(author, expected):
+    assert is_department(author, classify_settings().department_accounts) is expected
+
+
+# --- official status ----------------------------------------------------------------------
+
+
+def context(*posts: tuple[str, str]) -> OfficialContext:
+    made = OfficialContext(GAZETTEER, timedelta(hours=24))
+    for i, (text, when) in enumerate(posts):
+        made.add(f"o{i}", text, at(when))
+    return made
+
+
+def status(made: OfficialContext, text: str, when: str = "19:45"):
+    return made.status(severity(text), GAZETTEER.locate(text), at(when), voice(text))
+
+
+def test_a_denial_contradicts_a_claim_of_the_same_harm_at_the_same_place():
+    made = context(("There is no shooting at Valley Fair.", "19:52"))
+
+    found = status(made, "shooter at Valley Fair!!")
+
+    assert found.relation == "contradicts"
+    assert found.post is not None and found.post.quote == "no shooting"
+
+
+def test_a_relay_of_the_denial_agrees():
+    made = context(("There is no shooting at Valley Fair.", "19:52"))
+
+    assert status(made, "SCPD says no shooting at Valley Fair").relation == "agrees"
+
+
+def test_claiming_worse_than_an_incident_notice_inflates_it():
+    made = context(("Police activity near Rivermark Plaza, avoid the area.", "19:30"))
+
+    found = status(made, "Rivermark: hostage situation, 3 dead")
+
+    assert found.relation == "inflates" and found.post.quote == "police activity"
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "day"),
+    [
+        ("shooter at Valley Fair", "19:45", "2026-11-23"),  # days later
+        ("shooter at Levi's Stadium", "19:45", "2026-11-20"),  # another place
+        ("shooter in San Jose", "19:45", "2026-11-20"),  # another city
+    ],
+)
+def test_no_relation_outside_the_window_place_or_city(text, when, day):
+    made = context(("There is no shooting at Valley Fair.", "19:52"))
+    found = made.status(severity(text), GAZETTEER.locate(text), at(when, day), voice(text))
+
+    assert found.relation == "none"
+
+
+def test_a_question_is_not_contradicted():
+    made = context(("There is no shooting at Valley Fair.", "19:52"))
+
+    assert status(made, "is there a shooter at Valley Fair?").relation != "contradicts"
+
+
+# --- spread -------------------------------------------------------------------------------
+
+
+def test_engagement_counts_shares_double_and_unknown_as_nothing():
+    assert engagement(10, 5, 2) == 22
+    assert engagement(None, None, None) == 0
+
+
+def test_spread_grows_with_reach_story_size_and_speed():
+    assert spread_weight(0) == 0
+    assert spread_weight(30) < spread_weight(1000) < spread_weight(100_000) <= 1.0
+    assert spread_weight(1000, 10) > spread_weight(1000, 1)
+    assert spread_weight(5000, 1, age_hours=0.3) > spread_weight(5000, 1, age_hours=30)
+    assert spread_weight(10**9, 10**6, age_hours=0.01) == 1.0
+
+
+def test_among_many_department_posts_the_nearest_denial_in_the_window_is_used():
+    made = OfficialContext(GAZETTEER, timedelta(hours=24))
+    for day in ("2026-11-10", "2026-11-14", "2026-11-27"):  # outside the window
+        made.add(f"old-{day}", "There is no shooting at Valley Fair.", at("19:00", day))
+    made.add("traffic", "Heavy traffic at Valley Fair tonight, expect delays.", at("19:40"))
+    made.add("near", "No active shooter at Valley Fair. The mall is safe.", at("20:05"))
+    made.add("far", "There is no shooting at Valley Fair.", at("06:00"))
+    text = "shooter at Valley Fair!!"
+
+    found = made.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text))
+
+    assert found.relation == "contradicts" and found.post.id == "near"
+
+    untimed = OfficialContext(GAZETTEER, timedelta(hours=1))
+    untimed.add("u", "There is no shooting at Valley Fair.", None)
+    assert untimed.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text)).post
+
+
+def test_a_holding_statement_neither_confirms_nor_denies():
+    made = context(
+        ("SCPD is aware of posts about a shooting at Valley Fair, looking into them.", "19:20")
+    )
+
+    found = status(made, "shooter at Valley Fair!!", "19:15")
+
+    assert found.relation == "none"
+    assert not made.posts[0].confirms
+
+
+def test_a_department_report_of_the_same_harm_confirms_it():
+    made = context(("Officers are investigating a shooting at Valley Fair; one man hurt.", "19:20"))
+
+    assert made.posts[0].confirms
+    assert status(made, "someone got shot at Valley Fair tonight", "19:30").relation == "agrees"

@@ -1,0 +1,107 @@
+"""`rumordesk audit verify`: a clear message, and exit 1 when an entry was edited or removed.
+
+The library is tested in tests/test_triage_audit.py; here the command runs against a real
+SQLite file that someone then edits behind the application's back (a plain sqlite3
+connection that drops the append-only triggers first).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rumordesk.cli.main import main
+from rumordesk.store.db import Database
+from rumordesk.triage import audit
+from rumordesk.triage.roles import Actor, Role
+from tests.helpers.settings import write_config
+
+PIO = Actor("pat", Role.PIO)
+
+
+@pytest.fixture
+def config(tmp_path: Path, db: Database) -> Path:
+    start = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
+    for index in range(6):
+        with db.write() as connection:
+            audit.record(
+                connection,
+                PIO,
+                "note",
+                rumor_id=1,
+                subject="rumour 1",
+                detail={"note": f"checked with dispatch ({index})"},
+                at=start + timedelta(minutes=index),
+            )
+    return write_config(
+        tmp_path / "config.toml", f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
+    )
+
+
+def verify(config: Path):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["--config", str(config), "audit", "verify"])
+
+
+def tamper(db: Database, *statements: str) -> None:
+    raw = sqlite3.connect(db.url.database)
+    raw.execute("DROP TRIGGER audit_log_no_update")
+    raw.execute("DROP TRIGGER audit_log_no_delete")
+    for statement in statements:
+        raw.execute(statement)
+    raw.commit()
+    raw.close()
+
+
+def test_an_intact_log_is_reported_as_intact(config):
+    result = verify(config)
+    assert result.exit_code == 0, result.output
+    assert "audit log intact: 6 entries" in result.output
+
+
+def test_an_edited_entry_fails_with_its_id(config, db):
+    tamper(db, 'UPDATE audit_log SET detail = \'{"note": "nothing to see"}\' WHERE id = 3')
+    result = verify(config)
+    assert result.exit_code == 1
+    assert "AUDIT LOG BROKEN at entry 3" in result.stderr
+    assert "was edited" in result.stderr
+
+
+def test_a_deleted_entry_fails_at_the_next_one(config, db):
+    tamper(db, "DELETE FROM audit_log WHERE id = 4")
+    result = verify(config)
+    assert result.exit_code == 1
+    assert "AUDIT LOG BROKEN at entry 5" in result.stderr
+    assert "removed or altered" in result.stderr
+
+
+def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_chain(config, db):
+    """A forger who rewrites an entry and its hash breaks the link to the next entry."""
+    entry = audit.entries(db, newest_first=False)[1]
+    forged = audit.entry_hash(
+        entry.prev_hash,
+        at=entry.at,
+        actor="chris",
+        role=entry.role,
+        action=entry.action,
+        rumor_id=entry.rumor_id,
+        subject=entry.subject,
+        detail='{"note": "checked with dispatch (1)"}',
+    )
+    tamper(db, f"UPDATE audit_log SET actor = 'chris', hash = '{forged}' WHERE id = {entry.id}")
+    result = verify(config)
+    assert result.exit_code == 1
+    assert f"AUDIT LOG BROKEN at entry {entry.id + 1}" in result.stderr
+
+
+def test_the_application_cannot_edit_or_delete_entries(config, db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    for statement in ("UPDATE audit_log SET actor = 'x' WHERE id = 1", "DELETE FROM audit_log"):
+        with pytest.raises(IntegrityError, match="append-only"), db.write() as connection:
+            connection.execute(text(statement))
+    assert verify(config).exit_code == 0

@@ -1,0 +1,264 @@
+"""Every page, for every role, renders server-side (AppTest) against a real store; a page
+outside a role's set shows nothing; hostile post text is shown literally, never as markup."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rumordesk.store.posts import save_batch
+from rumordesk.store.records import Batch, Metrics, Post, Provenance
+from rumordesk.triage import audit, workflow
+from rumordesk.triage.roles import Role
+from rumordesk.web import navigation
+from tests.helpers.dashboard import ACCOUNTS, HOSTILE, frame, images, make_desk, open_desk, texts
+from tests.helpers.paths import PROJECT_ROOT
+
+ROLE_USER = {role: name for name, role in ACCOUNTS.items()}
+
+
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    yield from open_desk(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_page_of_every_role_renders(desk, role):
+    desk.load_demo()
+    pio = desk.actor("pat")
+    top = next(iter(_queue_ids(desk)))
+    workflow.escalate(desk.db, pio, top, "Correct it now on X")  # so the Chief has work
+    user = ROLE_USER[role]
+    home = desk.app(user)
+    assert not home.exception
+    assert home.title[0].value  # the role's home page, not the sign-in form
+    for spec in navigation.PAGES[role]:  # the optional pages of other parts have their own tests
+        at = desk.app(user)
+        at.session_state[navigation.SELECTED_KEY] = top
+        at.switch_page(spec.path).run()
+        assert not at.exception, (role, spec.path, at.exception)
+        assert not at.error, (role, spec.path, [e.value for e in at.error])
+        assert at.title, spec.path
+
+
+def _queue_ids(desk):
+    from rumordesk.triage.queue import QueueFilter, queue
+
+    return [row.id for row in queue(desk.db, desk.actor("pat"), QueueFilter())]
+
+
+def test_home_pages_follow_the_role(desk):
+    desk.load_demo()
+    assert desk.app("pat").title[0].value == "Rumour queue"
+    assert desk.app("chris").title[0].value == "Office of the Chief"
+    assert desk.app("sam").title[0].value == "Report a rumour"
+    assert desk.app("ada").title[0].value == "Users"
+
+
+def test_staff_see_only_report_pages():
+    staff = [spec.name for spec in navigation.pages_for(Role.STAFF)]
+    assert staff == ["report.py", "my_reports.py"]
+    assert "users.py" not in [s.name for s in navigation.pages_for(Role.PIO)]
+    assert "queue.py" not in [s.name for s in navigation.pages_for(Role.ADMIN)]
+
+
+@pytest.mark.parametrize(
+    ("user", "page"),
+    [
+        ("sam", "rumordesk/web/pages/queue.py"),
+        ("sam", "rumordesk/web/pages/rumour.py"),
+        ("sam", "rumordesk/web/pages/chief.py"),
+        ("sam", "rumordesk/web/pages/audit.py"),
+        ("sam", "rumordesk/web/pages/users.py"),
+        ("pat", "rumordesk/web/pages/users.py"),
+        ("chris", "rumordesk/web/pages/sources.py"),
+        ("ada", "rumordesk/web/pages/queue.py"),
+    ],
+)
+def test_a_page_opened_directly_without_the_role_shows_nothing(desk, user, page):
+    desk.load_demo()
+    at = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=60)
+    from datetime import UTC, datetime
+
+    from rumordesk.triage.auth import Session
+
+    now = datetime.now(UTC)
+    at.session_state["rd_session"] = Session(user, "password", now, now)
+    at.run()
+    assert not at.exception
+    assert at.error and "cannot open this page" in at.error[0].value
+    assert not at.dataframe and not at.button
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_page(desk):
+    at = desk.app(None)
+    assert not at.exception
+    assert at.title[0].value == "Rumor Desk"
+    assert at.text_input(key="signin_user") is not None
+    assert not at.dataframe
+
+
+def test_first_run_without_accounts_names_the_command(tmp_path, monkeypatch):
+    made = make_desk(tmp_path, monkeypatch, users=False)
+    at = made.app(None)
+    assert not at.exception
+    assert any("rumordesk user add NAME --role admin" in c.value for c in at.code)
+    made.db.dispose()
+
+
+def _hostile_rumour(desk) -> int:
+    saved = save_batch(
+        desk.db,
+        "news",
+        Batch(
+            (
+                Post(
+                    source="search",
+                    source_id="evil",
+                    channel="reddit",
+                    text=HOSTILE,
+                    author="<b>@evil</b> ![a](http://tracker.invalid/a.png)",
+                    url="javascript:alert(1)",
+                    metrics=Metrics(likes=5, shares=50),
+                    provenance=Provenance.now("http://127.0.0.1:9/x", "feed"),
+                ),
+            ),
+            {},
+        ),
+    )
+    desk.scorer().score(saved.changed_ids)
+    from sqlalchemy import select
+
+    from rumordesk.store.schema import post_scores
+
+    with desk.db.read() as connection:
+        return connection.scalar(
+            select(post_scores.c.rumor_id).where(post_scores.c.post_id == saved.changed_ids[0])
+        )
+
+
+def _no_markup(at: AppTest) -> None:
+    for element in [*at.markdown, *at.caption, *at.info, *at.warning, *at.success, *at.error]:
+        assert "<script>" not in element.value
+        assert "tracker.invalid" not in element.value
+        assert "javascript:" not in element.value
+    assert not images(at)  # no image at all, remote or otherwise
+
+
+def test_hostile_post_text_is_shown_literally_on_queue_and_detail(desk):
+    rumor_id = _hostile_rumour(desk)
+    assert rumor_id is not None
+    queue_page = desk.app("pat")
+    assert not queue_page.exception
+    assert "<script>alert(1)</script>" in texts(queue_page)
+    _no_markup(queue_page)
+
+    detail = desk.app("pat")
+    detail.session_state[navigation.SELECTED_KEY] = rumor_id
+    detail.switch_page("rumordesk/web/pages/rumour.py").run()
+    assert not detail.exception
+    shown = [t.value for t in detail.text]
+    assert any(HOSTILE in value for value in shown)  # the claim, as plain text
+    posts = frame(detail, "text", "author", "link")
+    assert HOSTILE in set(posts["text"])
+    assert "<b>@evil</b> ![a](http://tracker.invalid/a.png)" in set(posts["author"])
+    assert posts["link"].isna().all()  # the javascript: link is not offered at all
+    _no_markup(detail)
+
+
+def test_hostile_text_on_chief_and_audit_pages_stays_literal(desk):
+    rumor_id = _hostile_rumour(desk)
+    workflow.escalate(desk.db, desk.actor("pat"), rumor_id, "[click](javascript:alert(2)) <img>")
+    chief = desk.app("chris")
+    assert not chief.exception
+    shown = "\n".join(t.value for t in chief.text)
+    assert HOSTILE in shown and "[click](javascript:alert(2)) <img>" in shown
+    _no_markup(chief)
+    audit = desk.app("chris", "rumordesk/web/pages/audit.py")
+    assert not audit.exception
+    assert "[click](javascript:alert(2)) <img>" in texts(audit)
+    _no_markup(audit)
+
+
+def test_queue_filters_and_counters(desk):
+    desk.load_demo()
+    at = desk.app("pat")
+    counters = {m.label: m.value for m in at.metric}
+    assert int(counters["New"]) >= 2 and int(counters["High severity"]) >= 1
+    table = frame(at, "claim", "why")
+    assert list(table["score"]) == sorted(table["score"], reverse=True)
+    assert table["claim"].str.startswith("[DEMO]").all()
+    assert any("DEMO DATA" in w.value for w in at.warning)
+    at.text_input(key="q_search").input("Levi").run()
+    narrowed = frame(at, "claim", "why")
+    assert 0 < len(narrowed) < len(table)
+    assert narrowed["places"].str.contains("Levi").all()
+    at.selectbox(key="q_severity").select("High only").run()
+    assert (frame(at, "claim", "why")["severity"] == "High").all()
+
+
+def test_queue_keeps_the_selected_rumour_across_refreshes(desk):
+    desk.load_demo()
+    at = desk.app("pat")
+    ids = _queue_ids(desk)
+    assert len(ids) >= 2
+    at.selectbox(key="q_pick").set_value(ids[1]).run()
+    assert at.session_state[navigation.SELECTED_KEY] == ids[1]
+    # a staff report lifts the last rumour to the top: the list reorders, the selection stays
+    from sqlalchemy import update
+
+    from rumordesk.store.schema import rumors
+
+    with desk.db.write() as connection:
+        connection.execute(update(rumors).where(rumors.c.id == ids[-1]).values(priority=1))
+    at.run()
+    assert _queue_ids(desk)[0] == ids[-1]
+    assert at.selectbox(key="q_pick").value == ids[1]
+    assert at.session_state[navigation.SELECTED_KEY] == ids[1]
+    at.button(key="q_open").click().run()
+    assert not at.exception
+    assert at.title[0].value == f"Rumour #{ids[1]}"
+
+
+def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
+    from rumordesk.classify import scoring
+    from rumordesk.classify.baseline import KeywordBaseline
+    from rumordesk.demo import has_demo
+
+    # the page scores with the configured model; the keyword baseline stands in for it
+    monkeypatch.setattr(
+        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "kw")
+    )
+    at = desk.app("pat")
+    assert not at.exception
+    assert any("Nothing collected yet" in i.value for i in at.info)
+    at.button(key="demo_load").click().run()
+    assert not at.exception
+    assert has_demo(desk.db)
+    assert len(frame(at, "claim", "why")) >= 2
+
+
+def test_audit_page_filters_and_shows_response_times(desk):
+    desk.load_demo()
+    pio = desk.actor("pat")
+    top = _queue_ids(desk)[0]
+    workflow.assign(desk.db, pio, top, "pat")
+    workflow.escalate(desk.db, pio, top, '=HYPERLINK("http://x")')
+    at = desk.app("pat", "rumordesk/web/pages/audit.py")
+    assert not at.exception
+    everything = frame(at, "actor", "action")
+    assert {"assign", "escalate", "demo_load", "user_add"} <= set(everything["action"])
+    at.selectbox(key="audit_action").set_value("escalate").run()
+    only = frame(at, "actor", "action")
+    assert list(only["action"]) == ["escalate"] and list(only["rumor_id"]) == [top]
+    at.selectbox(key="audit_action").set_value("All actions").run()
+    at.text_input(key="audit_user").input("pat").run()
+    assert set(frame(at, "actor", "action")["actor"]) == {"pat"}
+    at.button(key="audit_verify").click().run()
+    assert any("The chain is intact" in s.value for s in at.success)
+    assert "Median: first post → first action" in texts(at)
+    times = frame(at, "to first action", "to decision")
+    assert top in set(times["#"])
+    at.download_button[0].click().run()
+    exported = audit.entries(desk.db, action="export")
+    assert [(e.actor, e.subject) for e in exported] == [("pat", "audit.csv")]
