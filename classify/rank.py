@@ -48,14 +48,13 @@ from rumordesk.classify.signals import (
     OfficialStatus,
     Severity,
     Voice,
-    engagement,
     fold,
     handle_of,
     is_department,
     severity,
-    spread_weight,
     voice,
 )
+from rumordesk.classify.spread import Spread, reach
 
 SHIFT_SEVERITY = 0.8
 SHIFT_LOCAL = {"local": 0.5, "mixed": -0.6, "regional": -0.2, "unknown": -0.2, "elsewhere": -2.5}
@@ -100,36 +99,6 @@ class OfficialInput:
     text: str
     created_at: datetime | None = None
     channel: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Spread:
-    """A story's reach, for the spread signal and its reason."""
-
-    engagement: float
-    shares: float
-    posts: int
-    age_hours: float | None
-
-    @property
-    def weight(self) -> float:
-        return spread_weight(self.engagement, self.posts, self.age_hours)
-
-    def describe(self) -> str | None:
-        """ "5,400 shares in 20 min across 3 posts" — or None when nothing is known."""
-        if self.shares >= 1:
-            amount = f"{self.shares:,.0f} share{'s' if self.shares != 1 else ''}"
-        elif self.engagement >= 1:
-            amount = f"{self.engagement:,.0f} interactions"
-        elif self.posts > 1:
-            return f"{self.posts} posts tell this story"
-        else:
-            return None
-        if self.age_hours is not None and 1 / 60 <= self.age_hours <= 72:
-            amount += " in " + _duration(self.age_hours)
-        if self.posts > 1:
-            amount += f" across {self.posts} posts"
-        return amount
 
 
 @dataclass(slots=True)
@@ -430,14 +399,14 @@ def story_score(base_logit: float, spread: float) -> float:
 
 
 def _stories(posts: Sequence[PostInput], clusters: list[int], now: datetime | None) -> list[Spread]:
-    """Per cluster: engagement, shares, post count and the age of its first post."""
+    """Per cluster: reach, shares, post count and the age of its first post."""
     count = max(clusters) + 1
     total = [0.0] * count
     shares = [0.0] * count
     sizes = [0] * count
     first: list[datetime | None] = [None] * count
     for post, cluster in zip(posts, clusters, strict=True):
-        total[cluster] += engagement(post.likes, post.shares, post.replies, post.quotes)
+        total[cluster] += reach(post.likes, post.shares, post.replies, post.quotes)
         shares[cluster] += post.shares or 0
         sizes[cluster] += 1
         if post.created_at and (first[cluster] is None or post.created_at < first[cluster]):
@@ -461,17 +430,6 @@ def _latest(
     else:
         times += [p.created_at for p in officials if p.created_at is not None]
     return max(times) if times else None
-
-
-def _duration(hours: float) -> str:
-    minutes = round(hours * 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 90:
-        return f"{minutes} min"
-    if hours < 48:
-        return f"{hours:.0f} h"
-    return f"{hours / 24:.0f} days"
 
 
 def _logit(p: float) -> float:

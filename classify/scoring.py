@@ -5,7 +5,8 @@ so the CLI's ``rank`` on a CSV and the live loop score the same way. Scoring is
 incremental: only the posts the collector reports as new or changed are scored, in one
 batch, against the Department's recent posts in the store; each joins the open rumour
 of its story (same claim, or a near-copy, within the clustering window) or opens one,
-and only the affected rumours' aggregates are recomputed. Posts whose engagement alone
+and only the affected rumours' aggregates are recomputed (by the rumour's one owner,
+:mod:`~rumordesk.classify.rumours`, which staff intake uses too). Posts whose engagement alone
 moved (:meth:`PostScorer.refresh_engagement`, the collector's ``on_metrics`` hook) are not
 read by the text model again: their rumours' reach and spread-dependent score are
 recomputed from the store and the cached ``post_scores``. Scoring writes the rumour's
@@ -25,20 +26,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from rumordesk.base.config import AppSettings
+from rumordesk.classify import rumours
 from rumordesk.classify.rank import (
-    OFFICIAL_CEILING,
     OfficialInput,
     PostInput,
     ProbabilityModel,
     Ranker,
     Scored,
-    Spread,
-    story_score,
 )
-from rumordesk.classify.signals import engagement
+from rumordesk.classify.spread import Spread, reach
 from rumordesk.store.db import Database
 from rumordesk.store.schema import post_scores, posts, rumors
 
@@ -49,8 +48,6 @@ _CHUNK = 500
 MAX_OFFICIAL_POSTS = 1000
 #: At most this many posts of open stories are rescored when a Department post arrives.
 MAX_RESCORED_POSTS = 5000
-#: Reasons that describe the model or the spread are recomputed for the whole story.
-_STORY_REASON_PREFIXES = ("text model:",)
 
 
 def post_input(row: Mapping[str, Any]) -> PostInput:
@@ -201,8 +198,8 @@ class PostScorer:
                     in_story.setdefault(row["rumor_id"], []).append(row)
                 else:
                     alone.append(row)
-            result.rumors_updated |= self._refresh(
-                connection, set(in_story), (), {}, {}, now, restamp=in_story, keep_unchanged=True
+            result.rumors_updated |= rumours.recompute(
+                connection, set(in_story), now, restamp=in_story, keep_unchanged=True
             )
             rising = self._restamp_alone(connection, alone, now)
         result.refreshed += len(rows)
@@ -229,16 +226,16 @@ class PostScorer:
         rising, restamped = [], []
         for row in rows:
             signals = json.loads(row["signals"] or "{}")
-            interactions = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
-            if signals.get("department") or signals.get("engagement") == interactions:
+            interactions = reach(row["likes"], row["shares"], row["replies"], row["quotes"])
+            if signals.get("department") or signals.get("reach") == interactions:
                 continue  # the Department's own post, or nothing spread further
             first = _utc(row["created_at"] or row["first_seen_at"])
             age = max((now - first).total_seconds() / 3600, 0.0) if first else None
             spread = Spread(interactions, float(row["shares"] or 0), 1, age)
-            restamped.append(_restamped(row, spread))
+            restamped.append(rumours.restamp_post(row, spread))
             if restamped[-1]["score"] >= threshold > float(row["score"] or 0):
                 rising.append(row)
-        _write_restamped(connection, restamped)
+        rumours.write_restamped(connection, restamped)
         return rising
 
     def score(self, ids: Iterable[int]) -> ScoringResult:
@@ -297,7 +294,19 @@ class PostScorer:
             self._write_scores(connection, scored, rumor_of, previous, now, by_id)
             affected = {r for r in rumor_of.values() if r is not None}
             affected |= {r for r in previous.values() if r is not None}
-            self._refresh(connection, affected, scored, rumor_of, by_id, now)
+            joined = [
+                rumours.Joined(
+                    int(s.id),
+                    rumour_id,
+                    s.base_logit,
+                    s.department,
+                    tuple(s.locality.places),
+                    by_id[s.id].channel or "",
+                )
+                for s in scored
+                if (rumour_id := rumor_of.get(s.id)) is not None
+            ]
+            rumours.recompute(connection, affected, now, joined=joined)
         result.scored += len(scored)
         result.rumors_updated |= affected
         result.department_times += [by_id[s.id].created_at or now for s in scored if s.department]
@@ -324,59 +333,28 @@ class PostScorer:
         for members in stories.values():
             moments = [by_id[s.id].created_at or now for s in members]
             since = min(moments) - window
-            rumor = self._open_rumor(connection, members, since)
+            keys = {s.cluster_key for s in members}
+            text_keys = {s.text_key for s in members if s.text_key}
+            rumor = rumours.find_story(connection, keys, text_keys, since)
             if rumor is None:
                 lead = max(members, key=lambda s: s.score)
                 if lead.score < threshold:
                     continue
-                rumor = self._new_rumor(connection, lead, min(moments), max(moments), now)
+                rumor = rumours.create(
+                    connection,
+                    cluster_key=lead.cluster_key,
+                    score=lead.score,
+                    severity=lead.severity.weight if lead.severity.claims_harm else 0.0,
+                    harm=lead.severity.kind if lead.severity.claims_harm else None,
+                    top_reason=lead.top_reason,
+                    first_seen_at=min(moments),
+                    last_seen_at=max(moments),
+                    now=now,
+                )
                 result.rumors_opened += 1
             for s in members:
                 rumor_of[s.id] = rumor
         return rumor_of
-
-    def _open_rumor(
-        self, connection: Connection, members: Sequence[Scored], since: datetime
-    ) -> int | None:
-        keys = {s.cluster_key for s in members}
-        text_keys = {s.text_key for s in members if s.text_key}
-        found = connection.execute(
-            select(rumors.c.id, rumors.c.duplicate_of)
-            .where(rumors.c.cluster_key.in_(keys), rumors.c.last_seen_at >= since)
-            .order_by(rumors.c.last_seen_at.desc())
-            .limit(1)
-        ).first()
-        if found is None and text_keys:
-            found = connection.execute(
-                select(rumors.c.id, rumors.c.duplicate_of)
-                .join(post_scores, post_scores.c.rumor_id == rumors.c.id)
-                .where(post_scores.c.text_key.in_(text_keys), rumors.c.last_seen_at >= since)
-                .order_by(rumors.c.last_seen_at.desc())
-                .limit(1)
-            ).first()
-        if found is None:
-            return None
-        return _canonical(connection, found.id, found.duplicate_of)
-
-    def _new_rumor(
-        self, connection: Connection, lead: Scored, first: datetime, last: datetime, now: datetime
-    ) -> int:
-        values = {
-            "cluster_key": lead.cluster_key,
-            "score": lead.score,
-            "severity": lead.severity.weight if lead.severity.claims_harm else 0.0,
-            "harm": lead.severity.kind if lead.severity.claims_harm else None,
-            "places": "[]",
-            "channels": "[]",
-            "claim": "",
-            "top_reason": lead.top_reason,
-            "post_count": 0,
-            "reach": 0,
-            "first_seen_at": first,
-            "last_seen_at": last,
-            "updated_at": now,
-        }
-        return int(connection.execute(insert(rumors).values(**values)).inserted_primary_key[0])
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -394,7 +372,7 @@ class PostScorer:
             p = by_id[s.id]
             # The post's own interactions when scored: a refresh skips a post they still match.
             signals = s.signals()
-            signals["engagement"] = engagement(p.likes, p.shares, p.replies, p.quotes)
+            signals["reach"] = reach(p.likes, p.shares, p.replies, p.quotes)
             row = {
                 "post_id": int(s.id),
                 "rumor_id": rumor_of[s.id],
@@ -418,169 +396,6 @@ class PostScorer:
                 update(post_scores).where(post_scores.c.post_id == row["post_id"]).values(**row)
             )
 
-    def _refresh(
-        self,
-        connection: Connection,
-        rumor_ids: set[int],
-        scored: Sequence[Scored],
-        rumor_of: Mapping[str, int | None],
-        by_id: Mapping[str, PostInput],
-        now: datetime,
-        *,
-        restamp: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
-        keep_unchanged: bool = False,
-    ) -> set[int]:
-        """Recompute the scoring columns of these rumours from their posts in the store;
-        returns the rumours written.
-
-        ``restamp``: per rumour, cached post_scores rows that take the story's new spread
-        before its lead is chosen. ``keep_unchanged``: a rumour whose columns would not
-        change is not written (its ``updated_at`` stays, so nothing re-alerts on it).
-        """
-        written: set[int] = set()
-        if not rumor_ids:
-            return written
-        published = func.coalesce(posts.c.created_at, posts.c.first_seen_at)
-        totals = connection.execute(
-            select(
-                post_scores.c.rumor_id,
-                func.count().label("count"),
-                func.sum(
-                    func.coalesce(posts.c.likes, 0)
-                    + func.coalesce(posts.c.replies, 0)
-                    + func.coalesce(posts.c.quotes, 0)
-                    + 2 * func.coalesce(posts.c.shares, 0)
-                ).label("engagement"),
-                func.sum(func.coalesce(posts.c.shares, 0)).label("shares"),
-                func.min(published).label("first"),
-                func.max(published).label("last"),
-            )
-            .join(posts, posts.c.id == post_scores.c.post_id)
-            .where(post_scores.c.rumor_id.in_(rumor_ids))
-            .group_by(post_scores.c.rumor_id)
-        ).mappings()
-        stats = {row["rumor_id"]: row for row in totals}
-        currents = {
-            row["id"]: row
-            for row in connection.execute(
-                select(rumors.c.id, *_REFRESHED).where(rumors.c.id.in_(rumor_ids))
-            ).mappings()
-        }
-        plans: list[tuple[int, Any, Spread]] = []
-        restamped: list[dict[str, Any]] = []
-        for rumor_id in rumor_ids:
-            row = stats.get(rumor_id)
-            if row is None:  # every post moved to another story: keep the rumour, emptied
-                connection.execute(
-                    update(rumors)
-                    .where(rumors.c.id == rumor_id)
-                    .values(post_count=0, reach=0, updated_at=now)
-                )
-                written.add(rumor_id)
-                continue
-            first = _utc(row["first"])
-            age = (now - first).total_seconds() / 3600 if first else None
-            spread = Spread(
-                float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
-            )
-            current = currents[rumor_id]
-            moved = (current["reach"], current["post_count"]) != (spread.engagement, row["count"])
-            if keep_unchanged and not moved:
-                continue  # nothing spread further: time passing alone is not news
-            restamped += [
-                _restamped(cached, spread) for cached in (restamp or {}).get(rumor_id, ())
-            ]
-            plans.append((rumor_id, row, spread))
-        _write_restamped(connection, restamped)  # before the leads are chosen by score
-        leads = self._leads(connection, [rumor_id for rumor_id, _, _ in plans])
-        changes: list[dict[str, Any]] = []
-        for rumor_id, row, spread in plans:
-            current = currents[rumor_id]
-            first = _utc(row["first"])
-            lead = leads[rumor_id]
-            signals = json.loads(lead.signals)
-            score = story_score(signals.get("base_logit", 0.0), spread.weight)
-            # The lead post's reasons, with the story's spread in place of the post's.
-            stale = signals.get("spread_reason")
-            reasons = [
-                r
-                for r in json.loads(lead.reasons)
-                if r != stale and not r.startswith(_STORY_REASON_PREFIXES)
-            ]
-            if described := spread.describe():
-                reasons.append(described)
-            joined = [s for s in scored if rumor_of.get(s.id) == rumor_id]
-            places = _union(current["places"], (p for s in joined for p in s.locality.places))
-            channels = _union(current["channels"], (by_id[s.id].channel or "" for s in joined))
-            values = {
-                "score": score,
-                "severity": lead.severity,
-                "harm": lead.harm,
-                "cluster_key": lead.cluster_key,
-                "lead_post_id": lead.post_id,
-                "claim": (lead.text or "")[:1000],
-                "top_reason": "; ".join(reasons),
-                "places": places,
-                "channels": channels,
-                "post_count": row["count"],
-                "reach": int(spread.engagement),
-                "first_seen_at": first or now,
-                "last_seen_at": _utc(row["last"]) or now,
-            }
-            if not (keep_unchanged and _same(current, values)):
-                changes.append({"_id": rumor_id, **values, "updated_at": now})
-                written.add(rumor_id)
-            # The batch's posts take their story's spread, so their scores agree with it.
-            for s in joined:
-                story = story_score(s.base_logit, spread.weight)
-                connection.execute(
-                    update(post_scores)
-                    .where(post_scores.c.post_id == int(s.id))
-                    .values(score=min(story, OFFICIAL_CEILING) if s.department else story)
-                )
-        if changes:
-            columns = [key for key in changes[0] if key != "_id"]
-            statement = update(rumors).where(rumors.c.id == bindparam("_id"))
-            connection.execute(statement.values({c: bindparam(c) for c in columns}), changes)
-        return written
-
-    def _leads(self, connection: Connection, rumor_ids: Sequence[int]) -> dict[int, Any]:
-        """Per rumour, the post that tells the story most alarmingly (earliest among
-        equals): one windowed query for all of them."""
-        if not rumor_ids:
-            return {}
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=post_scores.c.rumor_id,
-                order_by=(
-                    post_scores.c.score.desc(),
-                    case((posts.c.created_at.is_(None), 1), else_=0),
-                    posts.c.created_at,
-                    post_scores.c.post_id,
-                ),
-            )
-            .label("rank")
-        )
-        ranked = (
-            select(
-                post_scores.c.rumor_id,
-                post_scores.c.post_id,
-                post_scores.c.signals,
-                post_scores.c.reasons,
-                post_scores.c.severity,
-                post_scores.c.harm,
-                post_scores.c.cluster_key,
-                posts.c.text,
-                rank,
-            )
-            .join(posts, posts.c.id == post_scores.c.post_id)
-            .where(post_scores.c.rumor_id.in_(list(rumor_ids)))
-            .subquery()
-        )
-        rows = connection.execute(select(ranked).where(ranked.c.rank == 1)).all()
-        return {row.rumor_id: row for row in rows}
-
 
 #: What :meth:`PostScorer.refresh_engagement` reads of a scored post instead of the model.
 _CACHED_COLUMNS = (
@@ -599,100 +414,6 @@ _CACHED_COLUMNS = (
     posts.c.created_at,
     posts.c.first_seen_at,
 )
-#: A rumour's scoring columns as :meth:`PostScorer._refresh` writes them (to compare).
-_REFRESHED = (
-    rumors.c.places,
-    rumors.c.channels,
-    rumors.c.score,
-    rumors.c.severity,
-    rumors.c.harm,
-    rumors.c.cluster_key,
-    rumors.c.lead_post_id,
-    rumors.c.claim,
-    rumors.c.top_reason,
-    rumors.c.post_count,
-    rumors.c.reach,
-    rumors.c.first_seen_at,
-    rumors.c.last_seen_at,
-)
-
-
-def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
-    for key, value in values.items():
-        old = current[key]
-        if isinstance(value, float):
-            if old is None or abs(float(old) - value) > 1e-9:
-                return False
-        elif isinstance(value, datetime):
-            if _utc(old) != _utc(value):
-                return False
-        elif old != value:
-            return False
-    return True
-
-
-def _restamped(row: Mapping[str, Any], spread: Spread) -> dict[str, Any]:
-    """A scored post's score, spread signal and spread reason under ``spread``, from its
-    cached log-odds before spread (the text model is not asked again): the update's values."""
-    signals = json.loads(row["signals"] or "{}")
-    reasons = list(json.loads(row["reasons"] or "[]"))
-    stale = signals.get("spread_reason")
-    described = spread.describe()
-    score = story_score(float(signals.get("base_logit", 0.0)), spread.weight)
-    if signals.get("department"):
-        score = min(score, OFFICIAL_CEILING)
-    else:
-        reasons = [r for r in reasons if r != stale]
-        if described:
-            at = next(
-                (i for i, r in enumerate(reasons) if r.startswith(_STORY_REASON_PREFIXES)),
-                len(reasons),
-            )
-            reasons.insert(at, described)
-        signals.update(
-            spread=round(spread.weight, 4), spread_reason=described, cluster_size=spread.posts
-        )
-    signals["engagement"] = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
-    return {
-        "_post": int(row["post_id"]),
-        "score": score,
-        "signals": json.dumps(signals, ensure_ascii=False),
-        "reasons": json.dumps(reasons, ensure_ascii=False),
-    }
-
-
-def _write_restamped(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        statement = update(post_scores).where(post_scores.c.post_id == bindparam("_post"))
-        connection.execute(
-            statement.values(
-                score=bindparam("score"),
-                signals=bindparam("signals"),
-                reasons=bindparam("reasons"),
-            ),
-            rows,
-        )
-
-
-def _canonical(connection: Connection, rumor_id: int, duplicate_of: int | None) -> int:
-    """Follow "duplicate of" links (set by triage) to the rumour the PIO keeps."""
-    seen = {rumor_id}
-    while duplicate_of is not None and duplicate_of not in seen:
-        seen.add(duplicate_of)
-        rumor_id = duplicate_of
-        duplicate_of = connection.scalar(
-            select(rumors.c.duplicate_of).where(rumors.c.id == rumor_id)
-        )
-    return rumor_id
-
-
-def _union(current: str, more: Iterable[str]) -> str:
-    try:
-        known = list(json.loads(current or "[]"))
-    except ValueError:
-        known = []
-    merged = list(dict.fromkeys([*known, *(m for m in more if m)]))
-    return json.dumps(merged, ensure_ascii=False)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -5,14 +5,13 @@
   ("Santa Clarita" and "San Jose" are not Santa Clara);
 * official status — whether a recent Department post says otherwise, or the same;
 * impersonation — an "official notice" from an account that is not the Department;
-* spread — engagement, which the ranker adds to the cluster's size.
+* spread — in :mod:`rumordesk.classify.spread` (reach, its weight, its reason).
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -631,32 +630,3 @@ def _time_key(post: OfficialPost) -> datetime:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# --- spread ---------------------------------------------------------------------------------------
-
-
-def engagement(
-    likes: float | None, shares: float | None, replies: float | None, quotes: float | None = None
-) -> float:
-    """Reach proxy: shares count double (they carry the post to new people)."""
-    return sum(v or 0 for v in (likes, replies, quotes)) + 2 * (shares or 0)
-
-
-#: Engagement per hour is measured over at least this long, so a post seen a minute after
-#: it was made does not look like it is spreading at thousands an hour.
-MIN_GROWTH_HOURS = 0.25
-
-
-def spread_weight(
-    total_engagement: float, posts_in_cluster: int = 1, age_hours: float | None = None
-) -> float:
-    """0–1: ~0.25 at 30 interactions, ~0.5 at 1,000, 1 at 100,000; more posts in the story
-    and fast growth (interactions per hour while young) add to it."""
-    reach = math.log10(1 + max(total_engagement, 0)) / 5
-    size = math.log10(max(posts_in_cluster, 1)) / 2
-    growth = 0.0
-    if age_hours is not None and total_engagement > 0:
-        per_hour = total_engagement / max(age_hours, MIN_GROWTH_HOURS)
-        growth = max(0.0, math.log10(1 + per_hour) / 5 - reach) / 2
-    return min(1.0, reach + size + growth)

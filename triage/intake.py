@@ -8,16 +8,16 @@ opens a rumour of its own — the policy says the PIO sees what staff forward, n
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from rumordesk.base.config import AppSettings
+from rumordesk.classify import rumours
 from rumordesk.collectors.staff_report import SOURCE, submit
 from rumordesk.store.db import Database
 from rumordesk.store.schema import audit_log, post_scores, posts, rumors
@@ -85,46 +85,13 @@ def file_report(
 
 
 def _prioritise(db: Database, post_id: int) -> int:
-    now = datetime.now(UTC)
+    """The report's rumour (its own when the model opened none), at staff priority."""
     with db.write() as connection:
-        rumor_id = connection.scalar(
-            select(post_scores.c.rumor_id).where(post_scores.c.post_id == post_id)
+        rumour_id = rumours.open_for_post(
+            connection, post_id, datetime.now(UTC), reason="reported by staff"
         )
-        if rumor_id is None:
-            post = connection.execute(select(posts).where(posts.c.id == post_id)).one()
-            scored = connection.execute(
-                select(post_scores).where(post_scores.c.post_id == post_id)
-            ).first()
-            reasons = json.loads(scored.reasons) if scored is not None else []
-            seen = post.created_at or post.first_seen_at
-            rumor_id = connection.execute(
-                insert(rumors).values(
-                    cluster_key=f"report:{post_id}",
-                    score=scored.score if scored is not None else 0.0,
-                    severity=scored.severity if scored is not None else 0.0,
-                    harm=scored.harm if scored is not None else None,
-                    places="[]",
-                    channels=json.dumps([post.channel]),
-                    lead_post_id=post_id,
-                    claim=post.text[:500],
-                    top_reason="reported by staff" + (f"; {reasons[0]}" if reasons else ""),
-                    post_count=1,
-                    reach=0,
-                    first_seen_at=seen,
-                    last_seen_at=seen,
-                    updated_at=now,
-                )
-            ).inserted_primary_key[0]
-            if scored is not None:
-                connection.execute(
-                    update(post_scores)
-                    .where(post_scores.c.post_id == post_id)
-                    .values(rumor_id=rumor_id)
-                )
-        connection.execute(
-            update(rumors).where(rumors.c.id == rumor_id).values(priority=STAFF_PRIORITY)
-        )
-    return int(rumor_id)
+        rumours.set_priority(connection, rumour_id, STAFF_PRIORITY)
+    return rumour_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.classify.rumours import DECISIONS, STATUSES
 from rumordesk.collectors.text import safe_url
 from rumordesk.store.files import save_image
 from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
@@ -29,7 +30,6 @@ from rumordesk.triage import audit
 from rumordesk.triage.roles import Actor, Permission, require
 
 #: ``confirmed`` is confirmed misinformation.
-STATUSES = ("new", "reviewing", "confirmed", "accurate", "not_relevant", "duplicate")
 STATUS_LABELS = {
     "new": "New",
     "reviewing": "Reviewing",
@@ -38,7 +38,7 @@ STATUS_LABELS = {
     "not_relevant": "Not relevant",
     "duplicate": "Duplicate",
 }
-DECISIONS = ("correction", "monitor", "no_action", "other")
+
 DECISION_LABELS = {
     "correction": "Issue a public correction",
     "monitor": "Monitor",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -11,12 +11,11 @@ from rumordesk.classify import lexicon
 from rumordesk.classify.signals import (
     Gazetteer,
     OfficialContext,
-    engagement,
     is_department,
     severity,
-    spread_weight,
     voice,
 )
+from rumordesk.classify.spread import reach, reach_sql, spread_weight
 from tests.helpers.classify import TRAINING, at, classify_settings
 
 GAZETTEER = Gazetteer.from_settings(classify_settings())
@@ -259,9 +258,37 @@ def test_a_question_is_not_contradicted():
 # --- spread -------------------------------------------------------------------------------
 
 
-def test_engagement_counts_shares_double_and_unknown_as_nothing():
-    assert engagement(10, 5, 2) == 22
-    assert engagement(None, None, None) == 0
+def test_reach_counts_shares_double_and_unknown_as_nothing():
+    assert reach(10, 5, 2) == 22
+    assert reach(None, None, None) == 0
+
+
+def test_reach_in_sql_is_the_same_formula(db):
+    """The store's rumour reach and the ranker's spread must agree (one formula, twice)."""
+    from sqlalchemy import select
+
+    from rumordesk.store.posts import save_batch
+    from rumordesk.store.records import Batch, Metrics, Post, Provenance
+    from rumordesk.store.schema import posts
+
+    rows = [(10, 5, 2, 1), (None, 3, None, None), (None, None, None, None), (7, None, 4, 2)]
+    batch = tuple(
+        Post(
+            source="s",
+            source_id=str(n),
+            channel="x",
+            text=f"post {n}",
+            provenance=Provenance.now(None, "test"),
+            metrics=Metrics(likes=likes, shares=shares, replies=replies, quotes=quotes),
+        )
+        for n, (likes, shares, replies, quotes) in enumerate(rows)
+    )
+    save_batch(db, "s", Batch(batch, {}), now=datetime(2026, 11, 1, tzinfo=UTC))
+    with db.read() as connection:
+        in_sql = connection.scalars(select(reach_sql(posts)).order_by(posts.c.source_id)).all()
+    assert in_sql == [
+        reach(likes, shares, replies, quotes) for likes, shares, replies, quotes in rows
+    ]
 
 
 def test_spread_grows_with_reach_story_size_and_speed():
