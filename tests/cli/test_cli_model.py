@@ -168,7 +168,7 @@ def test_train_adds_the_builtin_set_and_the_pios_decisions(config, tmp_path, mon
     db.dispose()
     result = run(config, "train")
     assert result.exit_code == 0, result.output
-    assert "data: builtin:data/training/posts.csv: 2241 rows" in result.output
+    assert "data: builtin:data/training/posts.csv: 2601 rows" in result.output
     assert "data: store:triage decisions: 2 rows (1 positive)" in result.output
     model_path = tmp_path / "models" / "misinfo.skops"
     assert [d["name"] for d in read_sidecar(model_path)["data"]] == [
