@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from tests.classify_helpers import TRAINING
+from tests.helpers.classify import TRAINING
 
 SCENARIOS = TRAINING / "scenarios"
 CATEGORIES = {
