@@ -28,9 +28,12 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the layer contract (pyproject.toml [tool.importlinter]) on an installed copy,
+# where every folder sits in its place under rumordesk/ (tests/test_architecture.py).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_architecture.py -m "not slow"
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest_feeds.py
