@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.reports.table import Table
+from rumordesk.reports.tables import Table
 from rumordesk.store.db import Database
 from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.store.schema import metric_snapshots, posts, rumors
