@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from rumordesk.base import mail
 from rumordesk.reports import xlsx
 from rumordesk.reports.export import CSV_ZIP_MEDIA_TYPE, ExportFile, audit_export, render
-from rumordesk.reports.weekly import Week, WeeklyReport, build_report
+from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weekly_model import WeeklyReport
+from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import SYSTEM
 
 if TYPE_CHECKING:

@@ -54,7 +54,8 @@ def export_week(obj: Context, week: str | None, fmt: str, out: str | None) -> No
     """Export the weekly engagement report on the Department's posts."""
     from rumordesk.reports.export import audit_export
     from rumordesk.reports.schedule import weekly_files
-    from rumordesk.reports.weekly import Week, build_report
+    from rumordesk.reports.weekly import build_report
+    from rumordesk.reports.weeks import Week
     from rumordesk.triage.roles import SYSTEM
 
     settings = obj.settings
