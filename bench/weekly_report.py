@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rumordesk.reports.exports import render  # noqa: E402
-from rumordesk.reports.weekly import Week, build_report  # noqa: E402
+from rumordesk.reports.export import render  # noqa: E402
+from rumordesk.reports.weekly import build_report  # noqa: E402
+from rumordesk.reports.weeks import Week  # noqa: E402
 from rumordesk.store import open_database  # noqa: E402
 from rumordesk.store.posts import save_batch  # noqa: E402
 from rumordesk.store.records import Batch, Metrics, Post, Provenance  # noqa: E402

@@ -6,7 +6,7 @@ through :func:`store.posts.save_batch` as one batch — one transaction — and 
 keyed by its id in the export, so importing the same file again changes nothing.
 
 Cells are kept as text: a cell such as ``=HYPERLINK(…)`` is stored as those characters
-(exports escape it; see :mod:`reports.tabular`). Row numbers are the spreadsheet's: the
+(exports escape it; see :mod:`reports.tables`). Row numbers are the spreadsheet's: the
 header is row 1.
 """
 

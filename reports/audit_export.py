@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.reports.table import Table
+from rumordesk.reports.tables import Table
 from rumordesk.store.db import Database
 from rumordesk.store.schema import rumors
 from rumordesk.triage.audit import entries, verify

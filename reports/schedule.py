@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rumordesk.base import mail
-from rumordesk.reports import csv_export, xlsx
-from rumordesk.reports.exports import ExportFile, audit_export, render
-from rumordesk.reports.weekly import Week, WeeklyReport, build_report
+from rumordesk.reports import xlsx
+from rumordesk.reports.export import CSV_ZIP_MEDIA_TYPE, ExportFile, audit_export, render
+from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weekly_model import WeeklyReport
+from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import SYSTEM
 
 if TYPE_CHECKING:
@@ -145,7 +147,7 @@ def _retry_mail(settings: AppSettings, manifest: Path, week: Week, now: datetime
     for name in state.get("files", []):
         path = folder / name
         if path.is_file():
-            media = csv_export.MEDIA_TYPE if name.endswith(".zip") else xlsx.MEDIA_TYPE
+            media = CSV_ZIP_MEDIA_TYPE if name.endswith(".zip") else xlsx.MEDIA_TYPE
             files.append(ExportFile(name, path.read_bytes(), media))
     outcome.mailed = _mail(settings, state, files)
     _save(manifest, state)

@@ -4,7 +4,7 @@ One sheet per table: a bold, frozen header row with a filter, widths that fit th
 counts with thousands separators, rates as percentages, and dates as real (local, naive)
 spreadsheet dates. Nothing taken from data becomes a formula: openpyxl writes any string
 starting with ``=`` as one, so every text cell first loses the control characters XML
-cannot hold and is then escaped by :func:`reports.tabular.escape_cell` — the same rule
+cannot hold and is then escaped by :func:`reports.tables.escape_cell` — the same rule
 the CSV exports follow (``=``, ``+``, ``-``, ``@``, tab, CR, NUL get a leading apostrophe).
 """
 
@@ -22,8 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rumordesk.reports.table import Table
-from rumordesk.reports.tabular import escape_cell
+from rumordesk.reports.tables import Table, escape_cell
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"

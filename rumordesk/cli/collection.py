@@ -197,7 +197,7 @@ def posts(
     out: Any,
 ) -> None:
     """List or export stored posts (newest first)."""
-    from rumordesk.reports.tabular import write_csv, write_json
+    from rumordesk.reports.tables import write_csv, write_json
     from rumordesk.store.posts import PostFilter, iter_posts
 
     where = PostFilter(

@@ -172,7 +172,7 @@ def rank_files(
     load_model: Any = None,
 ) -> int:
     """Read and check both files, rank, write the CSV; returns the number of posts."""
-    from rumordesk.reports.tabular import write_csv
+    from rumordesk.reports.tables import write_csv
 
     local = ZoneInfo(settings.department.timezone)
     posts = read_table(posts_path, REQUIRED_POST, "posts")

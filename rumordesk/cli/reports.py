@@ -52,9 +52,10 @@ def _write(content: bytes, out: str | None, default_name: str) -> str:
 @friendly_errors
 def export_week(obj: Context, week: str | None, fmt: str, out: str | None) -> None:
     """Export the weekly engagement report on the Department's posts."""
-    from rumordesk.reports.exports import audit_export
+    from rumordesk.reports.export import audit_export
     from rumordesk.reports.schedule import weekly_files
-    from rumordesk.reports.weekly import Week, build_report
+    from rumordesk.reports.weekly import build_report
+    from rumordesk.reports.weeks import Week
     from rumordesk.triage.roles import SYSTEM
 
     settings = obj.settings
@@ -102,7 +103,7 @@ def export_week(obj: Context, week: str | None, fmt: str, out: str | None) -> No
 def export_audit(obj: Context, since: datetime, until: datetime, fmt: str, out: str | None) -> None:
     """Export the triage and audit log for a date range (for public-records requests)."""
     from rumordesk.reports.audit_export import audit_tables
-    from rumordesk.reports.exports import audit_export, render
+    from rumordesk.reports.export import audit_export, render
     from rumordesk.triage.roles import SYSTEM
 
     first, last = since.date(), until.date()

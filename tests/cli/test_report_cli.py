@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from rumordesk.cli.main import main
-from rumordesk.reports.weekly import Week
+from rumordesk.reports.weeks import Week
 from rumordesk.store import open_database
 from rumordesk.triage.audit import entries, record_now
 from rumordesk.triage.roles import Actor, Role

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rumordesk.reports.weekly import ReportError, Week, build_report
+from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weeks import ReportError, Week
 from rumordesk.triage import workflow
 from rumordesk.triage.roles import Actor, Role
 from tests.helpers.weekly import add_rumour, build, post, scenario_settings, store, utc

@@ -13,9 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from rumordesk.reports.audit_export import audit_tables
-from rumordesk.reports.exports import render
-from rumordesk.reports.tabular import FORMULA_TRIGGERS
-from rumordesk.reports.weekly import Week, build_report
+from rumordesk.reports.export import render
+from rumordesk.reports.tables import FORMULA_TRIGGERS
+from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weeks import Week
 from rumordesk.reports.xlsx import text_cell
 from rumordesk.triage.audit import record_now
 from rumordesk.triage.roles import Actor, Role

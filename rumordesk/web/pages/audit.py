@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-from rumordesk.reports.tabular import write_csv
+from rumordesk.reports.tables import write_csv
 from rumordesk.triage import audit, queue, workflow
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session

@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from rumordesk.reports.audit_export import audit_tables
-from rumordesk.reports.exports import audit_export, render
+from rumordesk.reports.export import audit_export, render
 from rumordesk.reports.schedule import weekly_files
-from rumordesk.reports.weekly import Week, build_report, trend
+from rumordesk.reports.weekly import build_report, trend
+from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session
 

@@ -1,8 +1,11 @@
-"""CSV and JSON exports that a spreadsheet cannot turn into code.
+"""Tables, and writing rows as CSV or JSON that a spreadsheet cannot turn into code.
+
+:class:`Table` is the shape every export (CSV, XLSX) and the dashboard page share.
 
 Post text and author names are untrusted. A cell starting with ``=``, ``+``, ``-``, ``@``,
 a tab, a carriage return or a NUL can run as a formula when the file is opened in Excel
-or LibreOffice (CSV injection), so such cells get a leading apostrophe.
+or LibreOffice (CSV injection), so such cells get a leading apostrophe
+(:func:`escape_cell`, also used by :mod:`reports.xlsx`).
 """
 
 from __future__ import annotations
@@ -10,10 +13,21 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Columns in order, and rows keyed by column; ``None`` is an unavailable figure."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
 
 
 def escape_cell(value: Any) -> Any:
