@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from rumordesk.classify.rumours import DECISIONS, STATUSES
 from rumordesk.reports.weekly_figures import WeekFigures, week_figures
 from rumordesk.reports.weekly_model import (
     ChannelFigures,
@@ -33,12 +34,6 @@ from rumordesk.store.db import Database
 from rumordesk.store.sources import source_health
 
 _FAILING = ("error", "rate_limited", "misconfigured", "rejected")
-
-# A copy of the workflow's vocabulary (triage/workflow.py STATUSES and DECISIONS), in its
-# order, so a report needs nothing but the store. Kept apart here to be replaced by the
-# one owner of rumour statuses once it exists.
-RUMOUR_STATUSES = ("new", "reviewing", "confirmed", "accurate", "not_relevant", "duplicate")
-RUMOUR_DECISIONS = ("correction", "monitor", "no_action", "other")
 
 
 def build_report(
@@ -192,8 +187,8 @@ def _rumours(db: Database, week: Week) -> RumourSummary:
     )
     status_counts = Counter(r.status for r in outcomes)
     decision_counts = Counter(r.decision or "undecided" for r in outcomes)
-    by_status = {s: status_counts.get(s, 0) for s in RUMOUR_STATUSES}
+    by_status = {s: status_counts.get(s, 0) for s in STATUSES}
     by_status.update({s: n for s, n in status_counts.items() if s not in by_status})
-    by_decision = {d: decision_counts.get(d, 0) for d in (*RUMOUR_DECISIONS, "undecided")}
+    by_decision = {d: decision_counts.get(d, 0) for d in (*DECISIONS, "undecided")}
     by_decision.update({d: n for d, n in decision_counts.items() if d not in by_decision})
     return RumourSummary(outcomes, by_status, by_decision)
