@@ -157,7 +157,9 @@ def time_queue(path: Path, runs: int, *, widest: bool = False) -> float:
     config.write_text(f'[storage]\ndatabase_url = "sqlite:///{path}"\n', encoding="utf-8")
     os.environ["RUMORDESK_CONFIG"] = str(config)
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "queue.py"), default_timeout=120)
+    at = AppTest.from_file(
+        str(ROOT / "rumordesk" / "web" / "pages" / "queue.py"), default_timeout=120
+    )
     now = datetime.now(UTC)
     at.session_state["rd_session"] = Session("pat", "password", now, now)
     if widest:

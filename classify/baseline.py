@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rumordesk.classify.lexicon import HARMS
+from rumordesk.classify.words.harms import HARMS
 
 
 @dataclass(frozen=True)

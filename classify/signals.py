@@ -19,26 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from rumordesk.base.config import ClassifySettings
-from rumordesk.classify.lexicon import (
-    DENIAL,
-    DENIAL_ZH,
-    EMPHATIC,
-    HARMS,
-    HEARSAY,
-    INCIDENT,
-    INNOCENT_USES,
-    NEGATOR,
-    NEGATOR_ZH,
-    OFFICIAL_NOTICE,
-    QUESTION,
-    QUESTION_ZH,
-    RELAY,
-    RELAY_ZH,
-    REPORTED,
-    Harm,
-    guard,
-    one_pass,
-)
+from rumordesk.classify.scanner import guard, one_pass
+from rumordesk.classify.words.denial import DENIAL, DENIAL_ZH
+from rumordesk.classify.words.department import INCIDENT, REPORTED
+from rumordesk.classify.words.harms import HARMS, INNOCENT_USES, Harm
+from rumordesk.classify.words.hearsay import HEARSAY
+from rumordesk.classify.words.negation import EMPHATIC, NEGATOR, NEGATOR_ZH
+from rumordesk.classify.words.notice import OFFICIAL_NOTICE
+from rumordesk.classify.words.question import QUESTION, QUESTION_ZH
+from rumordesk.classify.words.relay import RELAY, RELAY_ZH
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
@@ -170,7 +159,7 @@ class Locality:
 
 def _alternation(names: Iterable[str], *, guarded: bool = True) -> re.Pattern[str] | None:
     """Every name, longest first; ``guarded`` adds the look-ahead on the names' first
-    letters (:func:`classify.lexicon.guard`), which finds exactly the same, faster."""
+    letters (:func:`classify.scanner.guard`), which finds exactly the same, faster."""
     folded = sorted({fold(n) for n in names if n.strip()}, key=len, reverse=True)
     if not folded:
         return None

@@ -1,7 +1,7 @@
 """The fast paths of the signals find exactly what the reference patterns find.
 
 Every word list, the one-pass scans and the gazetteer carry a look-ahead on the literals a
-match must start with (classify.lexicon.guard). It may only skip positions where nothing
+match must start with (classify.scanner.guard). It may only skip positions where nothing
 can match: over every training and validation text, in lower case and folded, each fast
 pattern must return the same matches (span, text and list name) as its reference.
 """
@@ -15,10 +15,12 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from rumordesk.classify import lexicon, signals
+from rumordesk.classify import scanner, signals
 from rumordesk.classify.cluster import _content_words_reference, content_words
 from rumordesk.classify.signals import Gazetteer, OfficialContext, fold, severity, voice
-from tests.helpers.classify import TRAINING, classify_settings
+from rumordesk.classify.words import denial, hearsay, notice, question, relay
+from rumordesk.classify.words.negation import NEGATOR
+from tests.helpers.classify import TRAINING, classify_settings, word_lists
 
 
 @cache
@@ -35,11 +37,6 @@ def texts() -> list[str]:
 
 def found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None]]:
     return [(m.span(), m.lastgroup) for m in pattern.finditer(text)]
-
-
-def word_lists() -> list[lexicon.Lexicon]:
-    lists = [v for v in vars(lexicon).values() if isinstance(v, lexicon.Lexicon)]
-    return lists + [harm.pattern for harm in lexicon.HARMS]
 
 
 def test_the_guard_is_in_use():
@@ -66,18 +63,18 @@ def test_each_guarded_word_list_finds_the_same(index: int):
         (
             signals._VOICE_SCAN,
             {
-                "denial": lexicon.DENIAL,
-                "relay": lexicon.RELAY,
-                "notice": lexicon.OFFICIAL_NOTICE,
-                "hearsay": lexicon.HEARSAY,
-                "question": lexicon.QUESTION,
+                "denial": denial.DENIAL,
+                "relay": relay.RELAY,
+                "notice": notice.OFFICIAL_NOTICE,
+                "hearsay": hearsay.HEARSAY,
+                "question": question.QUESTION,
             },
         ),
     ],
     ids=["harms", "voice"],
 )
 def test_one_pass_scans_find_the_same_lists(fast: re.Pattern[str], named: dict):
-    reference = lexicon.one_pass(named, guarded=False)
+    reference = scanner.one_pass(named, guarded=False)
     assert fast.pattern != reference.pattern
     for text in texts():
         assert found(fast, text) == found(reference, text), text
@@ -94,10 +91,10 @@ def test_the_gazetteer_finds_the_same_places():
 
 def test_a_digit_class_lets_in_every_digit():
     """``\\d`` matches "٣"; the trigger for it must not be only 0–9."""
-    word_list = lexicon._words(r"\d+ (?:people|persons) shot")
+    word_list = scanner.word_list(r"\d+ (?:people|persons) shot")
     assert word_list.fast.pattern != word_list.regex.pattern
     assert word_list.fast.search("٣ people shot") is not None
-    assert lexicon._trie({"ab", "a", "b2"}) == "(?:a|b2)"
+    assert scanner._trie({"ab", "a", "b2"}) == "(?:a|b2)"
 
 
 def test_content_words_match_the_reference_scan():
@@ -148,12 +145,12 @@ def test_official_status_on_microseconds_matches_the_datetime_comparison():
     ],
 )
 def test_beginnings_are_read_from_the_pattern(source: str, beginnings: set[str]):
-    assert lexicon._beginnings(list(lexicon._parser.parse(source)), 6) == beginnings
+    assert scanner._beginnings(list(scanner._parser.parse(source)), 6) == beginnings
 
 
 def test_a_pattern_that_can_begin_anywhere_is_left_unguarded():
     source = r"(?<!\w)(?:\w+ shot|gunman)(?!\w)"
-    assert lexicon.guard(source) == source
+    assert scanner.guard(source) == source
 
 
 def test_the_guarded_negator_finds_the_same_negations():
@@ -162,7 +159,7 @@ def test_the_guarded_negator_finds_the_same_negations():
     for text in texts():
         for end in range(1, len(text) + 1, 3):
             before = text[max(0, end - 40) : end]
-            fast, full = signals._NEGATOR.search(before), lexicon.NEGATOR.search(before)
+            fast, full = signals._NEGATOR.search(before), NEGATOR.search(before)
             assert (fast and fast.span()) == (full and full.span()), before
             compared += full is not None
     assert compared > 100

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from rumordesk.classify import lexicon
+from rumordesk.classify.scanner import one_pass
 from rumordesk.classify.signals import (
     Gazetteer,
     OfficialContext,
@@ -16,7 +16,9 @@ from rumordesk.classify.signals import (
     voice,
 )
 from rumordesk.classify.spread import reach, reach_sql, spread_weight
-from tests.helpers.classify import TRAINING, at, classify_settings
+from rumordesk.classify.words.denial import DENIAL
+from rumordesk.classify.words.relay import RELAY
+from tests.helpers.classify import TRAINING, at, classify_settings, word_lists
 
 GAZETTEER = Gazetteer.from_settings(classify_settings())
 
@@ -121,8 +123,7 @@ def test_the_prefilter_never_changes_what_a_word_list_finds():
         for name in ("posts.csv", "validation.csv")
         for t in pd.read_csv(TRAINING / name, keep_default_na=False)["text"]
     ]
-    lists = [v for v in vars(lexicon).values() if isinstance(v, lexicon.Lexicon)]
-    lists += [harm.pattern for harm in lexicon.HARMS]
+    lists = word_lists()
     filtered = [lst for lst in lists if lst.triggers is not None]
     assert len(filtered) >= 10  # the prefilter is really in use
     for text in texts:
@@ -132,7 +133,7 @@ def test_the_prefilter_never_changes_what_a_word_list_finds():
 
 
 def test_one_pass_scan_finds_each_list_by_name():
-    scan = lexicon.one_pass({"denial": lexicon.DENIAL, "relay": lexicon.RELAY})
+    scan = one_pass({"denial": DENIAL, "relay": RELAY})
 
     found = {m.lastgroup for m in scan.finditer("police said there was no threat")}
 

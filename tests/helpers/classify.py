@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import pkgutil
 import tomllib
 from datetime import UTC, datetime
 from typing import Any
@@ -10,8 +12,11 @@ from typing import Any
 import pandas as pd
 
 from rumordesk.base.config import AppSettings, ClassifySettings, parse_settings
+from rumordesk.classify import words
 from rumordesk.classify.baseline import TextBaseline, fit_text_baseline
 from rumordesk.classify.rank import OfficialInput, PostInput, Ranker
+from rumordesk.classify.scanner import Lexicon
+from rumordesk.classify.words.harms import Harm
 from tests.helpers.paths import PROJECT_ROOT
 
 TRAINING = PROJECT_ROOT / "data" / "training"
@@ -36,6 +41,21 @@ def app_settings(database_url: str, **classify: Any) -> AppSettings:
         },
         origin="test config",
     )
+
+
+def word_lists() -> list[Lexicon]:
+    """Every word list of every module of ``classify.words`` (the harms' lists included),
+    so that a list or a language added there is checked without naming it here."""
+    found: dict[int, Lexicon] = {}
+    for info in pkgutil.iter_modules(words.__path__):
+        module = importlib.import_module(f"{words.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Lexicon):
+                found.setdefault(id(value), value)
+            elif isinstance(value, tuple) and value and all(isinstance(v, Harm) for v in value):
+                for harm in value:
+                    found.setdefault(id(harm.pattern), harm.pattern)
+    return list(found.values())
 
 
 @functools.cache

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
+from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
 from rumordesk.base.config import AppSettings, load_settings
@@ -20,6 +22,7 @@ from rumordesk.classify.scoring import PostScorer
 from rumordesk.demo import load_demo
 from rumordesk.store import open_database
 from rumordesk.store.db import Database
+from rumordesk.store.schema import rumors
 from rumordesk.triage.auth import Session
 from rumordesk.triage.roles import SYSTEM, Actor, Role
 from rumordesk.triage.users import add_user
@@ -53,6 +56,19 @@ class Desk:
 
     def load_demo(self) -> None:
         load_demo(self.db, self.settings, SYSTEM, score=self.scorer().score)
+
+    def add_rumor(self, **values: Any) -> int:
+        """A rumour row written directly (first and last seen now unless given)."""
+        now = datetime.now(UTC)
+        row = {
+            "cluster_key": f"test:{values.get('claim', '')}",
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "updated_at": now,
+            **values,
+        }
+        with self.db.write() as connection:
+            return connection.execute(insert(rumors).values(**row)).inserted_primary_key[0]
 
     def app(self, username: str | None, page: str | None = None) -> AppTest:
         """The dashboard, signed in as ``username`` (None: nobody), on ``page``, run once."""

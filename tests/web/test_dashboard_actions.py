@@ -13,6 +13,8 @@ from sqlalchemy import select
 from rumordesk.demo import load_demo
 from rumordesk.store.schema import evidence, rumors
 from rumordesk.triage import audit, queue, users, workflow
+from rumordesk.triage.chief import awaiting_decision
+from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.intake import file_report, my_reports
 from rumordesk.triage.roles import PermissionDenied
 from rumordesk.web import navigation, session
@@ -188,7 +190,7 @@ def test_staff_report_with_a_screenshot_and_one_that_no_model_would_flag(desk):
     assert "Reported by Sam · seen on Instagram" in texts(page)
     assert len(images(page)) == 1  # the screenshot, from our own folder, as bytes
     assert not page.error
-    detail = queue.rumor_detail(desk.db, desk.actor("pat"), filed.rumor_id)
+    detail = rumor_detail(desk.db, desk.actor("pat"), filed.rumor_id)
     shot = Path(detail.staff_reports[0].screenshot_path)
     shot.write_bytes(shot.read_bytes() + b"tampered")
     page = _detail_page(desk, "pat", filed.rumor_id)
@@ -253,8 +255,8 @@ def test_a_disabled_account_loses_its_open_session(desk):
         ("chris", lambda d, a, r: workflow.bulk_set_status(d, a, [r], "not_relevant")),
         ("pat", lambda d, a, r: workflow.decide(d, a, r, "monitor", "why not")),
         ("sam", lambda d, a, r: queue.queue(d, a)),
-        ("ada", lambda d, a, r: queue.rumor_detail(d, a, r)),
-        ("sam", lambda d, a, r: queue.awaiting_decision(d, a)),
+        ("ada", lambda d, a, r: rumor_detail(d, a, r)),
+        ("sam", lambda d, a, r: awaiting_decision(d, a)),
         ("pat", lambda d, a, r: users.add_user(d, a, "eve", "admin", password="x" * 12)),
         ("chris", lambda d, a, r: users.set_role(d, a, "sam", "admin")),
         ("sam", lambda d, a, r: load_demo(d, None, a)),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from rumordesk.reports.tables import write_csv
-from rumordesk.triage import audit, queue, workflow
+from rumordesk.triage import audit, response_times, workflow
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session
 
@@ -110,15 +110,15 @@ if st.button("Verify the audit chain", key="audit_verify"):
 
 if actor.can(Permission.VIEW_QUEUE):
     st.subheader("Response times")
-    summary = queue.response_times(db, actor, since=since)
+    summary = response_times.response_times(db, actor, since=since)
     figures = st.columns(2)
     figures[0].metric(
         "Median: first post → first action",
-        queue.duration_text(summary.median_to_first_action) or "–",
+        response_times.duration_text(summary.median_to_first_action) or "–",
     )
     figures[1].metric(
         "Median: first post → Chief's decision",
-        queue.duration_text(summary.median_to_decision) or "–",
+        response_times.duration_text(summary.median_to_decision) or "–",
     )
     st.dataframe(
         [
@@ -126,8 +126,8 @@ if actor.can(Permission.VIEW_QUEUE):
                 "#": r.rumor_id,
                 "claim": ("[DEMO] " if r.is_demo else "") + r.claim,
                 "first post": context.local_time(r.first_seen_at),
-                "to first action": queue.duration_text(r.to_first_action),
-                "to decision": queue.duration_text(r.to_decision),
+                "to first action": response_times.duration_text(r.to_first_action),
+                "to decision": response_times.duration_text(r.to_decision),
             }
             for r in summary.rows
         ],

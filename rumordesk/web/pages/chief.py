@@ -8,7 +8,8 @@ page read-only, sees decisions the moment they are made, and copies holding stat
 import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.triage import queue, workflow
+from rumordesk.triage import chief, queue, workflow
+from rumordesk.triage.response_times import duration_text
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, demo_panel, navigation, session
 
@@ -31,13 +32,13 @@ if flash := st.session_state.pop("chief_flash", None):
 
 @st.fragment(run_every=settings.dashboard.refresh_seconds)
 def pending_list() -> None:
-    pending = queue.awaiting_decision(db, actor)
+    pending = chief.awaiting_decision(db, actor)
     st.subheader(f"Awaiting a decision ({len(pending)})")
     if not pending:
         st.info("Nothing is waiting for the Chief's office.")
     for item in pending:
         row = item.row
-        waited = queue.duration_text(context.now() - row.escalated_at) if row.escalated_at else ""
+        waited = duration_text(context.now() - row.escalated_at) if row.escalated_at else ""
         with st.container(border=True):
             head = st.columns([1, 1, 1, 1])
             head[0].metric("Rumour", f"#{row.id}" + (" (DEMO)" if row.is_demo else ""))
@@ -87,7 +88,7 @@ def pending_list() -> None:
                             )
                         st.rerun()
 
-    decided = queue.recent_decisions(db, actor, limit=20)
+    decided = chief.recent_decisions(db, actor, limit=20)
     st.subheader("Recent decisions")
     if not decided:
         st.caption("No decisions yet.")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage import queue, workflow
+from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, navigation, session
 
@@ -29,7 +30,7 @@ if rumor_id is None:
     st.info("Pick a rumour on the Queue page first.")
     st.stop()
 
-detail = queue.rumor_detail(db, actor, int(rumor_id))
+detail = rumor_detail(db, actor, int(rumor_id))
 if detail is None:
     st.title("Rumour detail")
     st.warning(f"Rumour {rumor_id} no longer exists.")
