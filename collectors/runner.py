@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AppSettings, SourceBase
 from rumordesk.collectors.errors import CollectorError, RateLimited
 from rumordesk.collectors.http import HttpClient
@@ -38,6 +39,9 @@ OnStored = Callable[[list[int]], None]
 #: they are committed: their rumours' reach and spread are refreshed, not rescored.
 OnMetrics = Callable[[list[int]], None]
 Clock = Callable[[], datetime]
+#: A failing source waits its interval, doubled per failure in a row at most this often
+#: (and never longer than [collect] max_failure_backoff_seconds).
+MAX_FAILURE_DOUBLINGS = 10
 
 
 def utc_now() -> datetime:
@@ -184,9 +188,13 @@ class Runner:
             next_poll = exc.retry_at
         else:
             failures = consecutive_failures(self.db, source.name) + 1
-            backoff = self.interval(source, every) * (2 ** min(failures - 1, 10))
-            cap = timedelta(seconds=self.settings.collect.max_failure_backoff_seconds)
-            next_poll = now + max(min(backoff, cap), self.interval(source, every))
+            interval = self.interval(source, every)
+            backoff = doubling(
+                interval.total_seconds(),
+                min(failures - 1, MAX_FAILURE_DOUBLINGS),
+                self.settings.collect.max_failure_backoff_seconds,
+            )
+            next_poll = now + max(backoff, interval)
         record_failure(
             self.db,
             source.name,
