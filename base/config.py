@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 
 from rumordesk.base.errors import ConfigError
 from rumordesk.base.guardrails import collection_problems, user_targeting_operators
+from rumordesk.base.urls import is_http_url
 
 DEFAULT_CONFIG = Path("config.toml")
 CONFIG_ENV = "RUMORDESK_CONFIG"
@@ -96,8 +97,7 @@ def _is_placeholder(value: object) -> bool:
 def _http_url(value: str, *, allow_placeholder: bool = True) -> str:
     if allow_placeholder and _is_placeholder(value):
         return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return value
 

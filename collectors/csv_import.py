@@ -25,9 +25,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rumordesk.base.config import AppSettings, CsvImportSource
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError
 from rumordesk.collectors.http import HttpClient
-from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.collectors.text import normalise_whitespace
 from rumordesk.store.db import Database
 from rumordesk.store.posts import SaveResult, save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance

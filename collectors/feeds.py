@@ -22,14 +22,10 @@ from urllib.parse import quote_plus
 import feedparser
 
 from rumordesk.base.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited
 from rumordesk.collectors.http import Fetched, HttpClient
-from rumordesk.collectors.text import (
-    html_to_text,
-    join_title_and_body,
-    normalise_whitespace,
-    safe_url,
-)
+from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
 from rumordesk.collectors.xml_guard import ensure_safe_xml
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 

@@ -23,9 +23,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rumordesk.base.config import FacebookPageSource, InstagramSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
 from rumordesk.collectors.http import Fetched, HttpClient
-from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.collectors.text import normalise_whitespace
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 log = logging.getLogger(__name__)

@@ -25,14 +25,10 @@ from typing import Any
 
 from rumordesk.base.config import ImapSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, TransientError
 from rumordesk.collectors.http import HttpClient
-from rumordesk.collectors.text import (
-    html_to_text,
-    join_title_and_body,
-    normalise_whitespace,
-    safe_url,
-)
+from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
 from rumordesk.store.records import Batch, Post, Provenance
 
 PASSWORD_ENV = "RUMORDESK_IMAP_PASSWORD"  # noqa: S105 - a variable name

@@ -24,12 +24,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.base.urls import safe_url
 from rumordesk.reports.table import Table
 from rumordesk.store.db import Database
 from rumordesk.store.records import DEMO_SOURCE
@@ -543,7 +543,7 @@ def _figures(
                 channel=row["channel"],
                 published=published,
                 text=row["text"],
-                url=_http(row["url"]),
+                url=safe_url(row["url"]),
                 figures=figures,
                 as_of=last["captured_at"] if last else None,
             )
@@ -577,7 +577,7 @@ def _figures(
                 channel=row["channel"],
                 published=row["created_at"] or row["first_seen_at"],
                 text=row["text"],
-                url=_http(row["url"]),
+                url=safe_url(row["url"]),
                 at_start=Figures.of(at_start) if at_start else Figures(),
                 at_end=at_end,
                 gained=gained,
@@ -793,7 +793,7 @@ def _rumours(db: Database, week: Week) -> RumourSummary:
             severity=r.severity,
             first_seen=r.first_seen_at,
             first_action=r.first_action_at,
-            correction_url=_http(r.correction_url),
+            correction_url=safe_url(r.correction_url),
         )
         for r in rows
     )
@@ -804,17 +804,6 @@ def _rumours(db: Database, week: Week) -> RumourSummary:
     by_decision = {d: decision_counts.get(d, 0) for d in (*DECISIONS, "undecided")}
     by_decision.update({d: n for d, n in decision_counts.items() if d not in by_decision})
     return RumourSummary(outcomes, by_status, by_decision)
-
-
-def _http(url: str | None) -> str | None:
-    """Only http(s) links leave the report (a ``javascript:`` link is dropped)."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:

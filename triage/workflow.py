@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.collectors.text import safe_url
+from rumordesk.base.urls import safe_url
 from rumordesk.store.files import save_image
 from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
