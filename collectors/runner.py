@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AppSettings, SourceBase
+from rumordesk.base.times import utc_now
 from rumordesk.collectors.errors import CollectorError, RateLimited
 from rumordesk.collectors.http import HttpClient
 from rumordesk.collectors.registry import build_collector
@@ -42,10 +43,6 @@ Clock = Callable[[], datetime]
 #: A failing source waits its interval, doubled per failure in a row at most this often
 #: (and never longer than [collect] max_failure_backoff_seconds).
 MAX_FAILURE_DOUBLINGS = 10
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +135,7 @@ class Runner:
         requests = 0
         http = HttpClient(self.settings.collect)
         try:
-            collector = build_collector(source, http)
+            collector = build_collector(source, http, zone=self.settings.department.tz)
             for batch in collector.collect(load_cursor(self.db, source.name)):
                 result = save_batch(self.db, source.name, batch, now=self.clock())
                 requests += batch.requests
