@@ -25,8 +25,9 @@ from atproto import Client, models
 from atproto_client import exceptions as at
 from atproto_client.request import Request
 
-from rumordesk.base.config import BlueskyAuthorSource, BlueskySearchSource, CollectSettings
+from rumordesk.base.config import CollectSettings
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import BlueskyAuthorSource, BlueskySearchSource
 from rumordesk.base.times import time_or_none
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
 from rumordesk.collectors.http import HttpClient, retry_at

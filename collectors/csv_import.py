@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rumordesk.base.config import AppSettings, CsvImportSource
+from rumordesk.base.config import AppSettings
+from rumordesk.base.source_settings import CsvImportSource
 from rumordesk.base.times import parse_time
 from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError

@@ -21,7 +21,12 @@ from urllib.parse import quote_plus
 
 import feedparser
 
-from rumordesk.base.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+from rumordesk.base.source_settings import (
+    FeedSearchSource,
+    FeedSource,
+    SourceBase,
+    YouTubeSource,
+)
 from rumordesk.base.times import time_or_none
 from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited

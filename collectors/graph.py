@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rumordesk.base.config import FacebookPageSource, InstagramSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import FacebookPageSource, InstagramSource
 from rumordesk.base.times import time_or_none
 from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError

@@ -23,8 +23,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from rumordesk.base.config import ImapSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import ImapSource
 from rumordesk.base.times import in_utc
 from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, TransientError

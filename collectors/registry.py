@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import tzinfo
 from typing import Any, Protocol
 
-from rumordesk.base.config import SourceBase
+from rumordesk.base.source_settings import SourceBase
 from rumordesk.collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
 from rumordesk.collectors.csv_import import CsvImportCollector
 from rumordesk.collectors.feeds import FeedCollector, FeedSearchCollector

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rumordesk.base.backoff import doubling
-from rumordesk.base.config import AppSettings, SourceBase
+from rumordesk.base.config import AppSettings
+from rumordesk.base.source_settings import SourceBase
 from rumordesk.base.times import utc_now
 from rumordesk.collectors.errors import CollectorError, RateLimited
 from rumordesk.collectors.http import HttpClient

@@ -26,8 +26,9 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from rumordesk.base.config import CollectSettings, XSearchSource, XTimelineSource
+from rumordesk.base.config import CollectSettings
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import XSearchSource, XTimelineSource
 from rumordesk.base.times import time_or_none, utc_now
 from rumordesk.collectors.budget import ReadBudget
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
