@@ -46,6 +46,15 @@ def known_timezone(name: str) -> str:
     return name
 
 
+def stored_utc(moment: datetime | None) -> datetime | None:
+    """A time read back from the store, in UTC. Not for input (that is the rule above):
+    the store writes only UTC, and a value it returns without a zone — from an aggregate
+    such as ``max()``, which bypasses the column's type — is UTC too."""
+    if moment is None:
+        return None
+    return in_utc(moment, UTC)
+
+
 def in_utc(moment: datetime, zone: tzinfo) -> datetime:
     """``moment`` in UTC; a naive one is taken to be in ``zone`` (the rule above)."""
     if moment.tzinfo is None:

@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from rumordesk.base.config import AppSettings
+from rumordesk.base.times import stored_utc
 from rumordesk.classify.rank import (
     OFFICIAL_CEILING,
     OfficialInput,
@@ -232,7 +233,7 @@ class PostScorer:
             interactions = engagement(row["likes"], row["shares"], row["replies"], row["quotes"])
             if signals.get("department") or signals.get("engagement") == interactions:
                 continue  # the Department's own post, or nothing spread further
-            first = _utc(row["created_at"] or row["first_seen_at"])
+            first = stored_utc(row["created_at"] or row["first_seen_at"])
             age = max((now - first).total_seconds() / 3600, 0.0) if first else None
             spread = Spread(interactions, float(row["shares"] or 0), 1, age)
             restamped.append(_restamped(row, spread))
@@ -478,7 +479,7 @@ class PostScorer:
                 )
                 written.add(rumor_id)
                 continue
-            first = _utc(row["first"])
+            first = stored_utc(row["first"])
             age = (now - first).total_seconds() / 3600 if first else None
             spread = Spread(
                 float(row["engagement"] or 0), float(row["shares"] or 0), row["count"], age
@@ -496,7 +497,7 @@ class PostScorer:
         changes: list[dict[str, Any]] = []
         for rumor_id, row, spread in plans:
             current = currents[rumor_id]
-            first = _utc(row["first"])
+            first = stored_utc(row["first"])
             lead = leads[rumor_id]
             signals = json.loads(lead.signals)
             score = story_score(signals.get("base_logit", 0.0), spread.weight)
@@ -525,7 +526,7 @@ class PostScorer:
                 "post_count": row["count"],
                 "reach": int(spread.engagement),
                 "first_seen_at": first or now,
-                "last_seen_at": _utc(row["last"]) or now,
+                "last_seen_at": stored_utc(row["last"]) or now,
             }
             if not (keep_unchanged and _same(current, values)):
                 changes.append({"_id": rumor_id, **values, "updated_at": now})
@@ -624,7 +625,7 @@ def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
             if old is None or abs(float(old) - value) > 1e-9:
                 return False
         elif isinstance(value, datetime):
-            if _utc(old) != _utc(value):
+            if stored_utc(old) != stored_utc(value):
                 return False
         elif old != value:
             return False
@@ -693,12 +694,6 @@ def _union(current: str, more: Iterable[str]) -> str:
         known = []
     merged = list(dict.fromkeys([*known, *(m for m in more if m)]))
     return json.dumps(merged, ensure_ascii=False)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:

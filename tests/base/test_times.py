@@ -12,6 +12,7 @@ from rumordesk.base.times import (
     in_utc,
     known_timezone,
     parse_time,
+    stored_utc,
     time_or_none,
     utc_now,
 )
@@ -136,6 +137,13 @@ def test_in_utc_puts_a_naive_time_in_the_zone_and_converts_an_aware_one():
     assert in_utc(datetime(2026, 11, 23, 11, 0), LOS_ANGELES) == INSTANT
     assert in_utc(datetime(2026, 11, 23, 14, 0, tzinfo=NEW_YORK), LOS_ANGELES) == INSTANT
     assert in_utc(INSTANT, LOS_ANGELES).tzinfo is UTC
+
+
+def test_a_time_from_the_store_without_a_zone_is_utc_not_the_departments():
+    assert stored_utc(datetime(2026, 11, 23, 19, 0)) == INSTANT
+    assert stored_utc(datetime(2026, 11, 23, 14, 0, tzinfo=NEW_YORK)) == INSTANT
+    assert stored_utc(datetime(2026, 11, 23, 19, 0)).tzinfo is UTC
+    assert stored_utc(None) is None
 
 
 def test_known_timezone():
