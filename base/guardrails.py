@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from rumordesk.base.settings_base import PLACEHOLDER
+
 #: Operators that select posts by person or account on X, Reddit, Bluesky, Mastodon, Google.
 _USER_OPERATORS = re.compile(
     r"(?<![\w-])-?(from|to|retweets_of|retweets-of|author|user|mentions|list|url|"
@@ -64,9 +66,10 @@ def _names_own_account(query: str, match: re.Match[str], allowed: set[str]) -> b
 
 
 # --- every collector's configuration ---------------------------------------------------
-# Checked once for all kinds of source (rumordesk.config.AppSettings), so a new kind of
-# collector is covered by naming its fields here; tests/test_guardrails_sources.py fails
-# when a kind has a text field that is in none of these sets and not known to be inert.
+# Checked once for all kinds of source (rumordesk.base.config.AppSettings), so a new kind
+# of collector (rumordesk.base.source_settings) is covered by naming its fields here;
+# tests/base/test_guardrails_sources.py fails when a kind has a text field that is in none
+# of these sets and not known to be inert.
 
 #: Fields holding search text: no operator or handle that targets a person may appear.
 QUERY_FIELDS = frozenset({"queries", "terms", "places"})
@@ -93,12 +96,11 @@ _PROFILE_HOSTS = re.compile(
     re.IGNORECASE,
 )
 _NOT_ACCOUNTS = frozenset({"", "search", "tags", "tag", "hashtag", "explore", "topics", "topic"})
-_PLACEHOLDER = re.compile(r"<\s*FILL[ _-]?IN\b[^>]*>", re.IGNORECASE)
 
 
 def account_in_url(url: str) -> str | None:
     """The part of ``url`` that selects one account's posts (None for tags, searches, sites)."""
-    if _PLACEHOLDER.search(url):
+    if PLACEHOLDER.search(url):
         return None
     parts = urlsplit(url.replace("{query}", "q"))
     found = _ACCOUNT_PATH.search(parts.path) or _ACCOUNT_PARAM.search("?" + parts.query)
@@ -138,7 +140,7 @@ def department_accounts(settings: Any) -> frozenset[str]:
         if source.official:
             for name in HANDLE_FIELDS & set(type(source).model_fields):
                 own.update(_values(getattr(source, name)))
-    return frozenset(_normal(handle) for handle in own if not _PLACEHOLDER.search(handle))
+    return frozenset(_normal(handle) for handle in own if not PLACEHOLDER.search(handle))
 
 
 def collection_problems(settings: Any) -> list[str]:
@@ -178,7 +180,7 @@ def collection_problems(settings: Any) -> list[str]:
                 (name, handle)
                 for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields)
                 for handle in _values(getattr(source, name))
-                if handle and not _PLACEHOLDER.search(handle) and _normal(handle) not in listed
+                if handle and not PLACEHOLDER.search(handle) and _normal(handle) not in listed
             ]
             named += [
                 (name, part)
@@ -193,7 +195,7 @@ def collection_problems(settings: Any) -> list[str]:
             ]
         if not source.official:
             for name in sorted((HANDLE_FIELDS | ACCOUNT_ID_FIELDS) & fields):
-                if any(v and not _PLACEHOLDER.search(v) for v in _values(getattr(source, name))):
+                if any(v and not PLACEHOLDER.search(v) for v in _values(getattr(source, name))):
                     problems.append(
                         f"{label}: {name} reads one account's posts; only the Department's "
                         "own accounts may be read (official = true), never anyone else's"

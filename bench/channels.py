@@ -143,7 +143,10 @@ def main() -> None:
             provenance = Provenance.now("https://api.twitter.com/2/tweets/search/recent", "x")
             users = _users(body)
             posts = tuple(
-                tweet_post(t, users, source=source, provenance=provenance) for t in body["data"]
+                tweet_post(
+                    t, users, source=source, provenance=provenance, zone=settings.department.tz
+                )
+                for t in body["data"]
             )
             save_batch(db, "x-local", Batch(posts, {"queries": {}}))
         took = time.perf_counter() - started

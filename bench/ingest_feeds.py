@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
         sync_sources(db, settings.sources)
-        collector = FeedCollector(source, http=None)  # type: ignore[arg-type]
+        collector = FeedCollector(source, http=None, zone=settings.department.tz)  # type: ignore[arg-type]
         all_posts = []
         started = time.perf_counter()
         for body in feeds:

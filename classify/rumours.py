@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
+from rumordesk.base.times import stored_utc
 from rumordesk.classify.rank import OFFICIAL_CEILING, story_score
 from rumordesk.classify.spread import Spread, reach, reach_sql
 from rumordesk.store.schema import post_scores, posts, rumors
@@ -211,7 +212,7 @@ def recompute(
             )
             written.add(rumour_id)
             continue
-        first = _utc(row["first"])
+        first = stored_utc(row["first"])
         age = (now - first).total_seconds() / 3600 if first else None
         spread = Spread(float(row["reach"] or 0), float(row["shares"] or 0), row["count"], age)
         current = currents[rumour_id]
@@ -292,8 +293,8 @@ def _shown(
         "channels": _union(current["channels"], (m.channel for m in members)),
         "post_count": row["count"],
         "reach": int(spread.reach),
-        "first_seen_at": _utc(row["first"]) or now,
-        "last_seen_at": _utc(row["last"]) or now,
+        "first_seen_at": stored_utc(row["first"]) or now,
+        "last_seen_at": stored_utc(row["last"]) or now,
     }
 
 
@@ -406,7 +407,7 @@ def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
             if old is None or abs(float(old) - value) > 1e-9:
                 return False
         elif isinstance(value, datetime):
-            if _utc(old) != _utc(value):
+            if stored_utc(old) != stored_utc(value):
                 return False
         elif old != value:
             return False
@@ -420,9 +421,3 @@ def _union(current: str, more: Iterable[str]) -> str:
         known = []
     merged = list(dict.fromkeys([*known, *(m for m in more if m)]))
     return json.dumps(merged, ensure_ascii=False)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

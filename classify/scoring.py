@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
 
 from rumordesk.base.config import AppSettings
+from rumordesk.base.times import stored_utc
 from rumordesk.classify import rumours
 from rumordesk.classify.rank import (
     OfficialInput,
@@ -229,7 +230,7 @@ class PostScorer:
             interactions = reach(row["likes"], row["shares"], row["replies"], row["quotes"])
             if signals.get("department") or signals.get("reach") == interactions:
                 continue  # the Department's own post, or nothing spread further
-            first = _utc(row["created_at"] or row["first_seen_at"])
+            first = stored_utc(row["created_at"] or row["first_seen_at"])
             age = max((now - first).total_seconds() / 3600, 0.0) if first else None
             spread = Spread(interactions, float(row["shares"] or 0), 1, age)
             restamped.append(rumours.restamp_post(row, spread))
@@ -414,12 +415,6 @@ _CACHED_COLUMNS = (
     posts.c.created_at,
     posts.c.first_seen_at,
 )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 import httpx
@@ -25,8 +25,10 @@ from atproto import Client, models
 from atproto_client import exceptions as at
 from atproto_client.request import Request
 
-from rumordesk.base.config import BlueskyAuthorSource, BlueskySearchSource, CollectSettings
+from rumordesk.base.config import CollectSettings
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import BlueskyAuthorSource, BlueskySearchSource
+from rumordesk.base.times import time_or_none
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
 from rumordesk.collectors.http import HttpClient, retry_at
 from rumordesk.collectors.text import normalise_whitespace
@@ -112,16 +114,6 @@ def _call(what: str, function: Callable[[], T]) -> T:
         return function()
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -136,7 +128,9 @@ def post_view(
     source: BlueskySearchSource | BlueskyAuthorSource,
     provenance: Provenance,
     official: bool,
+    zone: tzinfo,
 ) -> Post:
+    """One post view as a Post; a time without an offset is in ``zone`` (the Department's)."""
     record = view.record
     text = getattr(record, "text", None) or ""
     langs = getattr(record, "langs", None) or []
@@ -150,7 +144,8 @@ def post_view(
         provenance=provenance,
         url=f"https://bsky.app/profile/{handle}/post/{rkey}",
         author=f"@{handle}",
-        created_at=parse_time(getattr(record, "created_at", None)) or parse_time(view.indexed_at),
+        created_at=time_or_none(getattr(record, "created_at", None), zone)
+        or time_or_none(view.indexed_at, zone),
         lang=langs[0] if langs else None,
         is_official=official,
         metrics=Metrics(
@@ -164,9 +159,16 @@ def post_view(
 
 
 class _BlueskyCollector:
-    def __init__(self, source: BlueskySearchSource | BlueskyAuthorSource, http: HttpClient) -> None:
+    def __init__(
+        self,
+        source: BlueskySearchSource | BlueskyAuthorSource,
+        http: HttpClient,
+        *,
+        zone: tzinfo,
+    ) -> None:
         self.source = source
         self.settings = http.settings
+        self.zone = zone
 
     def client(self) -> Client:
         return signed_in(self.source.service_url, self.source.login, self.settings)
@@ -212,7 +214,13 @@ class BlueskySearchCollector(_BlueskyCollector):
                 )
                 provenance = self.provenance("app.bsky.feed.searchPosts")
                 posts = tuple(
-                    post_view(v, source=self.source, provenance=provenance, official=False)
+                    post_view(
+                        v,
+                        source=self.source,
+                        provenance=provenance,
+                        official=False,
+                        zone=self.zone,
+                    )
                     for v in response.posts
                 )
                 left -= len(posts)
@@ -257,7 +265,10 @@ class BlueskyAuthorCollector(_BlueskyCollector):
                 and actor.lower() in (item.post.author.handle.lower(), item.post.author.did.lower())
             ]
             posts = tuple(
-                post_view(v, source=self.source, provenance=provenance, official=True) for v in own
+                post_view(
+                    v, source=self.source, provenance=provenance, official=True, zone=self.zone
+                )
+                for v in own
             )
             left -= len(response.feed)
             yield Batch(posts, {**cursor, "refreshed_at": datetime.now(UTC).isoformat()})

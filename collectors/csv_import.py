@@ -19,15 +19,18 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rumordesk.base.config import AppSettings, CsvImportSource
+from rumordesk.base.config import AppSettings
+from rumordesk.base.source_settings import CsvImportSource
+from rumordesk.base.times import parse_time
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError
 from rumordesk.collectors.http import HttpClient
-from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.collectors.text import normalise_whitespace
 from rumordesk.store.db import Database
 from rumordesk.store.posts import SaveResult, save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
@@ -112,9 +115,6 @@ MAPPINGS: dict[str, ColumnMap] = {
 }
 
 #: US month/day/year, as US exports write it: 11/23/2026, 11/23/2026 7:05 PM, … 19:05:30.
-_US_TIME = re.compile(
-    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
-)
 _NUMBER = re.compile(r"\d{1,3}(,\d{3})+|\d+")
 
 
@@ -185,36 +185,6 @@ def _columns(header: Sequence[str], mapping: ColumnMap, name: str) -> dict[str, 
     if problems:
         raise ImportRejected(f"{name}: " + "; ".join(problems))
     return found
-
-
-def parse_time(value: str, tz: ZoneInfo) -> datetime:
-    """ISO 8601 or US month/day/year; a time without a zone is the Department's local time."""
-    value = value.strip()
-    moment = _us_time(value)
-    if moment is None:
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
-
-
-def _us_time(value: str) -> datetime | None:
-    match = _US_TIME.fullmatch(value)
-    if not match:
-        return None
-    month, day, year, hour, minute, second, half = match.groups()
-    hours = int(hour or 0)
-    if half:
-        if not 1 <= hours <= 12:
-            raise ValueError(f"{value!r} is not a date and time")
-        hours = hours % 12 + (12 if half.lower() == "pm" else 0)
-    try:
-        return datetime(int(year), int(month), int(day), hours, int(minute or 0), int(second or 0))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date and time") from None
 
 
 def _number(value: str) -> int | None:
@@ -366,8 +336,10 @@ class CsvImportCollector:
 
     kind = "csv_import"
 
-    def __init__(self, source: CsvImportSource, http: HttpClient) -> None:
+    def __init__(self, source: CsvImportSource, http: HttpClient, *, zone: tzinfo) -> None:
         self.source = source
+        # An export says which zone it writes (the source's own `timezone`): that zone,
+        # not the Department's (``zone``), reads its times without an offset.
         self.tz = ZoneInfo(source.timezone)
 
     def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:

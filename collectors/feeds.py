@@ -15,21 +15,23 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote_plus
 
 import feedparser
 
-from rumordesk.base.config import FeedSearchSource, FeedSource, SourceBase, YouTubeSource
+from rumordesk.base.source_settings import (
+    FeedSearchSource,
+    FeedSource,
+    SourceBase,
+    YouTubeSource,
+)
+from rumordesk.base.times import time_or_none
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited
 from rumordesk.collectors.http import Fetched, HttpClient
-from rumordesk.collectors.text import (
-    html_to_text,
-    join_title_and_body,
-    normalise_whitespace,
-    safe_url,
-)
+from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
 from rumordesk.collectors.xml_guard import ensure_safe_xml
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
@@ -110,9 +112,11 @@ def entry_post(
     source: SourceBase,
     feed: Mapping[str, Any],
     provenance: Provenance,
+    zone: tzinfo,
     metrics: Metrics | None = None,
 ) -> Post | None:
-    """Map one feed entry to a :class:`Post`; ``None`` for an entry with no text at all."""
+    """Map one feed entry to a :class:`Post`; ``None`` for an entry with no text at all.
+    A time without an offset is in ``zone`` (the Department's)."""
     base = provenance.url
     title = html_to_text(entry.get("title"))
     body = _entry_body(entry)
@@ -128,7 +132,7 @@ def entry_post(
         provenance=provenance,
         url=url,
         author=normalise_whitespace(entry.get("author") or "")[:200] or None,
-        created_at=_entry_time(entry),
+        created_at=_entry_time(entry, zone),
         lang=(entry.get("language") or feed.get("language") or None),
         is_official=source.official,
         metrics=metrics or Metrics(),
@@ -162,14 +166,19 @@ def _fit_id(identifier: str) -> str:
     return f"{identifier[: _MAX_ID - len(digest) - 8]}#sha256:{digest}"
 
 
-def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime(*parsed[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
+def _entry_time(entry: Mapping[str, Any], zone: tzinfo) -> datetime | None:
+    """The published (else updated) time. An ISO 8601 one is read by the one time rule
+    (feedparser would take a time without an offset for UTC); any other form feedparser
+    reads (RFC 822 dates, which carry their zone) is feedparser's, already in UTC."""
+    for key in ("published", "updated"):
+        if moment := time_or_none(entry.get(key), zone):
+            return moment
+        if parsed := entry.get(f"{key}_parsed"):
+            try:
+                return datetime(*parsed[:6], tzinfo=UTC)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def jsonable(value: Any) -> Any:
@@ -190,9 +199,12 @@ class FeedCollector:
 
     kind = "feed"
 
-    def __init__(self, source: FeedSource | YouTubeSource, http: HttpClient) -> None:
+    def __init__(
+        self, source: FeedSource | YouTubeSource, http: HttpClient, *, zone: tzinfo
+    ) -> None:
         self.source = source
         self.http = http
+        self.zone = zone
 
     def feed_urls(self) -> list[str]:
         return [self.source.url]
@@ -231,6 +243,7 @@ class FeedCollector:
                 source=self.source,
                 feed=parsed.feed,
                 provenance=provenance,
+                zone=self.zone,
                 metrics=self.metrics(entry),
             )
             if post is not None:
@@ -246,9 +259,12 @@ class FeedSearchCollector(FeedCollector):
     kind = "feed_search"
     source: FeedSearchSource  # type: ignore[assignment]
 
-    def __init__(self, source: FeedSearchSource, http: HttpClient) -> None:  # type: ignore[override]
+    def __init__(  # type: ignore[override]
+        self, source: FeedSearchSource, http: HttpClient, *, zone: tzinfo
+    ) -> None:
         self.source = source
         self.http = http
+        self.zone = zone
 
     def feed_urls(self) -> list[str]:
         return [self.source.url_template.format(query=quote_plus(q)) for q in self.source.queries]

@@ -17,15 +17,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rumordesk.base.config import FacebookPageSource, InstagramSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import FacebookPageSource, InstagramSource
+from rumordesk.base.times import time_or_none
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
 from rumordesk.collectors.http import Fetched, HttpClient
-from rumordesk.collectors.text import normalise_whitespace, safe_url
+from rumordesk.collectors.text import normalise_whitespace
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 log = logging.getLogger(__name__)
@@ -90,16 +92,6 @@ def _regain_at(headers: Mapping[str, str], now: datetime | None = None) -> datet
     return now + min(wait, MAX_WAIT)
 
 
-def parse_time(value: Any) -> datetime | None:
-    """Graph's ``2026-11-23T19:00:00+0000``."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except ValueError:
-        return None
-
-
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
@@ -130,9 +122,12 @@ class _GraphCollector:
     permissions: str
     source: FacebookPageSource | InstagramSource
 
-    def __init__(self, source: FacebookPageSource | InstagramSource, http: HttpClient) -> None:
+    def __init__(
+        self, source: FacebookPageSource | InstagramSource, http: HttpClient, *, zone: tzinfo
+    ) -> None:
         self.source = source
         self.http = http
+        self.zone = zone
 
     def token(self) -> str:
         token = get_secret(self.token_env)
@@ -262,7 +257,7 @@ class FacebookPageCollector(_GraphCollector):
             text=text or f"({item.get('status_type') or 'post'} without text)",
             provenance=provenance,
             url=safe_url(item.get("permalink_url")),
-            created_at=parse_time(item.get("created_time")),
+            created_at=time_or_none(item.get("created_time"), self.zone),
             is_official=self.source.official,
             metrics=Metrics(
                 likes=_count(
@@ -322,7 +317,7 @@ class InstagramCollector(_GraphCollector):
             text=text or f"({str(item.get('media_type') or 'media').lower()} without caption)",
             provenance=provenance,
             url=safe_url(item.get("permalink")),
-            created_at=parse_time(item.get("timestamp")),
+            created_at=time_or_none(item.get("timestamp"), self.zone),
             is_official=self.source.official,
             metrics=Metrics(
                 # like_count is left out when the account hides like counts: unknown.

@@ -18,21 +18,18 @@ import imaplib
 import re
 import ssl
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from rumordesk.base.config import ImapSource
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import ImapSource
+from rumordesk.base.times import in_utc
+from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, Misconfigured, TransientError
 from rumordesk.collectors.http import HttpClient
-from rumordesk.collectors.text import (
-    html_to_text,
-    join_title_and_body,
-    normalise_whitespace,
-    safe_url,
-)
+from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
 from rumordesk.store.records import Batch, Post, Provenance
 
 PASSWORD_ENV = "RUMORDESK_IMAP_PASSWORD"  # noqa: S105 - a variable name
@@ -40,6 +37,7 @@ _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _FETCHED_UID = re.compile(rb"UID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_UNKNOWN_LOCAL_ZONE = re.compile(r"\s-0000(\s|\(|$)")
 
 
 def _text(value: bytes | str | None) -> str:
@@ -51,8 +49,9 @@ def _text(value: bytes | str | None) -> str:
 class ImapCollector:
     kind = "imap"
 
-    def __init__(self, source: ImapSource, http: HttpClient) -> None:
+    def __init__(self, source: ImapSource, http: HttpClient, *, zone: tzinfo) -> None:
         self.source = source
+        self.zone = zone
 
     def connect(self) -> imaplib.IMAP4:
         source = self.source
@@ -155,7 +154,7 @@ class ImapCollector:
         message_id = str(message["message-id"] or "").strip()
         source_id = message_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
         link = next((u for u in (safe_url(m) for m in _LINK.findall(body)) if u), None)
-        sent = _sent(message) or received
+        sent = _sent(message, self.zone) or received
         display = getaddresses([str(message["from"] or "")])
         return Post(
             source=self.source.name,
@@ -207,14 +206,21 @@ def _from(address: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-def _sent(message: EmailMessage) -> datetime | None:
+def _sent(message: EmailMessage, zone: tzinfo) -> datetime | None:
+    """The Date header in UTC. ``-0000`` is UTC (RFC 5322 §3.3: the sender's own zone is
+    unknown); a date with no zone at all is read by the one time rule, in ``zone``."""
+    # the header as written: the parsed one says "-0000" for a date without any zone too
+    header = next((str(v) for k, v in message.raw_items() if k.lower() == "date"), "")
     try:
-        moment = parsedate_to_datetime(str(message["date"] or ""))
+        moment = parsedate_to_datetime(header)
     except (TypeError, ValueError, IndexError):
         return None
-    if moment.tzinfo is None:  # "-0000": the zone is unknown; RFC 5322 says treat as UTC
+    if moment.tzinfo is None and _UNKNOWN_LOCAL_ZONE.search(header):
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return in_utc(moment, zone)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _internal_date(value: bytes) -> datetime | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import tzinfo
 from typing import Any, Protocol
 
-from rumordesk.base.config import SourceBase
+from rumordesk.base.source_settings import SourceBase
 from rumordesk.collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
 from rumordesk.collectors.csv_import import CsvImportCollector
 from rumordesk.collectors.feeds import FeedCollector, FeedSearchCollector
@@ -40,5 +41,7 @@ COLLECTORS: dict[str, type] = {
 }
 
 
-def build_collector(source: SourceBase, http: HttpClient) -> Collector:
-    return COLLECTORS[source.kind](source, http)  # type: ignore[attr-defined]
+def build_collector(source: SourceBase, http: HttpClient, *, zone: tzinfo) -> Collector:
+    """The collector for ``source``; it reads a time without an offset in ``zone`` (the
+    Department's), unless the source says which zone it writes (a CSV export)."""
+    return COLLECTORS[source.kind](source, http, zone=zone)  # type: ignore[attr-defined]

@@ -13,9 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from rumordesk.base.config import AppSettings, SourceBase
+from rumordesk.base.backoff import doubling
+from rumordesk.base.config import AppSettings
+from rumordesk.base.source_settings import SourceBase
+from rumordesk.base.times import utc_now
 from rumordesk.collectors.errors import CollectorError, RateLimited
 from rumordesk.collectors.http import HttpClient
 from rumordesk.collectors.registry import build_collector
@@ -38,10 +41,9 @@ OnStored = Callable[[list[int]], None]
 #: they are committed: their rumours' reach and spread are refreshed, not rescored.
 OnMetrics = Callable[[list[int]], None]
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+#: A failing source waits its interval, doubled per failure in a row at most this often
+#: (and never longer than [collect] max_failure_backoff_seconds).
+MAX_FAILURE_DOUBLINGS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ class Runner:
         requests = 0
         http = HttpClient(self.settings.collect)
         try:
-            collector = build_collector(source, http)
+            collector = build_collector(source, http, zone=self.settings.department.tz)
             for batch in collector.collect(load_cursor(self.db, source.name)):
                 result = save_batch(self.db, source.name, batch, now=self.clock())
                 requests += batch.requests
@@ -184,9 +186,13 @@ class Runner:
             next_poll = exc.retry_at
         else:
             failures = consecutive_failures(self.db, source.name) + 1
-            backoff = self.interval(source, every) * (2 ** min(failures - 1, 10))
-            cap = timedelta(seconds=self.settings.collect.max_failure_backoff_seconds)
-            next_poll = now + max(min(backoff, cap), self.interval(source, every))
+            interval = self.interval(source, every)
+            backoff = doubling(
+                interval.total_seconds(),
+                min(failures - 1, MAX_FAILURE_DOUBLINGS),
+                self.settings.collect.max_failure_backoff_seconds,
+            )
+            next_poll = now + max(backoff, interval)
         record_failure(
             self.db,
             source.name,

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from rumordesk.base.config import AppSettings
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.collectors.text import MAX_TEXT_CHARS, normalise_whitespace, safe_url
+from rumordesk.base.urls import safe_url
+from rumordesk.collectors.text import MAX_TEXT_CHARS, normalise_whitespace
 from rumordesk.store.db import Database
 from rumordesk.store.files import save_image
 from rumordesk.store.posts import save_batch

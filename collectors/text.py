@@ -1,8 +1,8 @@
-"""Post text as plain text and links as absolute http(s) URLs — nothing else leaves here.
+"""Post text as plain text — nothing else leaves here.
 
 Feeds carry HTML, entities and odd whitespace; the dashboard, the classifier and the
-exports all want the words a person would read. Anything that is not an http(s) link
-(``javascript:``, ``data:``, relative paths that cannot be resolved) is dropped.
+exports all want the words a person would read. Links go through
+:func:`rumordesk.base.urls.safe_url` (absolute http(s) only).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
 
 #: Longest text we keep for one post; longer bodies are cut (the raw payload keeps all).
 MAX_TEXT_CHARS = 20_000
@@ -124,18 +123,6 @@ def normalise_whitespace(text: str) -> str:
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text).strip()
     return text[:MAX_TEXT_CHARS]
-
-
-def safe_url(link: str | None, base: str | None = None) -> str | None:
-    """``link`` made absolute against ``base``; ``None`` unless it is http(s) with a host."""
-    if not link:
-        return None
-    link = link.strip()
-    absolute = urljoin(base, link) if base else link
-    parts = urlsplit(absolute)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
 
 
 def join_title_and_body(title: str, body: str) -> str:

@@ -18,7 +18,7 @@ import html
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import requests
@@ -26,8 +26,10 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from rumordesk.base.config import CollectSettings, XSearchSource, XTimelineSource
+from rumordesk.base.config import CollectSettings
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.source_settings import XSearchSource, XTimelineSource
+from rumordesk.base.times import time_or_none, utc_now
 from rumordesk.collectors.budget import ReadBudget
 from rumordesk.collectors.errors import CollectorError, Misconfigured, RateLimited, TransientError
 from rumordesk.collectors.http import HttpClient, retry_at
@@ -44,10 +46,6 @@ SEARCH_MIN_PAGE, TIMELINE_MIN_PAGE, MAX_PAGE = 10, 5, 100
 API = "https://api.twitter.com/2"
 
 logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG lines carry the headers
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _TimeoutSession(requests.Session):
@@ -120,15 +118,6 @@ def _detail(exc: tweepy.HTTPException) -> str:
     return f" ({'; '.join(messages)[:300]})" if messages else ""
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
-
-
 def _count(metrics: Mapping[str, Any], key: str) -> int | None:
     value = metrics.get(key)
     return value if isinstance(value, int) and value >= 0 else None
@@ -140,8 +129,10 @@ def tweet_post(
     *,
     source: XTimelineSource | XSearchSource,
     provenance: Provenance,
+    zone: tzinfo,
 ) -> Post:
-    """One v2 tweet object (with its expanded author, when given) as a Post."""
+    """One v2 tweet object (with its expanded author, when given) as a Post; a time
+    without an offset is in ``zone`` (the Department's)."""
     user = users.get(str(tweet.get("author_id"))) or {}
     username = user.get("username")
     tweet_id = str(tweet["id"])
@@ -157,7 +148,7 @@ def tweet_post(
         if username
         else f"https://x.com/i/web/status/{tweet_id}",
         author=f"@{username}" if username else None,
-        created_at=parse_time(tweet.get("created_at")),
+        created_at=time_or_none(tweet.get("created_at"), zone),
         lang=tweet.get("lang"),
         is_official=source.official,
         metrics=Metrics(
@@ -183,10 +174,12 @@ class _XCollector:
         source: XTimelineSource | XSearchSource,
         http: HttpClient,
         *,
+        zone: tzinfo,
         client: tweepy.Client | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.source = source
+        self.zone = zone
         self.settings = http.settings
         self._client = client
         self.clock = clock or (lambda: utc_now())
@@ -215,7 +208,7 @@ class _XCollector:
         provenance = Provenance.now(url, self.source.kind)
         users = _users(body)
         return tuple(
-            tweet_post(t, users, source=self.source, provenance=provenance)
+            tweet_post(t, users, source=self.source, provenance=provenance, zone=self.zone)
             for t in body.get("data") or []
         )
 
@@ -332,14 +325,14 @@ class XTimelineCollector(_XCollector):
 
     def _prune(self, recent: Mapping[str, str]) -> dict[str, str]:
         oldest = self.clock() - timedelta(days=self.source.refresh_days)
-        return {i: t for i, t in recent.items() if (parse_time(t) or oldest) > oldest}
+        return {i: t for i, t in recent.items() if (time_or_none(t, self.zone) or oldest) > oldest}
 
     def _refresh(
         self, cursor: dict[str, Any], budget: ReadBudget, seen: set[str]
     ) -> Iterator[Batch]:
         """Re-read metrics of recent posts not read this run, at most every N seconds."""
         now = self.clock()
-        last = parse_time(cursor.get("refreshed_at"))
+        last = time_or_none(cursor.get("refreshed_at"), self.zone)
         if last and now - last < timedelta(seconds=self.source.refresh_every_seconds):
             return
         stale = [i for i in sorted(self._prune(cursor.get("recent") or {})) if i not in seen]

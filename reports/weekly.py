@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from rumordesk.base.urls import safe_url
 from rumordesk.classify.rumours import DECISIONS, STATUSES
 from rumordesk.reports.weekly_figures import WeekFigures, week_figures
 from rumordesk.reports.weekly_model import (
@@ -26,7 +27,6 @@ from rumordesk.reports.weekly_model import (
     RumourSummary,
     TrendPoint,
     WeeklyReport,
-    http_link,
 )
 from rumordesk.reports.weekly_queries import rumours_first_seen, week_posts
 from rumordesk.reports.weeks import Week
@@ -181,7 +181,7 @@ def _rumours(db: Database, week: Week) -> RumourSummary:
             severity=r.severity,
             first_seen=r.first_seen_at,
             first_action=r.first_action_at,
-            correction_url=http_link(r.correction_url),
+            correction_url=safe_url(r.correction_url),
         )
         for r in rumours_first_seen(db, week)
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rumordesk.base.urls import safe_url
 from rumordesk.reports.weekly_model import (
     METRICS,
     ChannelFigures,
@@ -29,7 +30,6 @@ from rumordesk.reports.weekly_model import (
     EarlierPost,
     Figures,
     PostFigures,
-    http_link,
     median_known,
     sum_known,
 )
@@ -72,7 +72,7 @@ def week_figures(rows: WeekPosts, week: Week, official: Sequence[Any]) -> WeekFi
                 channel=row["channel"],
                 published=published,
                 text=row["text"],
-                url=http_link(row["url"]),
+                url=safe_url(row["url"]),
                 figures=figures,
                 as_of=last["captured_at"] if last else None,
             )
@@ -106,7 +106,7 @@ def week_figures(rows: WeekPosts, week: Week, official: Sequence[Any]) -> WeekFi
                 channel=row["channel"],
                 published=row["created_at"] or row["first_seen_at"],
                 text=row["text"],
-                url=http_link(row["url"]),
+                url=safe_url(row["url"]),
                 at_start=Figures.of(at_start) if at_start else Figures(),
                 at_end=at_end,
                 gained=gained,

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from rumordesk.reports.weeks import Week
 from rumordesk.store.records import Metrics
@@ -74,17 +73,6 @@ def change_pct(now: int | float | None, before: int | float | None) -> float | N
     if now is None or not before:
         return None
     return (now - before) / before * 100
-
-
-def http_link(url: str | None) -> str | None:
-    """Only http(s) links leave the report (a ``javascript:`` link is dropped)."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 @dataclass(frozen=True, slots=True)

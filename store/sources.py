@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from rumordesk.base.config import SourceBase
+from rumordesk.base.source_settings import SourceBase
 from rumordesk.store.db import Database
 from rumordesk.store.schema import sources
 

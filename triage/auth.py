@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
+from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AuthSettings
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.store.db import Database
@@ -52,8 +53,8 @@ def lock_delay(settings: AuthSettings, failures: int) -> timedelta | None:
     """How long an account is locked after ``failures`` failures in a row (None: not locked)."""
     if failures < settings.lockout_after:
         return None
-    seconds = settings.lockout_seconds * 2 ** (failures - settings.lockout_after)
-    return timedelta(seconds=min(seconds, settings.lockout_max_seconds))
+    doublings = failures - settings.lockout_after
+    return doubling(settings.lockout_seconds, doublings, settings.lockout_max_seconds)
 
 
 def _short(name: str) -> str:

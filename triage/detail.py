@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from rumordesk.collectors.text import safe_url
+from rumordesk.base.urls import safe_url
 from rumordesk.store.db import Database
 from rumordesk.store.schema import post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, Table, delete, func, select, update
 
+from rumordesk.base.times import stored_utc
 from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.store.schema import audit_log, evidence, metadata, post_scores, posts, raw_payloads
 from rumordesk.store.schema import rumors as rumors_table
@@ -279,7 +280,7 @@ def _plan(connection: Connection, report: PurgeReport) -> _Plan:
                 row.escalated_at,
                 row.decided_at,
                 row.closed_at,
-                _utc(last_audit.get(row.id)),
+                stored_utc(last_audit.get(row.id)),
             ]
             if max(m for m in moments if m is not None) < report.records_cutoff:
                 plan.expired_rumor_ids.append(row.id)
@@ -312,7 +313,7 @@ def _plan(connection: Connection, report: PurgeReport) -> _Plan:
             kept_for_rumours += 1
             continue
         (plan.official_post_ids if row.is_official else plan.post_ids).append(row.id)
-        year = plan.posts_by_year.setdefault(str(_utc(row.first_seen_at).year), Counter())
+        year = plan.posts_by_year.setdefault(str(stored_utc(row.first_seen_at).year), Counter())
         # Demo posts (rumordesk/demo.py) are counted apart: they were never collected.
         kind = "demo" if row.source == DEMO_SOURCE else None
         year[kind or ("official" if row.is_official else "public")] += 1
@@ -488,9 +489,3 @@ def _chunks(ids: Iterable[int] | Sequence[int]) -> Iterator[list[int]]:
     items = list(ids)
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

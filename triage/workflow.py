@@ -15,15 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.base.times import utc_now
+from rumordesk.base.urls import safe_url
 from rumordesk.classify.rumours import DECISIONS, STATUSES
-from rumordesk.collectors.text import safe_url
 from rumordesk.store.files import save_image
 from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
@@ -70,10 +71,6 @@ MAX_SNAPSHOT_POSTS = 2_000
 
 class WorkflowError(RumorDeskError):
     """The action does not apply: unknown rumour, bad value, or the wrong moment for it."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _load(connection: Connection, rumor_id: int) -> Row[Any]:
@@ -128,7 +125,7 @@ def _act(
 ) -> None:
     """Check, load, let ``decide(row)`` say the changes and the detail, apply them."""
     require(actor, permission)
-    now = _now()
+    now = utc_now()
     with db.write() as connection:
         row = _load(connection, rumor_id)
         values, detail = decide(row)
@@ -197,7 +194,7 @@ def escalate(db: Any, actor: Actor, rumor_id: int, recommendation: str) -> None:
             raise WorkflowError(f"rumour {row.id} is closed; reopen it first")
         values = {
             "recommendation": advice,
-            "escalated_at": _now(),
+            "escalated_at": utc_now(),
             "escalated_by": actor.username,
             "decision": None,
             "decision_reason": None,
@@ -224,7 +221,7 @@ def decide(db: Any, actor: Actor, rumor_id: int, decision: str, reason: str) -> 
             "decision": decision,
             "decision_reason": why,
             "decided_by": actor.username,
-            "decided_at": _now(),
+            "decided_at": utc_now(),
         }
         return values, {"decision": decision, "reason": why}
 
@@ -255,7 +252,7 @@ def close(db: Any, actor: Actor, rumor_id: int, *, note: str | None = None) -> N
             raise WorkflowError(f"rumour {row.id} is already closed")
         if row.escalated_at is not None and row.decided_at is None:
             raise WorkflowError(f"rumour {row.id} is awaiting the Chief's decision")
-        values: dict[str, Any] = {"closed_at": _now(), "closed_by": actor.username}
+        values: dict[str, Any] = {"closed_at": utc_now(), "closed_by": actor.username}
         if row.status == "new":
             values["status"] = "reviewing"
         return values, {"status": values.get("status", row.status), "note": comment}
@@ -293,7 +290,7 @@ def bulk_set_status(db: Any, actor: Actor, rumor_ids: Iterable[int], status: str
     ids = sorted(set(rumor_ids))
     if len(ids) > MAX_BULK:
         raise WorkflowError(f"at most {MAX_BULK:,} rumours at once")
-    now = _now()
+    now = utc_now()
     with db.write() as connection:
         rows = connection.execute(select(rumors).where(rumors.c.id.in_(ids))).all()
         missing = set(ids) - {row.id for row in rows}
@@ -368,7 +365,7 @@ def preserve_evidence(db: Any, actor: Actor, rumor_id: int, *, note: str | None 
     """Freeze the posts' text and raw payloads as they are now, with time and SHA-256."""
     require(actor, Permission.TRIAGE)
     comment = _text(note, "the note", required=False) or None
-    now = _now()
+    now = utc_now()
     with db.write() as connection:
         row = _load(connection, rumor_id)
         snapshot = _snapshot(connection, rumor_id)

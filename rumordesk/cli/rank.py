@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ import click
 
 from rumordesk.base.config import AppSettings
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.base.times import UnreadableTime, parse_time
 from rumordesk.classify.rank import OfficialInput, PostInput, ProbabilityModel, Ranker, Scored
 from rumordesk.cli.context import Context, friendly_errors
 
@@ -60,24 +61,16 @@ def read_table(path: Path, required: Sequence[str], what: str) -> Table:
     return Table(header, rows)
 
 
-def parse_time(value: str, where: str, local: ZoneInfo | None = None) -> datetime | None:
-    """ISO 8601 (or any unambiguous date and time); without an offset it is the
-    Department's local time, as a spreadsheet kept by the PIO would be."""
+def read_created_at(value: str, where: str, zone: tzinfo) -> datetime | None:
+    """A spreadsheet's created_at (empty: unknown), read loosely by the one time rule: any
+    date and time python-dateutil reads, and without an offset the Department's."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        from dateutil import parser as dates
-
-        try:
-            moment = dates.parse(value)
-        except (ValueError, OverflowError):
-            raise RumorDeskError(f"{where}: created_at {value!r} is not a date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local or UTC)
-    return moment.astimezone(UTC)
+        return parse_time(value, zone, loose=True)
+    except UnreadableTime:
+        raise RumorDeskError(f"{where}: created_at {value!r} is not a date and time") from None
 
 
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
@@ -101,7 +94,7 @@ def parse_count(value: str, where: str, column: str) -> float | None:
 def post_inputs(
     table: Table,
     path: Path,
-    local: ZoneInfo | None = None,
+    zone: tzinfo,
     officials: Sequence[OfficialInput] = (),
 ) -> list[PostInput]:
     """The posts; one that is also in the Department's file (same id, or the same text)
@@ -120,7 +113,7 @@ def post_inputs(
                 text=text,
                 author=row.get("author") or None,
                 channel=row.get("channel") or None,
-                created_at=parse_time(row.get("created_at", ""), where, local),
+                created_at=read_created_at(row.get("created_at", ""), where, zone),
                 is_official=flagged or row["id"] in official_ids or _same(text) in official_texts,
                 **counts,
             )
@@ -132,12 +125,12 @@ def _same(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def official_inputs(table: Table, path: Path, local: ZoneInfo | None = None) -> list[OfficialInput]:
+def official_inputs(table: Table, path: Path, zone: tzinfo) -> list[OfficialInput]:
     return [
         OfficialInput(
             id=row["id"],
             text=row.get("text", ""),
-            created_at=parse_time(row.get("created_at", ""), f"{path}: row {line}", local),
+            created_at=read_created_at(row.get("created_at", ""), f"{path}: row {line}", zone),
             channel=row.get("channel") or None,
         )
         for line, row in enumerate(table.rows, start=2)

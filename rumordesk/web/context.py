@@ -3,11 +3,12 @@ times shown in the Department's timezone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import streamlit as st
 
 from rumordesk.base.config import AppSettings, load_settings
+from rumordesk.base.times import utc_now
 from rumordesk.store import open_database
 from rumordesk.store.db import Database
 
@@ -29,5 +30,5 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(settings().department.tz).strftime("%b %d, %H:%M")
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+#: The pages' clock (a test sets its own).
+now = utc_now

@@ -16,12 +16,12 @@ from rumordesk.base.config import (
     AppSettings,
     CollectSettings,
     DepartmentSettings,
-    FeedSearchSource,
     StorageSettings,
     load_settings,
     parse_settings,
 )
 from rumordesk.base.errors import ConfigError
+from rumordesk.base.source_settings import FeedSearchSource
 from tests.helpers.paths import PROJECT_ROOT
 from tests.helpers.settings import write_config
 

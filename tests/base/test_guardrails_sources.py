@@ -1,9 +1,9 @@
 """Purpose-bound collection for EVERY kind of source, found by walking the settings union.
 
-A new kind of collector added to ``rumordesk.config.SourceSettings`` fails here until it has
-an example below and each of its text fields is either checked by the guardrails
-(rumordesk/guardrails.py: queries, handles, account ids, addresses) or listed as inert with
-the reason it cannot select people.
+A new kind of collector added to ``rumordesk.base.source_settings.SourceSettings`` fails here
+until it has an example below and each of its text fields is either checked by the
+guardrails (base/guardrails.py: queries, handles, account ids, addresses) or listed as inert
+with the reason it cannot select people.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pytest
 from pydantic import BaseModel
 
 from rumordesk.base import guardrails
-from rumordesk.base.config import SourceSettings, parse_settings
+from rumordesk.base.config import parse_settings
 from rumordesk.base.errors import ConfigError
+from rumordesk.base.source_settings import SourceSettings
 
 KINDS: dict[str, type[BaseModel]] = {
     typing.get_args(cls.model_fields["kind"].annotation)[0]: cls

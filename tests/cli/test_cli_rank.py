@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,44 @@ def test_local_times_k_counts_and_the_departments_post_found_by_its_text(files, 
     assert "5,400 shares in 13 min" in rows["a"]["reasons"]
     assert rows["b"]["reasons"] == "the Department's own post"
     assert float(rows["b"]["score"]) <= 0.02
+
+
+def test_created_at_without_an_offset_is_the_departments(files, small_model, monkeypatch):
+    """One instant, 2026-11-23 19:00 UTC, written as a spreadsheet might: the Department
+    (here in New York) reads the times without an offset as its own."""
+    files["config"].write_text(
+        files["config"].read_text() + '[department]\ntimezone = "America/New_York"\n'
+    )
+    files["posts"].write_text(
+        "id,created_at,text\n"
+        "naive,2026-11-23 14:00,Shots at Great America?\n"
+        "us,11/23/2026 2:00 PM,Shots at Great America?\n"
+        "words,Nov 23 2026 2:00 PM,Shots at Great America?\n"
+        "offset,2026-11-23T11:00:00-08:00,Shots at Great America?\n"
+        "graph,2026-11-23T19:00:00+0000,Shots at Great America?\n"
+        "zulu,2026-11-23T19:00:00Z,Shots at Great America?\n"
+        "unknown,,Shots at Great America?\n",
+        encoding="utf-8",
+    )
+    files["official"].write_text(
+        "id,channel,created_at,text\no1,x,2026-11-23T14:00:00,No shooting at Great America.\n",
+        encoding="utf-8",
+    )
+    seen: dict[str, object] = {}
+
+    class RecordingRanker(rank_command.Ranker):
+        def rank(self, posts, officials, **kwargs):
+            seen.update({p.id: p.created_at for p in posts})
+            seen.update({o.id: o.created_at for o in officials})
+            return super().rank(posts, officials, **kwargs)
+
+    monkeypatch.setattr(rank_command, "Ranker", RecordingRanker)
+
+    result = invoke(files)
+
+    assert result.exit_code == 0, result.output
+    instant = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    assert seen == {
+        **dict.fromkeys(("naive", "us", "words", "offset", "graph", "zulu", "o1"), instant),
+        "unknown": None,
+    }

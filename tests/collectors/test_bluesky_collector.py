@@ -341,3 +341,25 @@ def test_a_session_refused_later_is_dropped_and_the_next_run_signs_in_again(db, 
     assert failed.status == "misconfigured" and "ExpiredToken" in failed.error
     assert Runner(settings, db).run_once()[0].new == 1
     assert len(server.calls("com.atproto.server.createSession")) == 2
+
+
+def test_times_without_an_offset_are_the_departments(db, xrpc):
+    server, url = xrpc
+    # one instant, 2026-11-23 19:00 UTC, written three ways; the Department is in New York
+    written = {
+        "3kaaa": "2026-11-23T14:00:00",
+        "3kaab": "2026-11-23T11:00:00-08:00",
+        "3kaac": "2026-11-23T19:00:00.000Z",
+    }
+    posts = []
+    for rkey, at in written.items():
+        post = view(rkey, "Shooting at Valley Fair??")
+        post["record"]["createdAt"] = post["indexedAt"] = at
+        posts.append(post)
+    server.answer("app.bsky.feed.searchPosts", {"posts": posts})
+    settings = make_settings([search_source(url)], department={"timezone": "America/New_York"})
+
+    assert Runner(settings, db).run_once()[0].new == 3
+
+    times = {p["source_id"].rsplit("/", 1)[-1]: p["created_at"] for p in list_posts(db)}
+    assert times == dict.fromkeys(written, datetime(2026, 11, 23, 19, 0, tzinfo=UTC))

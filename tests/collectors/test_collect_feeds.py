@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 from rumordesk.collectors.runner import Runner
 from rumordesk.store.posts import PostFilter, count_posts, list_posts
 from rumordesk.store.sources import source_health
@@ -43,3 +47,68 @@ def test_one_bad_source_does_not_stop_the_others(feed_server, db):
     assert health["broken"].consecutive_failures == 1
     assert health["good"].last_success_at is not None
     assert count_posts(db) == 1
+
+
+#: One instant, 2026-11-23 19:00 UTC (14:00 in New York, where these tests put the Department).
+INSTANT = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+
+
+def test_atom_times_without_an_offset_are_the_departments(feed_server, db):
+    written = {
+        "naive": "2026-11-23T14:00:00",
+        "offset": "2026-11-23T11:00:00-08:00",
+        "zulu": "2026-11-23T19:00:00Z",
+        "fraction": "2026-11-23T19:00:00.000+00:00",
+    }
+    entries = "".join(
+        f"<entry><id>{name}</id><title>Post {name}</title><published>{at}</published>"
+        f"<updated>2026-01-01T00:00:00Z</updated></entry>"
+        for name, at in written.items()
+    )
+    url = feed_server.serve(
+        "/atom.xml",
+        "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        f"<title>t</title><id>urn:t</id><updated>2026-11-23T19:00:00Z</updated>{entries}</feed>",
+    )
+    settings = make_settings(
+        [feed_source("atom", url)], department={"timezone": "America/New_York"}
+    )
+
+    assert Runner(settings, db).run_once()[0].new == 4
+
+    times = {p["source_id"]: p["created_at"] for p in list_posts(db)}
+    assert times == dict.fromkeys(written, INSTANT)
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        "Mon, 23 Nov 2026 19:00:00 GMT",
+        "Mon, 23 Nov 2026 14:00:00 -0500",
+        "Mon, 23 Nov 2026 11:00:00 PST",
+        "2026-11-23T14:00:00",
+    ],
+)
+def test_rss_dates_land_on_the_same_instant(feed_server, db, published):
+    body = rss(("a", "Road closed on El Camino")).replace(
+        "Mon, 23 Nov 2026 19:00:00 GMT", published
+    )
+    url = feed_server.serve("/rss.xml", body)
+    settings = make_settings([feed_source("rss", url)], department={"timezone": "America/New_York"})
+
+    Runner(settings, db).run_once()
+
+    [post] = list_posts(db)
+    assert post["created_at"] == INSTANT
+
+
+def test_an_entry_without_a_readable_time_has_none(feed_server, db):
+    body = rss(("a", "Road closed on El Camino")).replace(
+        "Mon, 23 Nov 2026 19:00:00 GMT", "sometime last week"
+    )
+    url = feed_server.serve("/rss.xml", body)
+
+    Runner(make_settings([feed_source("rss", url)]), db).run_once()
+
+    [post] = list_posts(db)
+    assert post["created_at"] is None

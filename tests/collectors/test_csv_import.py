@@ -264,30 +264,35 @@ def test_the_runner_imports_new_files_from_an_inbox_and_reports_a_bad_one_once(d
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("department", "export", "naive"),
     [
-        ("11/23/2026", datetime(2026, 11, 23, 8, 0, tzinfo=UTC)),
-        ("11/23/2026 12:30 AM", datetime(2026, 11, 23, 8, 30, tzinfo=UTC)),
-        ("11/23/2026 12:30 PM", datetime(2026, 11, 23, 20, 30, tzinfo=UTC)),
-        ("7/4/2026 19:05:30", datetime(2026, 7, 5, 2, 5, 30, tzinfo=UTC)),  # PDT in July
-        ("2026-11-23 19:00", datetime(2026, 11, 24, 3, 0, tzinfo=UTC)),
-        ("2026-11-23T19:00:00Z", datetime(2026, 11, 23, 19, 0, tzinfo=UTC)),
-        ("2026-11-23T19:00:00+0000", datetime(2026, 11, 23, 19, 0, tzinfo=UTC)),
+        # the export's own zone, when the source names one, reads its times without an offset
+        ("America/Chicago", {"timezone": "America/New_York"}, "11/23/2026 2:00 PM"),
+        # without one, an export is read in America/Los_Angeles (the source's default)
+        ("America/Los_Angeles", {}, "11/23/2026 11:00 AM"),
     ],
 )
-def test_export_times_in_local_or_explicit_zones(value, expected):
-    from zoneinfo import ZoneInfo
+def test_times_without_an_offset_are_the_exports_zone(db, tmp_path, department, export, naive):
+    settings = make_settings(sources(**export), department={"timezone": department})
+    rows = [
+        NEXTDOOR[0],
+        ["nd-1", naive, "", "Shots at Central Park?", "", "", "", ""],
+        ["nd-2", "2026-11-23T11:00:00-08:00", "", "Shots at Central Park?", "", "", "", ""],
+        ["nd-3", "2026-11-23T19:00:00Z", "", "Shots at Central Park?", "", "", "", ""],
+        ["nd-4", "2026-11-23T19:00:00+0000", "", "Shots at Central Park?", "", "", "", ""],
+    ]
 
-    from rumordesk.collectors.csv_import import parse_time
+    assert import_csv(db, settings, "nextdoor", write_csv(tmp_path / "t.csv", rows)).new == 4
 
-    assert parse_time(value, ZoneInfo("America/Los_Angeles")) == expected
+    times = {p["source_id"]: p["created_at"] for p in list_posts(db)}
+    assert times == dict.fromkeys(
+        ("nd-1", "nd-2", "nd-3", "nd-4"), datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    )
 
 
 @pytest.mark.parametrize("value", ["13/01/2026", "11/23/2026 13:00 PM", "02/30/2026", "soon"])
-def test_impossible_times_are_refused(value):
-    from zoneinfo import ZoneInfo
-
-    from rumordesk.collectors.csv_import import parse_time
-
-    with pytest.raises(ValueError, match="is not a date and time"):
-        parse_time(value, ZoneInfo("America/Los_Angeles"))
+def test_a_row_whose_time_cannot_be_read_rejects_the_file_with_the_value(db, tmp_path, value):
+    rows = [NEXTDOOR[0], ["nd-1", value, "", "Shots at Central Park?", "", "", "", ""]]
+    with pytest.raises(ImportRejected, match=f"row 2: '{value}' is not a date and time"):
+        import_csv(db, make_settings(sources()), "nextdoor", write_csv(tmp_path / "t.csv", rows))
+    assert count_posts(db) == 0

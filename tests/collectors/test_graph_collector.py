@@ -331,3 +331,32 @@ def test_instagram_media_with_likes_comments_and_insights(db):
     assert posts["17900000000002"]["likes"] is None  # like counts hidden: unknown
     # the Instagram token falls back to the Page token
     assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+#: One instant, 2026-11-23 19:00 UTC, written three ways (the Department is in New York).
+SAME_INSTANT = ("2026-11-23T14:00:00", "2026-11-23T19:00:00+0000", "2026-11-23T19:00:00Z")
+
+
+@responses.activate
+@pytest.mark.parametrize("kind", ["facebook_page", "instagram"])
+def test_times_without_an_offset_are_the_departments(db, kind):
+    if kind == "facebook_page":
+        items = [
+            fb_post(n, reactions=1, comments=0, shares=0, views=1, created=at)
+            for n, at in enumerate(SAME_INSTANT, start=1)
+        ]
+        responses.get(POSTS, json=page(*items))
+        source = facebook()
+    else:
+        items = [
+            ig_media(n, likes=1, comments=0, views=1, shares=0, timestamp=at)
+            for n, at in enumerate(SAME_INSTANT, start=1)
+        ]
+        responses.get(MEDIA, json=page(*items))
+        source = instagram()
+    settings = make_settings([source], department={"timezone": "America/New_York"})
+
+    assert Runner(settings, db).run_once()[0].new == 3
+
+    times = {p["created_at"] for p in list_posts(db)}
+    assert times == {datetime(2026, 11, 23, 19, 0, tzinfo=UTC)}

@@ -252,6 +252,43 @@ def test_a_connection_refused_is_a_transient_error(db):
         HttpClient(collect_settings(retries=0)).get(url)
 
 
+def test_a_failing_source_waits_its_interval_doubled_per_failure_up_to_the_cap(db):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = feed_source("down", f"http://127.0.0.1:{port}/feed.xml", interval_seconds=300)
+    settings = make_settings([source], collect={"max_failure_backoff_seconds": 3600, "retries": 0})
+    now = datetime(2026, 11, 23, 19, tzinfo=UTC)
+    runner = Runner(settings, db, clock=lambda: now)
+
+    waits = []
+    for _ in range(6):
+        assert runner.run_once()[0].status == "error"
+        waits.append((health(db, "down").next_poll_at - now).total_seconds())
+
+    assert waits == [300, 600, 1200, 2400, 3600, 3600]
+
+
+def test_the_failure_backoff_stops_doubling_after_ten_failures(db):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = make_settings(
+        [feed_source("down", f"http://127.0.0.1:{port}/feed.xml", interval_seconds=1)],
+        collect={"max_failure_backoff_seconds": 10**6, "retries": 0},
+    )
+    now = datetime(2026, 11, 23, 19, tzinfo=UTC)
+    runner = Runner(settings, db, clock=lambda: now)
+
+    waits = []
+    for _ in range(13):
+        runner.run_once()
+        waits.append((health(db, "down").next_poll_at - now).total_seconds())
+
+    # 2**10 intervals at most, although the cap is far above
+    assert waits == [2**n for n in range(11)] + [1024, 1024]
+
+
 # -- rate limiting -----------------------------------------------------------------------------
 
 

@@ -341,3 +341,30 @@ def test_awkward_messages_still_become_posts(db, dovecot, user):
     assert post["source_id"].startswith("sha256:")  # no Message-ID: the message's hash
     assert post["text"].startswith("Road closure – Tasman\n\nTasman Dr closed")
     assert post["created_at"] == dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC)
+
+
+def test_a_date_without_a_zone_is_the_departments_and_minus_0000_is_utc(db, dovecot, user):
+    # one instant, 2026-11-23 19:00 UTC; the Department is in New York (14:00 there)
+    dates = {
+        "no-zone": "Mon, 23 Nov 2026 14:00:00",
+        "offset": "Mon, 23 Nov 2026 11:00:00 -0800",
+        "utc": "Mon, 23 Nov 2026 19:00:00 +0000",
+        "unknown-local-zone": "Mon, 23 Nov 2026 19:00:00 -0000",  # RFC 5322: UTC
+    }
+    conn = dovecot.connect(user)
+    for name, date in dates.items():
+        raw = (
+            f"From: SCPD <alerts@nixle.com>\r\nTo: pio@santaclaraca.gov\r\n"
+            f"Subject: Advisory {name}\r\nDate: {date}\r\nMessage-ID: <{name}@nixle.com>\r\n"
+            f"\r\nNo threat to the public.\r\n"
+        )
+        conn.append("INBOX", None, None, raw.encode())
+    conn.logout()
+    settings = make_settings([source(dovecot, user)], department={"timezone": "America/New_York"})
+
+    run = Runner(settings, db).run_once()[0]
+    assert (run.status, run.new) == ("ok", 4), run.error
+
+    times = {p["source_id"]: p["created_at"] for p in list_posts(db)}
+    instant = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
+    assert times == {f"<{name}@nixle.com>": instant for name in dates}

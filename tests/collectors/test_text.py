@@ -1,4 +1,4 @@
-"""collectors.text: what reaches the store is plain text and absolute http(s) links only."""
+"""collectors.text: what reaches the store is plain text."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from rumordesk.collectors.text import (
     html_to_text,
     join_title_and_body,
     normalise_whitespace,
-    safe_url,
 )
 
 
@@ -128,77 +127,6 @@ def test_nothing_visible_is_empty_text(empty):
 def test_unclosed_object_does_not_swallow_the_rest_of_the_post():
     """``<object>`` children are fallback content a reader sees; an unclosed one is common."""
     assert html_to_text('safe<object classid="clsid:C932BA85"> description') == "safe description"
-
-
-# -- safe_url ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "link",
-    [
-        "https://www.santaclaraca.gov/news/1?a=1&b=2",
-        "http://example.org/",
-        "HTTPS://EXAMPLE.ORG/Path",
-    ],
-)
-def test_absolute_http_links_are_kept(link):
-    assert safe_url(link) == link
-
-
-def test_surrounding_whitespace_is_trimmed():
-    assert safe_url("  https://example.org/a \n") == "https://example.org/a"
-
-
-@pytest.mark.parametrize(
-    "link",
-    [
-        "javascript:alert(1)",
-        " JavaScript:alert(document.domain)",
-        "java\tscript:alert(1)",
-        "data:text/html,<script>alert(1)</script>",
-        "vbscript:msgbox(1)",
-        "mailto:pio@example.org",
-        "ftp://example.org/file",
-        "file:///etc/passwd",
-        "/news/123",
-        "news/123",
-        "//example.org/protocol-relative",
-        "http://",
-        "http:///no-host",
-        "",
-        None,
-    ],
-)
-def test_anything_but_absolute_http_is_refused_without_a_base(link):
-    assert safe_url(link) is None
-
-
-@pytest.mark.parametrize(
-    ("link", "expected"),
-    [
-        ("/news/123", "https://city.example/news/123"),
-        ("item?id=7", "https://city.example/feeds/item?id=7"),
-        ("../about", "https://city.example/about"),
-        ("//cdn.example/x.jpg", "https://cdn.example/x.jpg"),
-        ("https://other.example/a", "https://other.example/a"),
-    ],
-)
-def test_relative_links_are_resolved_against_the_base(link, expected):
-    assert safe_url(link, "https://city.example/feeds/rss.xml") == expected
-
-
-@pytest.mark.parametrize(
-    ("link", "base"),
-    [
-        ("javascript:alert(1)", "https://city.example/feed"),
-        ("data:text/html,x", "https://city.example/feed"),
-        ("mailto:a@b.example", "https://city.example/feed"),
-        ("page.html", "javascript:alert(1)"),
-        ("page.html", "ftp://city.example/feed"),
-    ],
-)
-def test_a_base_never_turns_an_unsafe_link_into_a_kept_one(link, base):
-    assert safe_url(link, base) is None
 
 
 # -- join_title_and_body ------------------------------------------------------------------------

@@ -392,3 +392,30 @@ def test_the_reads_shown_start_from_zero_each_utc_day():
     assert describe_reads(cursor, today="2026-12-01") == "0/2000 today"
     assert describe_reads({}, today="2026-12-01", per_day=300) == "0/300 today"
     assert describe_reads({"validators": {}}, today="2026-12-01") == ""
+
+
+@responses.activate
+def test_tweet_times_without_an_offset_are_the_departments(db):
+    # one instant, 2026-11-23 19:00 UTC, written three ways; the Department is in New York
+    tweets = [
+        ("1", "2026-11-23T14:00:00"),
+        ("2", "2026-11-23T11:00:00-08:00"),
+        ("3", "2026-11-23T19:00:00.000Z"),
+    ]
+    responses.get(
+        SEARCH,
+        json={
+            "data": [
+                {"id": i, "text": "Shooting at Levi's?", "created_at": at, "author_id": "9"}
+                for i, at in tweets
+            ],
+            "includes": {"users": [{"id": "9", "username": "neighbour", "name": "N"}]},
+            "meta": {"newest_id": "3", "oldest_id": "1", "result_count": 3},
+        },
+    )
+    settings = make_settings([search_source()], department={"timezone": "America/New_York"})
+
+    assert Runner(settings, db).run_once()[0].new == 3
+
+    times = {p["source_id"]: p["created_at"] for p in list_posts(db)}
+    assert times == dict.fromkeys(("1", "2", "3"), datetime(2026, 11, 23, 19, 0, tzinfo=UTC))

@@ -249,7 +249,7 @@ def test_rumours_of_the_week_and_their_outcomes(scenario, monkeypatch):
     pio = Actor("pio", Role.PIO)
     chief = Actor("chief", Role.CHIEF)
     clock = {"now": NOW}
-    monkeypatch.setattr(workflow, "_now", lambda: clock["now"])
+    monkeypatch.setattr(workflow, "utc_now", lambda: clock["now"])
 
     def at(moment, action, *args):
         clock["now"] = moment

@@ -437,6 +437,16 @@ def test_unset_url_variable_fails_with_the_reason(db, monkeypatch):
     assert row["status"] == "failed" and "$TEST_MISSING_URL is not set" in row["last_error"]
 
 
+@pytest.mark.parametrize("value", ["ftp://relay.example/hook", "relay.example/hook", "https://"])
+def test_a_url_variable_that_is_not_an_http_url_fails_with_the_reason(db, monkeypatch, value):
+    monkeypatch.setenv("TEST_BAD_URL", value)
+    settings = settings_for(webhooks=[{"name": "s", "kind": "slack", "url_env": "TEST_BAD_URL"}])
+    add_rumour(db)
+    Alerter(settings, db)(NOW)
+    [row] = alert_rows(db)
+    assert row["status"] == "failed" and "$TEST_BAD_URL is not an http(s) URL" in row["last_error"]
+
+
 def test_the_loop_runs_the_alert_chore_only_when_targets_are_configured(db, smtp):
     assert "alerts" not in [c.name for c in build_chores(make_settings([]), db)]
     chores = build_chores(settings_for(smtp), db)

@@ -191,6 +191,15 @@ def test_the_same_story_inside_the_quiet_window_does_not_alert_as_new(db, hooks)
     assert kinds(hooks) == [(first, "first"), (other, "first"), (again, "first")]
 
 
+def test_a_failed_delivery_waits_backoff_seconds_doubling_up_to_the_maximum():
+    from rumordesk.base.config import AlertSettings
+    from rumordesk.triage.alerts import rules
+
+    rule = AlertSettings(backoff_seconds=10, max_backoff_seconds=900)
+    waits = [rules.backoff(attempts, rule).total_seconds() for attempts in range(0, 10)]
+    assert waits == [10, 10, 20, 40, 80, 160, 320, 640, 900, 900]
+
+
 def test_restart_sends_what_was_queued_and_never_twice(tmp_path: Path, hooks):
     url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
     path = "/restart"

@@ -98,6 +98,16 @@ def test_failed_sign_ins_lock_the_account_with_a_growing_delay(db, pat):
     assert {e.detail["reason"] for e in failed} == {"wrong password", "locked"}
 
 
+def test_the_lock_doubles_from_lockout_seconds_up_to_the_maximum():
+    settings = AuthSettings(lockout_after=5, lockout_seconds=30, lockout_max_seconds=3600)
+    delays = [auth.lock_delay(settings, failures) for failures in range(4, 13)]
+    assert delays == [None] + [timedelta(seconds=s) for s in (30, 60, 120, 240, 480, 960, 1920)] + [
+        timedelta(seconds=3600)
+    ]
+    # thousands of failures in a row still lock for the maximum (no float overflow)
+    assert auth.lock_delay(settings, 5000) == timedelta(seconds=3600)
+
+
 def test_unknown_and_disabled_accounts_fail_the_same_way(db, pat):
     with pytest.raises(auth.SignInError, match="wrong user name or password") as unknown:
         auth.sign_in(db, FAST, "nobody", SECRET)

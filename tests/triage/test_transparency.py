@@ -94,7 +94,7 @@ def rumour(db: Database, post_id: int) -> int:
 def year(db: Database, monkeypatch):  # type: ignore[no-untyped-def]
     """A year of use, built through the real functions, and what went into it."""
     monkeypatch.setenv(config_log.OPERATOR_ENV, "alex.it")
-    monkeypatch.setattr(workflow, "_now", lambda: NOW)
+    monkeypatch.setattr(workflow, "utc_now", lambda: NOW)
     settings = make_settings([REDDIT, NEWS_SEARCH, CITY])
     config_log.record_changes(db, settings, now=NOW - timedelta(days=200))
     config_log.record_changes(db, make_settings([REDDIT, CITY]), now=NOW - timedelta(days=100))

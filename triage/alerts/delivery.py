@@ -27,6 +27,7 @@ from rumordesk.base.errors import RumorDeskError
 from rumordesk.base.mail import MailError, build_message, one_line
 from rumordesk.base.mail import send as send_mail
 from rumordesk.base.secrets import get_secret
+from rumordesk.base.urls import is_http_url
 from rumordesk.triage.alerts.message import AlertContent, email_body, email_subject, webhook_body
 
 Result = Literal["sent", "refused", "unknown"]
@@ -73,7 +74,7 @@ def webhook_url(webhook: WebhookTarget) -> str:
     url = get_secret(webhook.url_env)
     if not url:
         raise TargetError(f"${webhook.url_env} is not set (the URL of webhook {webhook.name!r})")
-    if not url.startswith(("https://", "http://")):
+    if not is_http_url(url):
         raise TargetError(f"${webhook.url_env} is not an http(s) URL")
     return url
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AlertSettings
 
 #: Workflow statuses that mean "no alert": the PIO has already judged the rumour.
@@ -49,8 +50,7 @@ def quiet_until(first_alert_at: datetime, rule: AlertSettings) -> datetime:
 
 def backoff(attempts: int, rule: AlertSettings) -> timedelta:
     """Wait before attempt ``attempts + 1``: backoff_seconds, doubling, capped."""
-    seconds = rule.backoff_seconds * (2 ** max(attempts - 1, 0))
-    return timedelta(seconds=min(seconds, rule.max_backoff_seconds))
+    return doubling(rule.backoff_seconds, attempts - 1, rule.max_backoff_seconds)
 
 
 def stale_after(rule: AlertSettings) -> timedelta:
