@@ -131,7 +131,9 @@ def test_groups_make_calibration_folds_leave_groups_out():
     model = MisinfoModel()
     y = np.array([0, 1] * 6)
     groups = np.array(["a"] * 4 + ["b"] * 4 + ["c"] * 4)
-    for train, test in model._splits(y, groups):
+    splits = list(model._splits(y, groups))
+    assert sorted(str(groups[test][0]) for _, test in splits) == ["a", "b", "c"]
+    for train, test in splits:
         assert len(set(groups[test])) == 1
         assert set(groups[test]).isdisjoint(groups[train])
 

@@ -32,6 +32,7 @@ def test_every_page_of_every_role_renders(desk, role):
     home = desk.app(user)
     assert not home.exception
     assert home.title[0].value  # the role's home page, not the sign-in form
+    assert navigation.PAGES[role], f"{role} has no pages"
     for spec in navigation.PAGES[role]:  # the optional pages of other parts have their own tests
         at = desk.app(user)
         at.session_state[navigation.SELECTED_KEY] = top
