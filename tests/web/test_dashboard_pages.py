@@ -22,6 +22,7 @@ def desk(tmp_path, monkeypatch):
     yield from open_desk(tmp_path, monkeypatch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", list(Role))
 def test_every_page_of_every_role_renders(desk, role):
     desk.load_demo()

@@ -373,6 +373,7 @@ def _their_rumour(desk: Any) -> int:
     return Counter(joined).most_common(1)[0][0]
 
 
+@pytest.mark.slow
 def test_no_page_lists_authors(desk):
     texts = _seed(desk.db)
     desk.load_demo()
