@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+ and make:
 #   make run   - install, initialise the database, collect and serve the dashboard
-#   make test  - install with the dev extras and run the whole suite
+#   make test  - install with the dev extras and run the whole suite (what CI runs)
+#   make test-fast - the suite without the tests marked slow (under a minute)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 PORT   ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # ruff, then the layer contract (pyproject.toml [tool.importlinter]) on an installed copy,
 # where every folder sits in its place under rumordesk/ (tests/test_architecture.py).

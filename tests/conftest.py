@@ -43,8 +43,7 @@ def _module_feed_server() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def feed_server(_module_feed_server: FeedServer) -> FeedServer:
-    """A loopback server with no routes and no requests seen, started once per module
-    (shutting a server down takes ~0.5 s; a new one per test would add minutes)."""
+    """A loopback server with no routes and no requests seen, started once per module."""
     _module_feed_server.routes.clear()
     _module_feed_server.requests.clear()
     return _module_feed_server

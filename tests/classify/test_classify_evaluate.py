@@ -65,6 +65,7 @@ def pheme_sample(shared_dir):
     return [data.texts[i] for i in keep], [data.labels[i] for i in keep], list(groups[keep])
 
 
+@pytest.mark.slow
 def test_real_events_pooled_and_per_group(pheme_sample):
     texts, labels, groups = pheme_sample
     evaluation = leave_one_group_out(

@@ -32,7 +32,10 @@ def texts() -> list[str]:
     ]
     # Digits beyond 0–9, a decomposed accent and a bare number: edge cases of the triggers.
     raw += ["٣ people shot at Valley Fair", "xa\u0309 su\u0301ng", "3 dead", "10 shot", "c4"]
-    return sorted({t.lower() for t in raw} | {fold(t) for t in raw})
+    compared = sorted({t.lower() for t in raw} | {fold(t) for t in raw})
+    # Every test below compares inside a loop over these: an empty read must fail them all.
+    assert len(compared) > 2_500, f"only {len(compared)} texts read from {TRAINING}"
+    return compared
 
 
 def found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None]]:

@@ -67,6 +67,7 @@ def test_cue_features_count_what_they_say():
     assert row["hedges"] == 1  # "say"
 
 
+@pytest.mark.slow
 def test_probabilities_are_one_calibrated_value_per_post(builtin_model):
     texts = ["ACTIVE SHOOTER AT VALLEY FAIR RIGHT NOW GET OUT", "tacos = killer", "", "😀"]
     p = builtin_model.predict_proba(texts)
@@ -76,6 +77,7 @@ def test_probabilities_are_one_calibrated_value_per_post(builtin_model):
     assert set(builtin_model.predict(texts)) <= {0, 1}
 
 
+@pytest.mark.slow
 def test_separately_written_validation_slice(builtin_model):
     """Held-out posts written after the training slice: the model must have learned more
     than the training posts' wording."""
@@ -87,6 +89,7 @@ def test_separately_written_validation_slice(builtin_model):
     assert scores.average_precision >= 0.85, scores
 
 
+@pytest.mark.slow
 def test_minimum_functionality(builtin_model):
     rumour, relay, innocent = builtin_model.predict_proba(
         [
@@ -109,6 +112,7 @@ def test_negation_is_marked_for_the_word_view():
     assert mark_negation("an active shooter") == "an active shooter"
 
 
+@pytest.mark.slow
 def test_calibration_beats_the_raw_blend_and_the_base_rate(shared_dir):
     """Platt scaling on out-of-fold scores: on held-out posts from the same distribution the
     calibrated probabilities have a lower Brier score than the class-balanced raw blend
@@ -131,7 +135,9 @@ def test_groups_make_calibration_folds_leave_groups_out():
     model = MisinfoModel()
     y = np.array([0, 1] * 6)
     groups = np.array(["a"] * 4 + ["b"] * 4 + ["c"] * 4)
-    for train, test in model._splits(y, groups):
+    splits = list(model._splits(y, groups))
+    assert sorted(str(groups[test][0]) for _, test in splits) == ["a", "b", "c"]
+    for train, test in splits:
         assert len(set(groups[test])) == 1
         assert set(groups[test]).isdisjoint(groups[train])
 

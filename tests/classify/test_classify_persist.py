@@ -110,6 +110,7 @@ def small_builtin(monkeypatch, fast_training):
     monkeypatch.setattr(training, "builtin_set", lambda: quarter)
 
 
+@pytest.mark.slow
 def test_default_model_trains_once_then_loads(tmp_path, fast_training):
     path = tmp_path / "models" / "misinfo.skops"
     settings = make_settings([], classify={"model_path": str(path)})
@@ -123,6 +124,7 @@ def test_default_model_trains_once_then_loads(tmp_path, fast_training):
     assert np.array_equal(first.predict_proba(PROBES), second.predict_proba(PROBES))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("field", "value"),
     [("sklearn_version", "0.0.1"), ("model_family", "misinfo-linear-0"), ("sha256", "0" * 64)],

@@ -103,6 +103,7 @@ def test_growth_is_measured_up_to_the_latest_time_in_the_batch():
     assert "600 shares in 60 min" in a.reasons
 
 
+@pytest.mark.slow
 def test_pheme_rumours_still_rank_by_the_text_model(shared_dir: Path):
     """On real tweets from another country the gazetteer finds nothing local, and the
     signals must not wreck the text model's order: leave-one-event-out on PHEME's

@@ -176,6 +176,7 @@ def test_init_creates_the_database_and_reports_the_schema_version(config, tmp_pa
 # --- collect ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_collect_once_prints_each_source_and_fails_if_one_failed(config):
     result = run(config, "collect", "--once")
 
@@ -188,6 +189,7 @@ def test_collect_once_prints_each_source_and_fails_if_one_failed(config):
     assert "collected 7 new post(s) from 3 source(s); 1 failed" in result.stdout
 
 
+@pytest.mark.slow
 def test_collect_once_succeeds_when_every_source_does(config):
     first = run(config, "collect", "--once", "--source", "news")
     again = run(config, "collect", "--source", "news")
@@ -217,6 +219,7 @@ def test_collect_once_and_every_together_is_a_usage_error(config):
 # --- sources ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sources_shows_status_last_error_and_next_poll(config):
     run(config, "collect", "--once")
     result = run(config, "sources")
@@ -250,6 +253,7 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+@pytest.mark.slow
 def test_posts_csv_has_a_header_and_escapes_formula_cells(collected):
     result = run(collected, "posts", "--format", "csv")
 
@@ -301,6 +305,7 @@ def test_posts_csv_escapes_tab_cr_and_nul_starts(config, tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_posts_json_lines(collected):
     result = run(collected, "posts", "--format", "json", "--limit", "0")
 
@@ -323,6 +328,7 @@ def _ids(result: Result) -> list[str]:
     return [json.loads(line)["url"].rsplit("/", 1)[1] for line in result.stdout.splitlines()]
 
 
+@pytest.mark.slow
 def test_posts_filters(collected):
     assert _ids(run(collected, "posts", "--format", "json", "--official")) == ["n2", "n1"]
     public = _ids(run(collected, "posts", "--format", "json", "--public"))
@@ -351,6 +357,7 @@ def test_posts_filters(collected):
     assert _ids(run(collected, "posts", "--format", "json", "--source", "nothing")) == []
 
 
+@pytest.mark.slow
 def test_posts_table_and_out_file(collected, tmp_path):
     table = run(collected, "posts", "--official")
     assert table.exit_code == 0
@@ -372,6 +379,7 @@ def test_posts_table_and_out_file(collected, tmp_path):
     assert f"wrote 2 post(s) to {listing}" in table_file.stderr
 
 
+@pytest.mark.slow
 def test_posts_bad_since_is_a_usage_error(collected):
     result = run(collected, "posts", "--since", "yesterday")
     assert result.exit_code == 2

@@ -120,6 +120,7 @@ def test_train_uses_groups_for_calibration_when_given(config, tmp_path):
     assert "cross-validated (leave-group-out)" in result.output
 
 
+@pytest.mark.slow
 def test_train_adds_the_builtin_set_and_the_pios_decisions(config, tmp_path, monkeypatch):
     monkeypatch.setattr(training, "MisinfoModel", lambda: MisinfoModel(C=(1.0,), folds=3))
     db = open_database(f"sqlite:///{tmp_path / 'data' / 'test.db'}")
@@ -198,6 +199,7 @@ def test_evaluate_prints_text_and_json(config, tmp_path):
     assert f"Brier score        {pooled['brier']:.4f}" in text.output
 
 
+@pytest.mark.slow
 def test_evaluate_on_real_pheme_events(config, tmp_path, shared_dir):
     """The shared PHEME file: three main events and a small one, subsampled to stay short."""
     with (shared_dir / "data" / "pheme.csv").open(encoding="utf-8", newline="") as f:

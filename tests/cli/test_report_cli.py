@@ -131,6 +131,7 @@ def test_export_audit_for_a_date_range(setup, tmp_path):
     assert backwards.exit_code == 1 and "before it starts" in backwards.stderr
 
 
+@pytest.mark.slow
 def test_the_installed_command_writes_to_standard_output(setup):
     config, _ = setup
     done = subprocess.run(

@@ -223,6 +223,7 @@ def test_slow_headers_raise_a_transient_error(feed_server):
         HttpClient(collect_settings(read_timeout=0.2, retries=0)).get(url)
 
 
+@pytest.mark.slow
 def test_a_trickled_body_cannot_hold_a_worker(feed_server, db):
     """Each chunk arrives well inside the read timeout, but the whole body would take 10 s."""
     url = feed_server.serve("/trickle.xml", feed_bytes(10_000), trickle=0.05, chunk=50)

@@ -217,6 +217,7 @@ def source(dovecot: Dovecot, user: str, **extra) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_alerts_are_stored_as_official_posts_and_marked_not_deleted(db, dovecot, user):
     nixle = mail(
         "ADVISORY: Police activity near Great America",
@@ -260,6 +261,7 @@ def test_alerts_are_stored_as_official_posts_and_marked_not_deleted(db, dovecot,
     assert cursor["last_uid"] == 3 and cursor["uidvalidity"]
 
 
+@pytest.mark.slow
 def test_later_runs_read_only_new_messages(db, dovecot, user):
     dovecot.deliver(user, mail("First", text="one"))
     settings = make_settings([source(dovecot, user, batch_size=2)])
@@ -272,6 +274,7 @@ def test_later_runs_read_only_new_messages(db, dovecot, user):
     assert load_cursor(db, "city-enotify")["last_uid"] == 4
 
 
+@pytest.mark.slow
 def test_a_changed_uidvalidity_rereads_without_duplicates(db, dovecot, user):
     dovecot.deliver(user, mail("Once", text="x", message_id="<once@nixle.com>"))
     settings = make_settings([source(dovecot, user)])
@@ -285,12 +288,14 @@ def test_a_changed_uidvalidity_rereads_without_duplicates(db, dovecot, user):
     assert (run.new, run.updated) == (0, 0) and len(list_posts(db)) == 1
 
 
+@pytest.mark.slow
 def test_starttls_works_on_the_plain_port(db, dovecot, user):
     dovecot.deliver(user, mail("Over STARTTLS", text="ok"))
     settings = make_settings([source(dovecot, user, port=dovecot.imap_port, security="starttls")])
     assert Runner(settings, db).run_once()[0].new == 1
 
 
+@pytest.mark.slow
 def test_a_wrong_password_is_misconfigured_and_not_repeated(db, dovecot, user, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
     run = Runner(make_settings([source(dovecot, user)]), db).run_once()[0]
@@ -299,11 +304,13 @@ def test_a_wrong_password_is_misconfigured_and_not_repeated(db, dovecot, user, m
     assert "not-the-password" not in (source_health(db)[0].last_error or "")
 
 
+@pytest.mark.slow
 def test_an_untrusted_certificate_is_refused(db, dovecot, user):
     run = Runner(make_settings([source(dovecot, user, ca_file=None)]), db).run_once()[0]
     assert run.status == "misconfigured" and "certificate is not trusted" in run.error
 
 
+@pytest.mark.slow
 def test_a_closed_port_is_transient(db, dovecot, user):
     run = Runner(make_settings([source(dovecot, user, port=_free_port())]), db).run_once()[0]
     assert run.status == "error" and "could not connect" in run.error
@@ -325,6 +332,7 @@ def test_plaintext_imap_is_refused_except_on_loopback():
         )
 
 
+@pytest.mark.slow
 def test_awkward_messages_still_become_posts(db, dovecot, user):
     no_id = (
         b"From: SCPD <alerts@nixle.com>\r\nSubject: =?utf-8?q?Road_closure_=E2=80=93_Tasman?=\r\n"

@@ -145,7 +145,10 @@ class WebhookServer:
     def start(self) -> WebhookServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler)
         self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits up to one interval (0.5 s by default).
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:

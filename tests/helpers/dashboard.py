@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import streamlit as st
+from argon2 import PasswordHasher
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
@@ -23,6 +24,8 @@ from rumordesk.demo import load_demo
 from rumordesk.store import open_database
 from rumordesk.store.db import Database
 from rumordesk.store.schema import rumors
+from rumordesk.triage import auth as auth_module
+from rumordesk.triage import users as users_module
 from rumordesk.triage.auth import Session
 from rumordesk.triage.roles import SYSTEM, Actor, Role
 from rumordesk.triage.users import add_user
@@ -103,6 +106,11 @@ def make_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, users: bool = 
     monkeypatch.setattr(
         scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
     )
+    # A light argon2id cost: these tests sign accounts in, they do not test the hash
+    # (tests/triage/test_auth.py does); the production cost takes ~0.3 s a hash.
+    light = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    monkeypatch.setattr(users_module, "HASHER", light)
+    monkeypatch.setattr(auth_module, "HASHER", light)
     monkeypatch.chdir(PROJECT_ROOT)
     st.cache_resource.clear()
     settings = load_settings(config)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from rumordesk.store import open_database
 from rumordesk.store.migrations import MIGRATIONS
@@ -178,6 +179,16 @@ def _check_consistent(path: Path, expected: dict[str, dict[str, set[str]]]) -> i
     return total
 
 
+def _wait_until_stored(path: Path, at_least: int, process: subprocess.Popen) -> None:
+    """Poll the file (read-only) until ``at_least`` posts are committed, while the
+    collecting process is still running."""
+    deadline = time.monotonic() + 30
+    while _stored_count(path) < at_least:
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, f"fewer than {at_least} posts stored after 30 s"
+        time.sleep(0.01)  # the polling interval, not a guess at when the commit happens
+
+
 @pytest.mark.slow
 def test_sigkill_mid_collect_loses_and_duplicates_nothing(feed_server, tmp_path: Path):
     sources, expected = _serve_many(feed_server)
@@ -198,15 +209,12 @@ backoff_seconds = 0.01
     database = tmp_path / "data" / "crash.db"
     everything = sum(len(ids) for feeds in expected.values() for ids in feeds.values())
 
-    # Kill two runs at different points: right after the first commit, then later.
-    for round_number, extra_wait in enumerate((0.0, 0.5)):
+    # Kill two runs at different points: right after the first batch is committed, then
+    # once three more batches are (each feed URL is one batch of ITEMS posts).
+    for round_number, batches in enumerate((1, 3)):
         before = _stored_count(database)
         process = _collect_process(config, tmp_path)
-        deadline = time.monotonic() + 20
-        while _stored_count(database) <= before and time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.01)
-        time.sleep(extra_wait)
+        _wait_until_stored(database, before + batches * ITEMS, process)
         assert process.poll() is None, f"round {round_number}: the run finished before the kill"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -326,25 +334,96 @@ def test_two_writers_at_once_both_succeed(db):
 
 
 def test_writer_waits_for_a_held_lock_instead_of_failing(db):
-    """The busy timeout: a writer arriving while another holds the lock waits its turn."""
-    _register(db, "news")
-    holder = sqlite3.connect(db.url.database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    errors: list[Exception] = []
-    writer = threading.Thread(
-        target=_write_batches,
-        args=(db.url.render_as_string(hide_password=False), "news", 1, 5, errors),
-    )
-    writer.start()
-    time.sleep(0.5)
-    still_waiting = writer.is_alive()
-    holder.execute("COMMIT")
-    holder.close()
-    writer.join(timeout=30)
+    """The busy timeout: a writer arriving while another holds the lock waits its turn.
 
-    assert still_waiting, "the writer did not wait for the lock"
+    Observed, not timed: SQLite's trace callback says the writer's ``BEGIN IMMEDIATE`` has
+    started executing; the writer's thread is then seen asleep (Linux ``/proc``), which,
+    inside that statement, is SQLite's busy handler waiting for the lock, or a writer that
+    already failed. The lock is held all along (a second connection with no busy timeout is
+    refused), and the statement returns only after the holder commits. With no busy timeout
+    the writer fails at once with "database is locked".
+    """
+    if not Path(f"/proc/self/task/{threading.get_native_id()}/stat").exists():
+        pytest.skip("needs Linux /proc to see the writer's thread waiting")
+    _register(db, "news")
+    path = db.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    assert _write_lock_is_held(path)
+    writer_db = open_database(db.url.render_as_string(hide_password=False))
+    attempting, released = threading.Event(), threading.Event()
+    began_after_release: list[bool] = []
+
+    def trace(statement: str) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            attempting.set()
+
+    @event.listens_for(writer_db.engine, "checkout")
+    def _trace(dbapi_connection, *args):  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(trace)
+
+    @event.listens_for(writer_db.engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement == "BEGIN IMMEDIATE":
+            began_after_release.append(released.is_set())
+
+    errors: list[Exception] = []
+
+    def write() -> None:
+        try:
+            save_batch(writer_db, "news", Batch(tuple(_post("news", n) for n in range(5)), {}))
+        except Exception as exc:  # asserted on in the test's thread
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert attempting.wait(timeout=30), "the writer never began its transaction"
+        _wait_until_asleep_or_ended(writer)
+        # Still held: the writer cannot have got past BEGIN IMMEDIATE, nor given up.
+        assert _write_lock_is_held(path)
+        assert count_posts(db) == 0  # and a reader is not blocked by either of them
+        assert began_after_release == [] and errors == [] and writer.is_alive()
+    finally:
+        released.set()
+        holder.execute("COMMIT")
+        holder.close()
+        writer.join(timeout=30)
+        writer_db.dispose()
+
     assert errors == []
+    assert began_after_release == [True], "BEGIN IMMEDIATE returned while the lock was held"
     assert count_posts(db) == 5
+
+
+def _wait_until_asleep_or_ended(thread: threading.Thread) -> None:
+    """Poll until the OS reports ``thread`` sleeping (state S in ``/proc``), or it ended."""
+    stat = Path(f"/proc/self/task/{thread.native_id}/stat")
+    deadline = time.monotonic() + 30
+    while thread.is_alive():
+        try:
+            if stat.read_text().rpartition(")")[2].split()[0] == "S":
+                return
+        except FileNotFoundError:  # the thread ended meanwhile
+            return
+        assert time.monotonic() < deadline, "the writer never waited"
+        time.sleep(0.001)  # the polling interval
+
+
+def _write_lock_is_held(path: str) -> bool:
+    """Whether another connection holds the write lock: a ``BEGIN IMMEDIATE`` with no busy
+    timeout is refused at once."""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc), exc
+        return True
+    else:
+        probe.execute("ROLLBACK")
+        return False
+    finally:
+        probe.close()
 
 
 def test_processes_starting_together_migrate_once(tmp_path: Path):

@@ -424,10 +424,13 @@ def test_since_accepts_any_timezone(varied):
 
 
 def test_returned_times_are_aware_utc(varied):
-    for row in list_posts(varied):
-        for column in ("created_at", "first_seen_at"):
-            if row[column] is not None:
-                assert row[column].utcoffset() == timedelta(0)
+    found = list_posts(varied)
+    times = [row[c] for row in found for c in ("created_at", "first_seen_at") if row[c] is not None]
+
+    assert len(found) == 5
+    assert len(times) == 9  # every first_seen_at, and every created_at but "undated"'s
+    assert [t.utcoffset() for t in times] == [timedelta(0)] * 9
+    assert {t.tzinfo for t in times} == {UTC}
 
 
 # --- UTCDateTime -----------------------------------------------------------------------

@@ -164,6 +164,7 @@ def test_smtp_temporary_refusal_is_retried_permanent_refusal_is_final(db, smtp):
     assert len(smtp.received) == 1
 
 
+@pytest.mark.slow
 def test_smtp_silent_after_the_message_is_at_most_once(db, smtp):
     """The server has the message but does not confirm it: never sent a second time."""
     smtp.delay = 3.0
@@ -457,6 +458,7 @@ def test_the_loop_runs_the_alert_chore_only_when_targets_are_configured(db, smtp
     assert wait_for(lambda: len(smtp.received) == 1)
 
 
+@pytest.mark.slow
 def test_a_slow_target_cannot_hold_the_loop_past_the_tick_budget(db, hooks):
     from tests.helpers.alerts import HookRoute
 

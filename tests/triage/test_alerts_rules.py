@@ -270,6 +270,7 @@ CRASHING_LOOP = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_loop_killed_mid_delivery_never_sends_twice(tmp_path: Path, hooks):
     """A real process is killed while Slack is answering; the next one does not resend."""
     url = f"sqlite:///{tmp_path / 'rumordesk.db'}"

@@ -89,6 +89,7 @@ def test_alert_email_over_tls_with_the_password_from_the_environment(
     assert [r.rcpt_tos for r in sink.received] == [["pio@santaclaraca.gov"]]
 
 
+@pytest.mark.slow
 def test_a_wrong_password_delivers_nothing_and_never_shows_the_password(
     db, secure_sink, certificate, monkeypatch
 ):

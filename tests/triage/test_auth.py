@@ -180,8 +180,14 @@ def test_oidc_roles_come_from_config_and_local_accounts(db, pat):
 
 def test_identity_provider_accounts_cannot_sign_in_with_a_password(db):
     users.add_user(db, SYSTEM, "idp", "pio", password=None, email="idp@santaclaraca.gov")
-    with pytest.raises(auth.SignInError):
-        auth.sign_in(db, FAST, "idp", "")
+    for attempt in ("", "any password at all"):
+        with pytest.raises(auth.SignInError, match="wrong user name or password"):
+            auth.sign_in(db, FAST, "idp", attempt)
+    failed = audit.entries(db, action="sign_in_failed")
+    assert [(e.subject, e.detail["reason"]) for e in failed] == [
+        ("idp", "disabled or no password")
+    ] * 2
+    assert users.get_user(db, "idp").last_login_at is None
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from rumordesk.triage import audit
 from tests.helpers.dashboard import PASSWORD, make_desk
 from tests.helpers.paths import PROJECT_ROOT
 
+#: A Streamlit server and a browser in subprocesses: the whole suite runs it, "not slow" skips it.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 BROWSER_ARGS = [
@@ -80,7 +83,8 @@ def server(tmp_path, monkeypatch):
             if requests.get(f"{base}/_stcore/health", timeout=2).ok:
                 break
         except requests.RequestException:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)  # the polling interval while Streamlit starts
     else:
         process.kill()
         pytest.fail("streamlit did not start: " + process.stderr.read().decode()[-2000:])

@@ -22,6 +22,7 @@ def desk(tmp_path, monkeypatch):
     yield from open_desk(tmp_path, monkeypatch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", list(Role))
 def test_every_page_of_every_role_renders(desk, role):
     desk.load_demo()
@@ -32,6 +33,7 @@ def test_every_page_of_every_role_renders(desk, role):
     home = desk.app(user)
     assert not home.exception
     assert home.title[0].value  # the role's home page, not the sign-in form
+    assert navigation.PAGES[role], f"{role} has no pages"
     for spec in navigation.PAGES[role]:  # the optional pages of other parts have their own tests
         at = desk.app(user)
         at.session_state[navigation.SELECTED_KEY] = top
