@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rumordesk.reports.export import render  # noqa: E402
 from rumordesk.reports.weekly import build_report  # noqa: E402
+from rumordesk.reports.weekly_layout import report_tables  # noqa: E402
 from rumordesk.reports.weeks import Week  # noqa: E402
 from rumordesk.store import open_database  # noqa: E402
 from rumordesk.store.posts import save_batch  # noqa: E402
@@ -72,7 +73,7 @@ def main() -> None:
         began = time.perf_counter()
         report = build_report(db, week, now=datetime.now(UTC))
         built = time.perf_counter() - began
-        tables = report.tables()
+        tables = report_tables(report)
         began = time.perf_counter()
         book = render(tables, stem="bench", fmt="xlsx", title="bench")
         xlsx_s = time.perf_counter() - began

@@ -24,6 +24,7 @@ from rumordesk.base import mail
 from rumordesk.reports import xlsx
 from rumordesk.reports.export import CSV_ZIP_MEDIA_TYPE, ExportFile, audit_export, render
 from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weekly_model import WeeklyReport
 from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import SYSTEM
@@ -71,7 +72,7 @@ def stem(week: Week) -> str:
 
 def weekly_files(report: WeeklyReport, formats: tuple[str, ...]) -> list[ExportFile]:
     title = f"Weekly engagement report {report.week.label}"
-    tables = report.tables()
+    tables = report_tables(report)
     return [render(tables, stem=stem(report.week), fmt=fmt, title=title) for fmt in formats]
 
 

@@ -17,7 +17,7 @@ from rumordesk.reports.weeks import Week
 from rumordesk.store.records import Metrics
 
 if TYPE_CHECKING:
-    from rumordesk.reports.tables import Table
+    pass
 
 #: What counts as engagement (an interaction); views are reach, not engagement.
 INTERACTIONS = ("likes", "shares", "replies", "quotes")
@@ -245,13 +245,6 @@ class WeeklyReport:
     def local(self, moment: datetime | None) -> datetime | None:
         """A naive local datetime, as spreadsheets want dates."""
         return None if moment is None else moment.astimezone(self.week.tz).replace(tzinfo=None)
-
-    def tables(self) -> list[Table]:
-        """Every table of the report, in the order the exports and the page show them."""
-        # The layout reads this model, so it is imported on use rather than at the top.
-        from rumordesk.reports.weekly_layout import report_tables
-
-        return report_tables(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rumordesk.reports.weekly import build_report
+from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import ReportError, Week
 from rumordesk.triage import workflow
 from rumordesk.triage.roles import Actor, Role
@@ -230,7 +231,7 @@ def test_a_week_without_data_is_empty_but_valid(scenario):
     assert report.posts == () and report.earlier == ()
     assert any("No Department post was published in 2026-W50" in n for n in report.notes)
     assert all(c.posts == 0 and c.engagement is None for c in report.channels)
-    tables = {t.name: t for t in report.tables()}
+    tables = {t.name: t for t in report_tables(report)}
     assert tables["posts"].rows == [] and tables["posts"].columns[0] == "published"
     assert tables["rumours"].rows == []
     assert {"item": "week", "value": "2026-W50"} in tables["summary"].rows

@@ -12,6 +12,7 @@ from rumordesk.reports.audit_export import audit_tables
 from rumordesk.reports.export import audit_export, render
 from rumordesk.reports.schedule import weekly_files
 from rumordesk.reports.weekly import build_report, trend
+from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session
@@ -48,7 +49,7 @@ week = weeks[labels.index(choice)]
 report = build_report(
     db, week, sources=settings.sources, department=settings.department.name, now=now
 )
-tables = {t.name: t for t in report.tables()}
+tables = {t.name: t for t in report_tables(report)}
 
 st.caption(
     f"{settings.department.name} · {tz.key} · from {week.monday:%a %b %d} 00:00 to "
