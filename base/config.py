@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError
 
 from rumordesk.base.errors import ConfigError
 from rumordesk.base.guardrails import collection_problems
+from rumordesk.base.redact import secret_parameters, token_in_path
 from rumordesk.base.settings_base import Settings, http_url
 from rumordesk.base.source_settings import SOURCE_KINDS, SourceBase, SourceSettings
 from rumordesk.base.times import known_timezone
@@ -221,7 +222,9 @@ class WebhookTarget(Settings):
             raise ValueError(f"webhook {self.name!r}: set exactly one of url and url_env")
         if self.url:
             http_url(self.url, allow_placeholder=False)
-            if _SECRET_WEBHOOK_HOSTS.search(urlsplit(self.url).hostname or ""):
+            if _SECRET_WEBHOOK_HOSTS.search(urlsplit(self.url).hostname or "") or token_in_path(
+                self.url
+            ):
                 raise ValueError(
                     f"webhook {self.name!r}: this URL contains its secret; put it in an "
                     "environment variable and name that variable in url_env"
@@ -452,7 +455,8 @@ def _secret_keys(node: Any, path: str = "") -> Iterable[str]:
 
 def _url_with_credentials(value: Any) -> bool:
     """A URL carrying a password (``scheme://user:pass@host``) or a credential parameter
-    (``?access_token=…``): a secret too, whatever the key holding it is called."""
+    (``?access_token=…``, ``?sig=…``, ``?key=…``, ``?code=…``): a secret too, whatever the
+    key holding it is called."""
     if not isinstance(value, str) or "://" not in value:
         return False
     try:
@@ -460,7 +464,11 @@ def _url_with_credentials(value: Any) -> bool:
         password = parts.password
     except ValueError:
         return False
-    return bool(password) or any(SECRET_KEY.search(name) for name, _ in parse_qsl(parts.query))
+    return (
+        bool(password)
+        or any(SECRET_KEY.search(name) for name, _ in parse_qsl(parts.query))
+        or bool(secret_parameters(value))
+    )
 
 
 _KIND_TAGS = set(SOURCE_KINDS)

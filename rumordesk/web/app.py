@@ -8,11 +8,13 @@ project's top-level ``app.py``, which calls :func:`main`) on every interaction.
 
 import streamlit as st
 
+from rumordesk.base.logs import install_masking
 from rumordesk.web.navigation import SIGN_IN, pages_for
 from rumordesk.web.session import ROLE_LABELS, current_actor, end_session
 
 
 def main() -> None:
+    install_masking()  # every log line of the dashboard's process, whichever library wrote it
     st.set_page_config(page_title="Rumor Desk", page_icon=":material/shield:", layout="wide")
     actor = current_actor()
     if actor is None:
