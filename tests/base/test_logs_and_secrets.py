@@ -216,4 +216,4 @@ def test_an_exception_message_is_masked_wherever_it_is_shown(monkeypatch, tmp_pa
     get_secret("RD_TEST_PAGE", secrets_file=tmp_path / "none.toml")
     error = RumorDeskError("Malformed access token EAAB-page-Zk81-token")
     assert str(error) == "Malformed access token ***"
-    assert "EAAB-page-Zk81-token" not in f"{error}" and "EAAB" not in "%s" % error
+    assert "EAAB-page-Zk81-token" not in f"{error}" and "EAAB" not in repr(str(error))
