@@ -312,17 +312,34 @@ class AuthSettings(Settings):
     session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     #: ... and in any case this many hours after signing in.
     session_max_hours: Annotated[float, Field(gt=0, le=72)] = 12.0
-    #: After this many failed sign-ins in a row the account is locked ...
+    #: After this many failed sign-ins in a row for one user name from one client address,
+    #: that address may not try that name ...
     lockout_after: Annotated[int, Field(ge=1, le=100)] = 5
     #: ... for this many seconds, doubling with each further failure, up to the maximum.
     lockout_seconds: Annotated[float, Field(ge=1)] = 30.0
     lockout_max_seconds: Annotated[float, Field(ge=1)] = 3600.0
+    #: After this many failed sign-ins in a row from one client address, whatever the user
+    #: names, the address is held back the same way (guessing across many names).
+    lockout_client_after: Annotated[int, Field(ge=1, le=1000)] = 20
+    #: Behind a reverse proxy, the request header it sets to the client's address (e.g.
+    #: "X-Forwarded-For"; its last entry is used). Empty: the connection's own address.
+    client_address_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{0,64}$")] = ""
     #: Sign in through the city's identity provider (Streamlit's st.login; the provider's
     #: client settings live in .streamlit/secrets.toml [auth]). Local accounts still work.
     oidc: bool = False
     #: The provider's name in secrets.toml ([auth.NAME]); empty for the single [auth] block.
     oidc_provider: str = ""
     roles: RoleEmails = RoleEmails()
+
+
+class AuditSettings(Settings):
+    """The audit log's checkpoints: its head, signed with $RUMORDESK_AUDIT_KEY, kept elsewhere."""
+
+    #: Who receives each checkpoint by e-mail ([mail] must be set): the weekly export's and
+    #: every `rumordesk audit checkpoint`. Someone who does not administer the server.
+    checkpoint_to: tuple[
+        Annotated[str, Field(pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")], ...
+    ] = ()
 
 
 class DashboardSettings(Settings):
@@ -347,6 +364,7 @@ class AppSettings(Settings):
     reports: ReportSettings = ReportSettings()
     alerts: AlertSettings = AlertSettings()
     auth: AuthSettings = AuthSettings()
+    audit: AuditSettings = AuditSettings()
     dashboard: DashboardSettings = DashboardSettings()
     #: Holding statements the PIO can copy (title -> text), shown on the Chief's office page.
     templates: dict[str, str] = {}
