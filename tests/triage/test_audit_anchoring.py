@@ -71,7 +71,13 @@ def _rows(raw: sqlite3.Connection) -> list[tuple]:
 
 
 def _hash(prev: str, row: tuple, **changes: object) -> str:
-    fields = dict(zip(("at", "actor", "role", "action", "rumor_id", "subject", "detail"), row[1:8]))
+    fields = dict(
+        zip(
+            ("at", "actor", "role", "action", "rumor_id", "subject", "detail"),
+            row[1:8],
+            strict=True,
+        )
+    )
     fields.update(changes)
     at = datetime.fromisoformat(str(fields.pop("at"))).replace(tzinfo=UTC)
     return audit.entry_hash(prev, at=at, **fields)  # type: ignore[arg-type]
