@@ -69,6 +69,5 @@ def configure_logging(verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    if not verbose:
-        for noisy in ("urllib3", "requests", "streamlit"):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
+    for noisy in ("urllib3", "requests", "streamlit"):
+        logging.getLogger(noisy).setLevel(logging.NOTSET if verbose else logging.ERROR)

@@ -20,12 +20,19 @@ from rumordesk.store.schema import evidence, post_scores, rumors
 from rumordesk.triage import audit, workflow
 from rumordesk.triage.roles import Actor, PermissionDenied, Role
 from rumordesk.triage.workflow import WorkflowError
+from tests.helpers.accounts import enrol
 
 PIO = Actor("pat", Role.PIO)
 CHIEF = Actor("chris", Role.CHIEF)
 STAFF = Actor("sam", Role.STAFF)
 ADMIN = Actor("ada", Role.ADMIN)
 EVENING = datetime(2026, 11, 30, 19, 40, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _accounts(db: Database) -> None:
+    """Each actor here has an account: every action re-reads it (triage/authz.py)."""
+    enrol(db, PIO, CHIEF, STAFF, ADMIN)
 
 
 def _rumour(db: Database, texts: tuple[str, ...] = ("Active shooter at Great America",)) -> int:
