@@ -25,7 +25,9 @@ from rumordesk.cli.context import (
 from rumordesk.loop import between_passes, collection_hooks, record_configuration
 
 #: The dashboard's entry script, inside the package (so a non-editable install has it too).
-DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "app.py"
+#: What `streamlit run` is given: the dashboard as an ASGI app with its security headers,
+#: from a folder with no pages/ beside it (rumordesk/web/serve/: no legacy multipage mode).
+DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "serve" / "asgi.py"
 
 POST_COLUMNS = (
     "id",
@@ -254,6 +256,10 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
             str(port),
             "--server.address",
             address,
+            # never report usage to Streamlit, wherever the command runs from (the project's
+            # .streamlit/config.toml says so too, but only when run from the project's folder)
+            "--browser.gatherUsageStats",
+            "false",
         ],
         env=env,
     )

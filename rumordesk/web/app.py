@@ -15,7 +15,8 @@ from rumordesk.web.session import ROLE_LABELS, current_actor, end_session
 
 def main() -> None:
     install_masking()  # every log line of the dashboard's process, whichever library wrote it
-    st.set_page_config(page_title="Rumor Desk", page_icon=":material/shield:", layout="wide")
+    # An emoji icon is drawn by the browser; a :material/…: one loads from a font host.
+    st.set_page_config(page_title="Rumor Desk", page_icon="🛡️", layout="wide")
     actor = current_actor()
     if actor is None:
         navigation = st.navigation([st.Page(SIGN_IN.path, title=SIGN_IN.title, icon=SIGN_IN.icon)])

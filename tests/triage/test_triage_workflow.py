@@ -3,6 +3,7 @@ roles that may not take it — when the function is called directly, not only fr
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -269,7 +270,10 @@ def test_screenshots_are_checked_by_content_and_kept_by_hash(db: Database, tmp_p
     )
     with db.read() as connection:
         row = connection.execute(select(evidence).where(evidence.c.id == evidence_id)).one()
-    assert row.media_type == "image/png" and Path(row.path).read_bytes() == _png()
+    kept = Path(row.path).read_bytes()
+    assert row.media_type == "image/png" and hashlib.sha256(kept).hexdigest() == row.sha256
+    with Image.open(io.BytesIO(kept)) as image:  # re-encoded: the same pixels
+        assert image.tobytes() == Image.open(io.BytesIO(_png())).tobytes()
     assert Path(row.path).name == f"{row.sha256}.png"
     for bad, reason in [
         (b"<svg onload=alert(1)>", "not a readable"),
