@@ -65,11 +65,11 @@ def client_address(
     """Who is asking, for throttling: the connection's address, or — behind a reverse proxy
     named in ``client_address_header`` — the last address that proxy appended."""
     if settings.client_address_header and headers:
-        forwarded = headers.get(settings.client_address_header) or ""
-        last = forwarded.split(",")[-1].strip()
+        forwarded = headers.get(settings.client_address_header)
+        last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
         if last:
             return last[:200]
-    return (ip_address or "unknown")[:200]
+    return ip_address[:200] if isinstance(ip_address, str) and ip_address else "unknown"
 
 
 def _short(name: str) -> str:

@@ -9,7 +9,7 @@ from rumordesk.web.plain import plain
 from rumordesk.web.session import NOTICE_KEY, start_session
 
 st.title("Rumor Desk")
-st.caption(f"{settings().department.name} · misinformation triage for the PIO")
+st.caption(f"{plain(settings().department.name)} · misinformation triage for the PIO")
 
 if notice := st.session_state.pop(NOTICE_KEY, None):
     st.info(plain(notice))  # may quote an e-mail the identity provider gave
