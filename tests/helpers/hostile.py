@@ -32,7 +32,8 @@ def hostile(tag: str) -> str:
     return (
         f"{tag} ![{tag}](http://{TRACKER}/{tag}.png) [{tag}](http://{TRACKER}/{tag}) "
         f":red[{tag}] :material/warning: <img src='http://{TRACKER}/{tag}.gif'> "
-        f"$x^{{{tag}}}$ **{tag}** http://{TRACKER}/{tag}/auto"
+        f"$x^{{{tag}}}$ **{tag}** http://{TRACKER}/{tag}/auto www.{TRACKER} "
+        f"{tag.lower()}@{TRACKER}"
     )
 
 
@@ -228,7 +229,9 @@ _MARKDOWN = MarkdownIt("commonmark")
 _RENDERED = {"image", "link_open", "html_inline", "html_block"}
 #: Streamlit's own markdown: colour and other directives, icons, emoji, maths.
 _DIRECTIVE = re.compile(r"(?<!\\):[a-z_-]+\[|(?<!\\):material/|(?<![\\\d]):[a-z0-9_+-]+:|(?<!\\)\$")
-_AUTOLINK = re.compile(r"(?<!\\)(https?://|www\.)")
+#: GitHub's autolinks, which Streamlit finds in the text once escapes are undone.
+_AUTOLINK = re.compile(r"(?i)(https?://|www\.)|[A-Za-z0-9._+-]@[A-Za-z0-9-]+\.[A-Za-z]")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _tokens(tokens: list[Any]) -> set[str]:
@@ -244,6 +247,6 @@ def rendered_markup(body: str) -> list[str]:
     problems = sorted(_tokens(_MARKDOWN.parse(body)) & _RENDERED)
     if _DIRECTIVE.search(body):
         problems.append("streamlit directive, icon, emoji or maths")
-    if _AUTOLINK.search(body):
+    if _AUTOLINK.search(_ESCAPE.sub(r"\1", body)):
         problems.append("autolink")
     return problems
