@@ -275,8 +275,10 @@ def test_a_refused_screenshot_refuses_the_report_with_the_reason(server, browser
     page.get_by_text("scene.gif").wait_for()
     page.get_by_role("button", name="Send to the PIO").click()
     page.get_by_text("The report was not sent").wait_for()
-    said = page.locator("[data-testid='stText']").all_inner_texts()
-    assert any("GIF images are not accepted" in text for text in said), said
+    reason = page.locator("[data-testid='stText']", has_text="GIF images are not accepted")
+    reason.wait_for()  # drawn just after the error above
+    assert "screenshot scene.gif" in reason.inner_text()
+    _settle(page)
     assert page.get_by_text("Thank you", exact=False).count() == 0
     with desk.db.read() as connection:
         assert connection.scalars(select(posts.c.id)).all() == before
