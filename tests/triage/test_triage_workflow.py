@@ -195,6 +195,21 @@ def test_the_chief_decides_only_escalated_rumours_and_only_once(db: Database):
     assert _actions(db, rumor_id)[-1] == "note"
 
 
+def test_escalating_a_decided_rumour_again_keeps_the_chiefs_decision(db: Database):
+    rumor_id = _rumour(db)
+    workflow.escalate(db, PIO, rumor_id, "Correct it.")
+    workflow.decide(db, CHIEF, rumor_id, "correction", "False and spreading.")
+    decided = _row(db, rumor_id)
+
+    with pytest.raises(WorkflowError, match="already decided by chris; add a note"):
+        workflow.escalate(db, PIO, rumor_id, "New posts: please decide again.")
+
+    assert _row(db, rumor_id) == decided
+    assert (decided.decision, decided.decided_by) == ("correction", "chris")
+    assert decided.decision_reason == "False and spreading."
+    assert _actions(db, rumor_id) == ["escalate", "decide"]
+
+
 def test_status_values_and_duplicates_are_validated(db: Database):
     first, second = _rumour(db), _rumour(db, ("Gunman at Valley Fair",))
     for bad in ("new", "deleted", ""):
