@@ -2,8 +2,10 @@
 
 Who is signed in decides which pages exist at all (``st.navigation`` per role): staff see
 only "Report a rumour" and "My reports". The pages check the role again, and the
-functions they call check it a third time. ``streamlit run`` runs this file (or the
-project's top-level ``app.py``, which calls :func:`main`) on every interaction.
+functions they call check the account a third time (triage/authz.py). Streamlit runs
+:func:`main` on every interaction, from ``rumordesk/web/serve/script.py`` (what ``rumordesk
+run`` serves) or the checkout's top-level ``app.py`` — never give Streamlit this file
+itself: the ``pages/`` folder beside it would put Streamlit in its legacy multipage mode.
 """
 
 import streamlit as st
