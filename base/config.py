@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError
 
 from rumordesk.base.errors import ConfigError
 from rumordesk.base.guardrails import collection_problems
+from rumordesk.base.redact import secret_parameters, token_in_path
 from rumordesk.base.settings_base import Settings, http_url
 from rumordesk.base.source_settings import SOURCE_KINDS, SourceBase, SourceSettings
 from rumordesk.base.times import known_timezone
@@ -221,7 +222,9 @@ class WebhookTarget(Settings):
             raise ValueError(f"webhook {self.name!r}: set exactly one of url and url_env")
         if self.url:
             http_url(self.url, allow_placeholder=False)
-            if _SECRET_WEBHOOK_HOSTS.search(urlsplit(self.url).hostname or ""):
+            if _SECRET_WEBHOOK_HOSTS.search(urlsplit(self.url).hostname or "") or token_in_path(
+                self.url
+            ):
                 raise ValueError(
                     f"webhook {self.name!r}: this URL contains its secret; put it in an "
                     "environment variable and name that variable in url_env"
@@ -309,17 +312,34 @@ class AuthSettings(Settings):
     session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     #: ... and in any case this many hours after signing in.
     session_max_hours: Annotated[float, Field(gt=0, le=72)] = 12.0
-    #: After this many failed sign-ins in a row the account is locked ...
+    #: After this many failed sign-ins in a row for one user name from one client address,
+    #: that address may not try that name ...
     lockout_after: Annotated[int, Field(ge=1, le=100)] = 5
     #: ... for this many seconds, doubling with each further failure, up to the maximum.
     lockout_seconds: Annotated[float, Field(ge=1)] = 30.0
     lockout_max_seconds: Annotated[float, Field(ge=1)] = 3600.0
+    #: After this many failed sign-ins in a row from one client address, whatever the user
+    #: names, the address is held back the same way (guessing across many names).
+    lockout_client_after: Annotated[int, Field(ge=1, le=1000)] = 20
+    #: Behind a reverse proxy, the request header it sets to the client's address (e.g.
+    #: "X-Forwarded-For"; its last entry is used). Empty: the connection's own address.
+    client_address_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{0,64}$")] = ""
     #: Sign in through the city's identity provider (Streamlit's st.login; the provider's
     #: client settings live in .streamlit/secrets.toml [auth]). Local accounts still work.
     oidc: bool = False
     #: The provider's name in secrets.toml ([auth.NAME]); empty for the single [auth] block.
     oidc_provider: str = ""
     roles: RoleEmails = RoleEmails()
+
+
+class AuditSettings(Settings):
+    """The audit log's checkpoints: its head, signed with $RUMORDESK_AUDIT_KEY, kept elsewhere."""
+
+    #: Who receives each checkpoint by e-mail ([mail] must be set): the weekly export's and
+    #: every `rumordesk audit checkpoint`. Someone who does not administer the server.
+    checkpoint_to: tuple[
+        Annotated[str, Field(pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")], ...
+    ] = ()
 
 
 class DashboardSettings(Settings):
@@ -344,6 +364,7 @@ class AppSettings(Settings):
     reports: ReportSettings = ReportSettings()
     alerts: AlertSettings = AlertSettings()
     auth: AuthSettings = AuthSettings()
+    audit: AuditSettings = AuditSettings()
     dashboard: DashboardSettings = DashboardSettings()
     #: Holding statements the PIO can copy (title -> text), shown on the Chief's office page.
     templates: dict[str, str] = {}
@@ -452,7 +473,8 @@ def _secret_keys(node: Any, path: str = "") -> Iterable[str]:
 
 def _url_with_credentials(value: Any) -> bool:
     """A URL carrying a password (``scheme://user:pass@host``) or a credential parameter
-    (``?access_token=…``): a secret too, whatever the key holding it is called."""
+    (``?access_token=…``, ``?sig=…``, ``?key=…``, ``?code=…``): a secret too, whatever the
+    key holding it is called."""
     if not isinstance(value, str) or "://" not in value:
         return False
     try:
@@ -460,7 +482,11 @@ def _url_with_credentials(value: Any) -> bool:
         password = parts.password
     except ValueError:
         return False
-    return bool(password) or any(SECRET_KEY.search(name) for name, _ in parse_qsl(parts.query))
+    return (
+        bool(password)
+        or any(SECRET_KEY.search(name) for name, _ in parse_qsl(parts.query))
+        or bool(secret_parameters(value))
+    )
 
 
 _KIND_TAGS = set(SOURCE_KINDS)

@@ -1,7 +1,8 @@
 """Secrets come from the environment or ``.streamlit/secrets.toml`` — never from config.toml.
 
-Every secret read here is remembered so that :mod:`rumordesk.logs` can mask it in any
-log line, whichever library wrote the line.
+Every secret read here is remembered by :mod:`base.redact`, which masks it in every log
+line, exception message and stored error, whichever library wrote it. A secret that is a
+URL (a webhook given by ``url_env``) is masked with its path and query on their own too.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import os
 import tomllib
 from pathlib import Path
 
+from rumordesk.base import redact
 from rumordesk.base.errors import ConfigError
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
-_known_values: set[str] = set()
 
 
 def get_secret(name: str, *, secrets_file: Path = SECRETS_FILE) -> str | None:
@@ -26,10 +27,9 @@ def get_secret(name: str, *, secrets_file: Path = SECRETS_FILE) -> str | None:
         except tomllib.TOMLDecodeError as exc:  # the message never quotes the file's values
             raise ConfigError(f"{secrets_file}: not valid TOML: {exc}") from None
         value = found if isinstance(found, str) else None
-    if value:
-        _known_values.add(value)
+    redact.remember(value)
     return value or None
 
 
 def known_secret_values() -> frozenset[str]:
-    return frozenset(_known_values)
+    return redact.known()

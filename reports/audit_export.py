@@ -120,9 +120,7 @@ def audit_tables(
         {"item": "rumours referenced", "value": len(rumour_rows)},
         {
             "item": "hash chain",
-            "value": f"intact ({chain.entries} entries checked)"
-            if chain.ok
-            else f"BROKEN at entry {chain.first_bad_id}: {chain.problem}",
+            "value": chain.describe(),
         },
     ]
     if not log:

@@ -20,8 +20,9 @@ from rumordesk.base.errors import RumorDeskError
 from rumordesk.reports import xlsx
 from rumordesk.reports.tables import Table, write_csv
 from rumordesk.store.db import Database
-from rumordesk.triage.audit import record_now
-from rumordesk.triage.roles import Actor
+from rumordesk.triage.audit import record, record_now
+from rumordesk.triage.authz import acting
+from rumordesk.triage.roles import AUTOMATIC, Actor, Permission
 
 FORMATS = ("xlsx", "csv")
 CSV_ZIP_MEDIA_TYPE = "application/zip"
@@ -62,11 +63,14 @@ def csv_zip(tables: Sequence[Table], *, folder: str) -> bytes:
 def audit_export(
     db: Database, actor: Actor, file: ExportFile, *, kind: str, detail: Mapping[str, Any]
 ) -> int:
-    """Record the export in the audit log; returns the entry's id."""
-    return record_now(
-        db,
-        actor,
-        "export",
-        subject=f"{kind}: {file.filename}",
-        detail={"kind": kind, "file": file.filename, "bytes": len(file.content), **detail},
-    )
+    """Record the export in the audit log; returns the entry's id. A person's export is
+    recorded only if their account may export now (triage/authz.py); the scheduler's and
+    the command line's (the system actor) always are."""
+    fields: dict[str, Any] = {
+        "subject": f"{kind}: {file.filename}",
+        "detail": {"kind": kind, "file": file.filename, "bytes": len(file.content), **detail},
+    }
+    if actor.account == AUTOMATIC:
+        return record_now(db, actor, "export", **fields)
+    with acting(db, actor, Permission.EXPORT) as connection:
+        return record(connection, actor, "export", **fields)

@@ -27,6 +27,9 @@ from rumordesk.reports.weekly import build_report
 from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weekly_model import WeeklyReport
 from rumordesk.reports.weeks import Week
+from rumordesk.triage.checkpoint import MEDIA_TYPE as CHECKPOINT_MEDIA_TYPE
+from rumordesk.triage.checkpoint import mail as mail_checkpoint
+from rumordesk.triage.checkpoint import take as take_checkpoint
 from rumordesk.triage.roles import SYSTEM
 
 if TYPE_CHECKING:
@@ -91,7 +94,6 @@ def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> 
         db, week, sources=settings.sources, department=settings.department.name, now=now
     )
     files = weekly_files(report, settings.reports.formats)
-    paths = [_write(folder / f.filename, f.content) for f in files]
     for item in files:
         audit_export(
             db,
@@ -100,6 +102,17 @@ def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> 
             kind="weekly_report",
             detail={"week": week.label, "via": "schedule", "folder": str(folder)},
         )
+    # The audit log's head after those entries, signed: each export carries it away from
+    # the server, so cutting the end off the log later is detected against it.
+    checkpoint = take_checkpoint(db, now=now)
+    files.append(
+        ExportFile(
+            f"{stem(week)}.audit-checkpoint.json",
+            checkpoint.to_json().encode("utf-8"),
+            CHECKPOINT_MEDIA_TYPE,
+        )
+    )
+    paths = [_write(folder / f.filename, f.content) for f in files]
     state: dict[str, Any] = {
         "week": week.label,
         "state": "written",
@@ -109,6 +122,14 @@ def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> 
         "mail_attempts": 0,
     }
     outcome = ExportOutcome(week, ran=True, files=paths)
+    state["checkpoint"] = {"seq": checkpoint.seq, "signed": checkpoint.signature is not None}
+    try:
+        state["checkpoint"]["mailed"] = mail_checkpoint(
+            settings, checkpoint, why=f"weekly export {week.label}"
+        )
+    except mail.MailError as exc:
+        state["checkpoint"]["mail_error"] = str(exc)
+        log.warning("audit checkpoint for %s: %s", week.label, exc)
     if settings.mail.enabled and settings.reports.recipients:
         state["mail"] = "pending"
         state["body"] = _body(settings, report, files)
@@ -148,7 +169,9 @@ def _retry_mail(settings: AppSettings, manifest: Path, week: Week, now: datetime
     for name in state.get("files", []):
         path = folder / name
         if path.is_file():
-            media = CSV_ZIP_MEDIA_TYPE if name.endswith(".zip") else xlsx.MEDIA_TYPE
+            media = {".zip": CSV_ZIP_MEDIA_TYPE, ".json": CHECKPOINT_MEDIA_TYPE}.get(
+                path.suffix, xlsx.MEDIA_TYPE
+            )
             files.append(ExportFile(name, path.read_bytes(), media))
     outcome.mailed = _mail(settings, state, files)
     _save(manifest, state)
@@ -194,6 +217,11 @@ def _body(settings: AppSettings, report: WeeklyReport, files: list[ExportFile]) 
     if report.gaps:
         lines += ["", "Channels without data:"]
         lines += [f"- {g.channel} ({g.source}): {g.reason}" for g in report.gaps]
+    lines += [
+        "",
+        "The .audit-checkpoint.json file records the audit log's end at the time of this "
+        "export; keep it: `rumordesk audit verify --checkpoint FILE` checks the log against it.",
+    ]
     lines += ["", "Attachments: " + ", ".join(f.filename for f in files)]
     lines += ["", f"Sent by Rumor Desk for {settings.department.name}."]
     return "\n".join(lines)

@@ -25,8 +25,8 @@ from rumordesk.store.db import Database
 from rumordesk.store.posts import save_batch
 from rumordesk.store.records import DEMO_SOURCE, Batch, Metrics, Post, Provenance
 from rumordesk.store.schema import evidence, post_scores, posts, rumors
-from rumordesk.triage import audit
-from rumordesk.triage.roles import Actor, PermissionDenied, Role
+from rumordesk.triage import audit, authz
+from rumordesk.triage.roles import Actor, Permission
 
 SCENARIO = data_file("demo", "evening.json")
 COLLECTOR = "demo-scenario"
@@ -42,9 +42,9 @@ class DemoResult:
     rumors: int
 
 
-def _may_manage_demo(actor: Actor) -> None:
-    if actor.role not in (Role.PIO, Role.ADMIN):
-        raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not load demo data")
+def _may_manage_demo(db: Database, actor: Actor) -> None:
+    """The PIO or the administrator, with an account that may act now (triage/authz.py)."""
+    authz.check(db, actor, Permission.MANAGE_DEMO)
 
 
 def scenario_posts(path: Path = SCENARIO, *, now: datetime | None = None) -> list[Post]:
@@ -101,7 +101,7 @@ def load_demo(
     path: Path = SCENARIO,
 ) -> DemoResult:
     """Store and score the scenario (replacing an earlier load); returns what was created."""
-    _may_manage_demo(actor)
+    _may_manage_demo(db, actor)
     if has_demo(db):
         remove_demo(db, actor)
     batch = scenario_posts(path, now=now)
@@ -112,7 +112,7 @@ def load_demo(
         score = PostScorer(settings, db).score
     score(list(saved.changed_ids))
     demo_rumors = _demo_rumor_ids(db)
-    with db.write() as connection:
+    with authz.acting(db, actor, Permission.MANAGE_DEMO) as connection:
         if demo_rumors:
             connection.execute(
                 update(rumors).where(rumors.c.id.in_(demo_rumors)).values(is_demo=True)
@@ -145,9 +145,9 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 
 def remove_demo(db: Database, actor: Actor) -> DemoResult:
     """Delete every demo post (with its scores, snapshots, raw payloads) and demo rumour."""
-    _may_manage_demo(actor)
+    _may_manage_demo(db, actor)
     rumor_ids = sorted(set(_demo_rumor_ids(db)) | _flagged_rumors(db))
-    with db.write() as connection:
+    with authz.acting(db, actor, Permission.MANAGE_DEMO) as connection:
         post_ids = list(connection.scalars(select(posts.c.id).where(posts.c.source == DEMO_SOURCE)))
         for chunk in _chunks(rumor_ids):
             connection.execute(

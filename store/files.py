@@ -1,7 +1,10 @@
-"""Screenshots kept as evidence: checked by content, stored once by their SHA-256.
+"""Screenshots kept as evidence: checked by content, re-encoded, stored once by SHA-256.
 
 A file is accepted only if Pillow reads it as PNG, JPEG or WebP — whatever its name says —
 and it is under the size and pixel limits (a decompression bomb is refused, not decoded).
+What is kept is not the upload but its pixels, encoded again by Pillow: EXIF (a phone's
+GPS position), comments, colour profiles and anything appended after the image (an HTML
+page, a ZIP archive: a polyglot) are gone, so the file served back is only an image.
 Files are written to a temporary name and renamed, so a killed process leaves no torn file.
 """
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rumordesk.base.errors import RumorDeskError
 
@@ -71,9 +74,49 @@ def image_type(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[str, s
     return _FORMATS[kind]
 
 
-def save_image(data: bytes, *, folder: Path, max_bytes: int = MAX_IMAGE_BYTES) -> SavedImage:
-    """Check ``data`` and store it as ``folder/<sha256>.<ext>`` (kept once if sent twice)."""
+#: Modes each format can be written in as they are; anything else is converted.
+_KEEP_MODES = {
+    "PNG": {"1", "L", "LA", "P", "RGB", "RGBA"},
+    "JPEG": {"L", "RGB"},
+    "WEBP": {"RGB", "RGBA"},
+}
+
+
+def reencode(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, str, str]:
+    """The image's pixels (first frame, turned upright) in a new file of the same format,
+    with no metadata and nothing appended: ``(bytes, media type, extension)``."""
     media_type, extension = image_type(data, max_bytes=max_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                kind = opened.format or ""
+                image = ImageOps.exif_transpose(opened)  # the orientation EXIF said, then no EXIF
+                image.load()
+    except (
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise ImageRejected(f"the image cannot be decoded ({exc})") from None
+    if image.mode not in _KEEP_MODES[kind]:
+        target = "RGBA" if "A" in image.getbands() and kind != "JPEG" else "RGB"
+        image = image.convert(target)
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.save(out, "JPEG", quality=92, optimize=True)
+    elif kind == "WEBP":
+        image.save(out, "WEBP", quality=92, method=4)
+    else:
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue(), media_type, extension
+
+
+def save_image(data: bytes, *, folder: Path, max_bytes: int = MAX_IMAGE_BYTES) -> SavedImage:
+    """Check ``data``, re-encode it, and store it as ``folder/<sha256>.<ext>`` (the hash of
+    what is stored; kept once if sent twice)."""
+    data, media_type, extension = reencode(data, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.{extension}"
@@ -89,3 +132,23 @@ def save_image(data: bytes, *, folder: Path, max_bytes: int = MAX_IMAGE_BYTES) -
             Path(temporary).unlink(missing_ok=True)
             raise
     return SavedImage(path, digest, media_type, len(data), datetime.now(UTC))
+
+
+def read_image(path_text: str | None, *, folder: Path, sha256: str | None) -> bytes | None:
+    """A kept screenshot as an image to show: only from inside ``folder``, only if it still
+    matches its recorded SHA-256, and re-encoded again (a file kept by an older version may
+    still carry its metadata or an appended payload). None when missing or unreadable;
+    :class:`ImageRejected` when it no longer matches its hash."""
+    if not path_text:
+        return None
+    root = folder.resolve()
+    path = Path(path_text).resolve()
+    if not (path.is_relative_to(root) and path.is_file()):
+        return None
+    data = path.read_bytes()
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        raise ImageRejected("the screenshot file does not match its recorded SHA-256")
+    try:
+        return reencode(data, max_bytes=max(len(data), 1))[0]
+    except ImageRejected:
+        return None

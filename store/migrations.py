@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy import Connection, Table, func, insert, inspect, select, text
 
 from rumordesk.store import schema
 from rumordesk.store.db import Database
@@ -45,6 +45,42 @@ def _guardrails(connection: Connection) -> None:
     schema.ix_rumors_lead_post.create(connection, checkfirst=True)
 
 
+def _add_missing_columns(connection: Connection, table: Table, *names: str) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for each named column the table does not have yet."""
+    present = {column["name"] for column in inspect(connection).get_columns(table.name)}
+    preparer = connection.dialect.identifier_preparer
+    for name in names:
+        if name in present:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.execute(
+            text(
+                f"ALTER TABLE {preparer.format_table(table)} "
+                f"ADD COLUMN {preparer.format_column(column)} {kind}"
+            )
+        )
+
+
+def _security(connection: Connection) -> None:
+    """Accounts re-checked at each action, sign-in throttling per client, and the audit
+    log's signed entries and head (the head starts where the existing chain ends)."""
+    _add_missing_columns(connection, schema.users, "sessions_revoked_at")
+    _add_missing_columns(connection, schema.audit_log, "mac")
+    schema.sign_in_throttle.create(connection, checkfirst=True)
+    schema.audit_head.create(connection, checkfirst=True)
+    if connection.scalar(select(func.count()).select_from(schema.audit_head)):
+        return
+    log = schema.audit_log
+    entries = connection.scalar(select(func.count()).select_from(log)) or 0
+    last = connection.scalar(select(log.c.hash).order_by(log.c.id.desc()).limit(1))
+    connection.execute(
+        insert(schema.audit_head).values(
+            id=1, seq=entries, hash=last or schema.AUDIT_GENESIS, updated_at=datetime.now(UTC)
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -53,6 +89,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
     Migration(7, "guardrails: the collection-configuration log, rumours by lead post", _guardrails),
+    Migration(
+        9,
+        "security: session revocation, sign-in throttling, the audit log's signatures and head",
+        _security,
+    ),
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DDL,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -225,6 +226,21 @@ users = Table(
     Column("failed_attempts", Integer, nullable=False, default=0),
     Column("locked_until", UTCDateTime),
     Column("last_login_at", UTCDateTime),
+    # Sessions started before this moment may no longer act (set when the account is
+    # disabled, its role changed or its password set: triage/authz.py). Migration 9.
+    Column("sessions_revoked_at", UTCDateTime),
+)
+
+# Failed sign-ins per client address (and per client and user name), not per account: a
+# guesser is slowed down where they are, and cannot lock the PIO out (triage/auth.py).
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    # "client:<address>" or "client-user:<address>:<user name>"
+    Column("key", String(400), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime),
+    Column("last_failure_at", UTCDateTime, nullable=False),
 )
 
 audit_log = Table(
@@ -242,6 +258,9 @@ audit_log = Table(
     # Each entry's hash covers the previous entry's hash (triage/audit.py).
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    # HMAC-SHA256 of the hash with $RUMORDESK_AUDIT_KEY (NULL: written without the key), so
+    # an entry forged by someone without the key is detected. Migration 9.
+    Column("mac", String(64)),
 )
 Index("ix_audit_rumor", audit_log.c.rumor_id, audit_log.c.id)
 Index("ix_audit_at", audit_log.c.at)
@@ -265,6 +284,41 @@ for _statement in _SQLITE_APPEND_ONLY:
     event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in _POSTGRES_APPEND_ONLY:
     event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+# The end of the chain: how many entries it has and the last one's hash. Every append
+# locks and moves this one row in its own transaction, so concurrent appenders on any
+# backend take turns (the row lock) and cannot both chain onto the same entry; and a log
+# whose end was cut off no longer matches it (triage/audit.py). Migration 9.
+#: The ``prev_hash`` of the audit log's first entry, and the head's hash while it is empty.
+AUDIT_GENESIS = "0" * 64
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("id = 1", name="ck_audit_head_one_row"),
+)
+_SQLITE_HEAD_FORWARD = [
+    "CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head "
+    "BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_head_forward BEFORE UPDATE ON audit_head "
+    "WHEN NEW.seq != OLD.seq + 1 OR NEW.id != OLD.id "
+    "BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward'); END",
+]
+_POSTGRES_HEAD_FORWARD = [
+    "CREATE OR REPLACE FUNCTION audit_head_forward() RETURNS trigger AS $$ BEGIN "
+    "IF TG_OP = 'DELETE' OR NEW.seq <> OLD.seq + 1 OR NEW.id <> OLD.id THEN "
+    "RAISE EXCEPTION 'the audit head only moves forward'; END IF; RETURN NEW; END $$ "
+    "LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head "
+    "FOR EACH ROW EXECUTE FUNCTION audit_head_forward()",
+]
+for _statement in _SQLITE_HEAD_FORWARD:
+    event.listen(audit_head, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _POSTGRES_HEAD_FORWARD:
+    event.listen(audit_head, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 evidence = Table(
     "evidence",

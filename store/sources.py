@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from rumordesk.base.redact import mask
 from rumordesk.base.source_settings import SourceBase
 from rumordesk.store.db import Database
 from rumordesk.store.schema import sources
@@ -103,7 +104,8 @@ def record_failure(
     next_poll_at: datetime,
     now: datetime | None = None,
 ) -> int:
-    """Record a failed run (what was stored before the failure stays stored)."""
+    """Record a failed run (what was stored before the failure stays stored); the error is
+    masked, since a platform's answer may quote the token it was sent."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
         failures = (
@@ -116,7 +118,7 @@ def record_failure(
             .values(
                 status=status,
                 last_attempt_at=now,
-                last_error=error,
+                last_error=mask(error),
                 last_error_at=now,
                 consecutive_failures=failures,
                 last_new=new,

@@ -1,44 +1,54 @@
-"""Signing in: checking a password, throttling guessers, and ending stale sessions.
+"""Signing in: checking a password, slowing guessers down, and ending stale sessions.
 
-Why here and not in the page: the page only shows a form; the rules (a locked account
-stays locked, an unknown name costs as much time as a known one, every attempt is in the
-audit log) must hold for any caller. Sessions are kept by Streamlit per browser tab
-(``st.session_state``); :class:`Session` is what is kept and :func:`still_valid` decides
-when it ends. The role is re-read from the store on every page run, so disabling an
-account or changing its role takes effect at once.
+Why here and not in the page: the page only shows a form; the rules must hold for any
+caller. An unknown name, a disabled account and a wrong password get the same answer
+after the same work (one argon2 verification, one write); failures are counted per
+client address (:mod:`triage.throttle`), so a guesser is slowed down where they are and
+nobody can lock the PIO out by failing on purpose; every attempt is in the audit log.
+Sessions are kept by the dashboard per browser tab; :class:`Session` is what is kept,
+:func:`still_valid` decides when it ends, and :func:`session_actor` gives the actor the
+session's end, so every action checks it again (:mod:`triage.authz`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
-from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AuthSettings
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.store.db import Database
 from rumordesk.store.schema import users
-from rumordesk.triage import audit
-from rumordesk.triage.roles import SYSTEM, Actor, Role
+from rumordesk.triage import audit, passwords, throttle
+from rumordesk.triage.roles import PROVIDER, SYSTEM, Actor, Role
 from rumordesk.triage.users import HASHER, User, get_user, user_by_email
 
 #: Checked against when the user name is unknown, so that a wrong name takes as long as a
 #: wrong password (no telling which names exist by timing).
 _DUMMY_HASH = HASHER.hash("not a real password, only for timing")
 FIRST_ACCOUNT_COMMAND = "rumordesk user add NAME --role admin"
+WRONG = "wrong user name or password"
 
 
 class SignInError(RumorDeskError):
     """The sign-in failed. The message never says whether the name or the password was wrong."""
 
 
-class AccountLocked(SignInError):
+class TooManyAttempts(SignInError):
+    """This client address must wait before trying (this name) again: the same answer
+    whether or not the name exists."""
+
     def __init__(self, until: datetime) -> None:
         self.until = until
-        super().__init__("too many failed sign-ins: this account is locked for a while")
+        super().__init__("too many failed sign-ins from this address: wait before trying again")
+
+
+#: The earlier name; nothing is locked per account any more.
+AccountLocked = TooManyAttempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +59,21 @@ class Session:
     last_seen_at: datetime
 
 
-def lock_delay(settings: AuthSettings, failures: int) -> timedelta | None:
-    """How long an account is locked after ``failures`` failures in a row (None: not locked)."""
-    if failures < settings.lockout_after:
-        return None
-    doublings = failures - settings.lockout_after
-    return doubling(settings.lockout_seconds, doublings, settings.lockout_max_seconds)
+def client_address(
+    ip_address: str | None, headers: Mapping[str, str] | None, settings: AuthSettings
+) -> str:
+    """Who is asking, for throttling: the connection's address, or — behind a reverse proxy
+    named in ``client_address_header`` — the last address that proxy appended."""
+    if settings.client_address_header and headers:
+        forwarded = headers.get(settings.client_address_header)
+        last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
+        if last:
+            return last[:200]
+    return ip_address[:200] if isinstance(ip_address, str) and ip_address else "unknown"
 
 
 def _short(name: str) -> str:
-    return name.strip()[:64]
+    return name.strip().lower()[:64]
 
 
 def sign_in(
@@ -67,54 +82,62 @@ def sign_in(
     username: str,
     password: str,
     *,
+    client: str = "unknown",
     now: datetime | None = None,
 ) -> Session:
-    """Check a local account's password; returns a new session or raises :class:`SignInError`."""
+    """Check a local account's password; returns a new session or raises :class:`SignInError`
+    (:class:`TooManyAttempts` while this address must wait)."""
     now = now or datetime.now(UTC)
-    user = get_user(db, username) if username.strip() else None
-    if user is None or not user.active or not user.has_password:
-        _verify(_DUMMY_HASH, password)
-        reason = "unknown user" if user is None else "disabled or no password"
-        audit.record_now(
-            db, SYSTEM, "sign_in_failed", subject=_short(username), detail={"reason": reason}
-        )
-        raise SignInError("wrong user name or password")
-    if user.locked_until is not None and user.locked_until > now:
+    name = _short(username)
+    keys = throttle.Keys.of(client, name)
+    with db.read() as connection:
+        waiting = throttle.blocked_until(connection, keys, now)
+    if waiting is not None:
         audit.record_now(
             db,
-            user.actor(),
+            SYSTEM,
             "sign_in_failed",
-            subject=user.username,
-            detail={"reason": "locked", "locked_until": user.locked_until},
+            subject=name,
+            detail={"reason": "throttled", "client": client, "until": waiting},
         )
-        raise AccountLocked(user.locked_until)
-    with db.read() as connection:
-        digest = connection.scalar(select(users.c.password_hash).where(users.c.id == user.id))
-    if not _verify(digest, password):
-        failures = user.failed_attempts + 1
-        delay = lock_delay(settings, failures)
-        locked_until = now + delay if delay else None
-        with db.write() as connection:
-            connection.execute(
-                update(users)
-                .where(users.c.id == user.id)
-                .values(failed_attempts=users.c.failed_attempts + 1, locked_until=locked_until)
-            )
-            audit.record(
-                connection,
-                user.actor(),
-                "sign_in_failed",
-                subject=user.username,
-                detail={
-                    "reason": "wrong password",
-                    "failures": failures,
-                    "locked_until": locked_until,
-                },
-            )
-        if locked_until:
-            raise AccountLocked(locked_until)
-        raise SignInError("wrong user name or password")
+        raise TooManyAttempts(waiting)
+    user = get_user(db, name) if name else None
+    if user is not None and user.active and user.has_password:
+        with db.read() as connection:
+            digest = connection.scalar(select(users.c.password_hash).where(users.c.id == user.id))
+        reason = "wrong password"
+    else:
+        digest = None  # the dummy hash: the same work as a real check
+        reason = "unknown user" if user is None else "disabled or no password"
+    # A password over the policy's maximum was never set: check a bounded prefix, so a
+    # megabyte costs no more than a passphrase.
+    if _verify(digest, password[: passwords.MAX_LENGTH + 1]) and digest is not None:
+        return _signed_in(db, user, keys, password, digest, now)  # type: ignore[arg-type]
     with db.write() as connection:
+        until = throttle.count_failure(connection, settings, keys, now)
+        # Known or not, one UPDATE (it matches no row for an unknown name).
+        connection.execute(
+            update(users)
+            .where(users.c.username == name)
+            .values(failed_attempts=users.c.failed_attempts + 1)
+        )
+        audit.record(
+            connection,
+            user.actor() if user is not None else SYSTEM,
+            "sign_in_failed",
+            subject=name,
+            detail={"reason": reason, "client": client, "until": until},
+        )
+    if until is not None:
+        raise TooManyAttempts(until)
+    raise SignInError(WRONG)
+
+
+def _signed_in(
+    db: Database, user: User, keys: throttle.Keys, password: str, digest: str, now: datetime
+) -> Session:
+    with db.write() as connection:
+        throttle.clear(connection, keys)
         values: dict = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
         if HASHER.check_needs_rehash(digest):
             values["password_hash"] = HASHER.hash(password)
@@ -189,7 +212,11 @@ def sign_in_oidc(
         )
         raise SignInError(f"{email} has no role in Rumor Desk; ask the administrator")
     username = user.username if user else email.strip().lower()
-    actor = user.actor() if user else Actor(username, role_for_email(settings, email), name)  # type: ignore[arg-type]
+    actor = (
+        user.actor()
+        if user
+        else Actor(username, role_for_email(settings, email), name, account=PROVIDER)  # type: ignore[arg-type]
+    )
     audit.record_now(db, actor, "sign_in", subject=username, detail={"method": "oidc"})
     return Session(email.strip().lower(), "oidc", now, now)
 
@@ -201,24 +228,43 @@ def still_valid(session: Session, settings: AuthSettings, *, now: datetime | Non
     return not (idle or too_old)
 
 
+def ends_at(session: Session, settings: AuthSettings, *, now: datetime | None = None) -> datetime:
+    """When the session ends if nothing more happens: ``now`` is the latest activity of a
+    session still valid (the page run that asks), else its last activity stands."""
+    now = now or datetime.now(UTC)
+    seen = now if still_valid(session, settings, now=now) else session.last_seen_at
+    idle_end = seen + timedelta(minutes=settings.session_idle_minutes)
+    return min(idle_end, session.started_at + timedelta(hours=settings.session_max_hours))
+
+
 def touch(session: Session, *, now: datetime | None = None) -> Session:
     return replace(session, last_seen_at=now or datetime.now(UTC))
 
 
 def session_actor(
-    db: Database, settings: AuthSettings, session: Session, name: str = ""
+    db: Database,
+    settings: AuthSettings,
+    session: Session,
+    name: str = "",
+    *,
+    now: datetime | None = None,
 ) -> Actor | None:
-    """The session's user as they are *now* in the store (None if disabled or gone)."""
+    """The session's user as they are *now* in the store (None if disabled or gone),
+    carrying the session's start and end: each action re-checks both (triage/authz.py)."""
+    window = {
+        "session_started_at": session.started_at,
+        "session_expires_at": ends_at(session, settings, now=now),
+    }
     if session.method == "oidc":
         user = user_by_email(db, session.username)
         if user is not None:
-            return user.actor() if user.active else None
+            return replace(user.actor(), **window) if user.active else None
         role = role_for_email(settings, session.username)
-        return Actor(session.username, role, name) if role else None
+        return Actor(session.username, role, name, account=PROVIDER, **window) if role else None
     user: User | None = get_user(db, session.username)
     if user is None or not user.active:
         return None
-    return user.actor()
+    return replace(user.actor(), **window)
 
 
 def sign_out(db: Database, actor: Actor, *, reason: str = "signed out") -> None:

@@ -21,8 +21,9 @@ from rumordesk.classify import rumours
 from rumordesk.collectors.staff_report import SOURCE, submit
 from rumordesk.store.db import Database
 from rumordesk.store.schema import audit_log, post_scores, posts, rumors
-from rumordesk.triage.audit import record_now
-from rumordesk.triage.roles import Actor, Permission, require
+from rumordesk.triage import authz
+from rumordesk.triage.audit import record
+from rumordesk.triage.roles import Actor, Permission
 from rumordesk.triage.workflow import DECISION_LABELS, STATUS_LABELS
 
 STAFF_PRIORITY = 1
@@ -48,7 +49,7 @@ def file_report(
     filename: str | None = None,
     score: Callable[[list[int]], Any] | None = None,
 ) -> Filed:
-    require(actor, Permission.REPORT)
+    authz.check(db, actor, Permission.REPORT)  # before anything is stored
     stored = submit(
         db,
         settings,
@@ -62,17 +63,18 @@ def file_report(
     )
     post_id = stored.post_id
     if stored.new:
-        record_now(
-            db,
-            actor,
-            "staff_report",
-            subject=f"post:{post_id}",
-            detail={
-                "reported_by": str(actor),
-                "channel": stored.channel,
-                "screenshot_sha256": stored.screenshot["sha256"] if stored.screenshot else None,
-            },
-        )
+        with authz.acting(db, actor, Permission.REPORT) as connection:
+            record(
+                connection,
+                actor,
+                "staff_report",
+                subject=f"post:{post_id}",
+                detail={
+                    "reported_by": str(actor),
+                    "channel": stored.channel,
+                    "screenshot_sha256": stored.screenshot["sha256"] if stored.screenshot else None,
+                },
+            )
     if score is None:
         from rumordesk.classify.scoring import PostScorer
 
@@ -107,8 +109,7 @@ class MyReport:
 def my_reports(db: Database, actor: Actor, *, limit: int = 100) -> list[MyReport]:
     """The actor's own reports, newest first, with what became of each (from the audit log:
     who filed a report is recorded there, not in a list of people)."""
-    require(actor, Permission.VIEW_OWN_REPORTS)
-    with db.read() as connection:
+    with authz.reading(db, actor, Permission.VIEW_OWN_REPORTS) as connection:
         filed = connection.execute(
             select(audit_log.c.at, audit_log.c.subject)
             .where(audit_log.c.actor == actor.username, audit_log.c.action == "staff_report")

@@ -8,6 +8,7 @@ does not triage (least privilege: an IT account cannot quietly close a rumour).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from rumordesk.base.errors import RumorDeskError
@@ -30,6 +31,7 @@ class Permission(StrEnum):
     VIEW_SOURCES = "view_sources"
     EXPORT = "export"
     MANAGE_USERS = "manage_users"
+    MANAGE_DEMO = "manage_demo"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -42,6 +44,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_AUDIT,
             Permission.VIEW_SOURCES,
             Permission.EXPORT,
+            Permission.MANAGE_DEMO,
         }
     ),
     Role.CHIEF: frozenset(
@@ -58,6 +61,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {
             Permission.MANAGE_USERS,
+            Permission.MANAGE_DEMO,
             Permission.VIEW_AUDIT,
             Permission.VIEW_SOURCES,
             Permission.REPORT,
@@ -71,13 +75,31 @@ class PermissionDenied(RumorDeskError):
     """The signed-in user's role does not allow the action."""
 
 
+#: How an actor's account is known (:attr:`Actor.account`).
+LOCAL, PROVIDER, AUTOMATIC = "local", "provider", "system"
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The person (or the system) doing something; what the audit log records."""
+    """The person (or the system) doing something; what the audit log records.
+
+    The role says what the actor may do; :mod:`triage.authz` checks, at each action, that
+    the account still exists, is enabled, has this role, and that the session it acts
+    through has not ended. The dashboard builds the actor from its session
+    (:func:`triage.auth.session_actor`), with the session's start and end.
+    """
 
     username: str
     role: Role
     display_name: str = ""
+    #: ``"local"``: a row of ``users``, re-read at every action; ``"provider"``: an
+    #: identity-provider user with no local account (the role comes from [auth.roles]);
+    #: ``"system"``: the collector loop, the scheduler and the command line.
+    account: str = LOCAL
+    #: When the browser session this actor acts through began, and when it ends (its idle
+    #: or absolute limit, whichever comes first). None outside a browser session.
+    session_started_at: datetime | None = None
+    session_expires_at: datetime | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -87,7 +109,7 @@ class Actor:
 
 
 #: The collector loop, the scheduler and command-line maintenance act as this actor.
-SYSTEM = Actor("system", Role.ADMIN, "Rumor Desk (automatic)")
+SYSTEM = Actor("system", Role.ADMIN, "Rumor Desk (automatic)", account=AUTOMATIC)
 
 
 def granted(role: Role) -> frozenset[Permission]:

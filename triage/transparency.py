@@ -203,7 +203,7 @@ def build(
     report.audit_chain_ok = check.ok
     report.audit_chain_entries = check.entries
     if not check.ok:
-        report.audit_chain_problem = f"entry {check.first_bad_id}: {check.problem}"
+        report.audit_chain_problem = check.describe()
     return report
 
 

@@ -1,8 +1,12 @@
 """Local accounts: who may sign in, with which role. Passwords are kept only as argon2id hashes.
 
-Managing accounts is the administrator's job (``Permission.MANAGE_USERS``); the command
-line acts as :data:`triage.roles.SYSTEM`. Every change is audited in the same transaction.
-Accounts are never deleted, only disabled: the audit log keeps naming who did what.
+Managing accounts is the administrator's job (``Permission.MANAGE_USERS``, re-checked in
+each change's own transaction by :mod:`triage.authz`); the command line acts as
+:data:`triage.roles.SYSTEM`. Every change is audited in the same transaction. Accounts are
+never deleted, only disabled: the audit log keeps naming who did what. Disabling an
+account, changing its role or setting its password ends its open sessions
+(``sessions_revoked_at``): a tab left open can no longer act. Passwords follow
+:mod:`triage.passwords`.
 """
 
 from __future__ import annotations
@@ -15,15 +19,19 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select, update
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.base.times import utc_now
 from rumordesk.store.db import Database
 from rumordesk.store.schema import users
-from rumordesk.triage import audit
-from rumordesk.triage.roles import Actor, Permission, Role, require
+from rumordesk.triage import audit, passwords, throttle
+from rumordesk.triage.authz import acting, reading
+from rumordesk.triage.roles import SYSTEM, Actor, Permission, Role, require
 
 #: argon2-cffi's defaults are the RFC 9106 "low memory" profile of argon2id.
 HASHER = PasswordHasher()
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+#: Names the program itself uses in the audit log.
+RESERVED_NAMES = frozenset({SYSTEM.username})
 
 
 class UserError(RumorDeskError):
@@ -76,21 +84,23 @@ def check_username(username: str) -> str:
     name = username.strip().lower()
     if not USERNAME.fullmatch(name):
         raise UserError(
-            f"user name {username!r} is not valid: 2-64 characters, lower-case letters, "
+            f"user name {username[:80]!r} is not valid: 2-64 characters, lower-case letters, "
             "digits and . _ @ - (starting with a letter or digit)"
         )
+    if name in RESERVED_NAMES:
+        raise UserError(f"user name {name!r} is reserved for Rumor Desk itself")
     return name
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if password.strip() != password:
-        raise UserError("the password may not start or end with spaces")
+def check_password(password: str, *, username: str = "", display_name: str = "") -> None:
+    """Raise :class:`UserError` saying every way ``password`` breaks the policy."""
+    found = passwords.problems(password, username=username, context=tuple(display_name.split()))
+    if found:
+        raise UserError("; ".join(found))
 
 
-def hash_password(password: str) -> str:
-    check_password(password)
+def hash_password(password: str, *, username: str = "", display_name: str = "") -> str:
+    check_password(password, username=username, display_name=display_name)
     return HASHER.hash(password)
 
 
@@ -119,8 +129,7 @@ def user_by_email(db: Database, email: str) -> User | None:
 
 
 def list_users(db: Database, actor: Actor) -> list[User]:
-    require(actor, Permission.MANAGE_USERS)
-    with db.read() as connection:
+    with reading(db, actor, Permission.MANAGE_USERS) as connection:
         rows = connection.execute(select(users).order_by(users.c.username).limit(10_000)).all()
     return [_user(row) for row in rows]
 
@@ -140,10 +149,14 @@ def add_user(
     require(actor, Permission.MANAGE_USERS)
     name = check_username(username)
     role = role if isinstance(role, Role) else parse_role(role)
-    digest = hash_password(password) if password is not None else None
+    digest = (
+        hash_password(password, username=name, display_name=display_name)
+        if password is not None
+        else None
+    )
     if digest is None and not email:
         raise UserError("an account without a password needs an e-mail (identity provider)")
-    with db.write() as connection:
+    with acting(db, actor, Permission.MANAGE_USERS) as connection:
         if connection.scalar(select(users.c.id).where(users.c.username == name)) is not None:
             raise UserError(f"user {name!r} already exists")
         connection.execute(
@@ -167,7 +180,7 @@ def add_user(
 def _change(db: Database, actor: Actor, username: str, action: str, values: dict, detail: dict):  # type: ignore[no-untyped-def]
     require(actor, Permission.MANAGE_USERS)
     name = username.strip().lower()
-    with db.write() as connection:
+    with acting(db, actor, Permission.MANAGE_USERS) as connection:
         found = connection.execute(
             update(users).where(users.c.username == name).values(**values)
         ).rowcount
@@ -180,7 +193,8 @@ def set_role(db: Database, actor: Actor, username: str, role: Role | str) -> Non
     role = role if isinstance(role, Role) else parse_role(role)
     if username.strip().lower() == actor.username and role is not Role.ADMIN:
         raise UserError("you cannot take away your own administrator role")
-    _change(db, actor, username, "user_role", {"role": role.value}, {"role": role.value})
+    values = {"role": role.value, "sessions_revoked_at": utc_now()}
+    _change(db, actor, username, "user_role", values, {"role": role.value})
 
 
 def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
@@ -189,10 +203,28 @@ def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
     values: dict = {"active": active}
     if active:
         values |= {"failed_attempts": 0, "locked_until": None}
+    else:
+        values["sessions_revoked_at"] = utc_now()  # an open tab can no longer act
     _change(db, actor, username, "user_enable" if active else "user_disable", values, {})
+    if active:
+        with db.write() as connection:
+            throttle.clear_user(connection, [username.strip().lower()])
 
 
 def set_password(db: Database, actor: Actor, username: str, password: str) -> None:
-    digest = hash_password(password)
-    values = {"password_hash": digest, "failed_attempts": 0, "locked_until": None}
+    """A new password; every session of the account started before it ends."""
+    existing = get_user(db, username)
+    digest = hash_password(
+        password,
+        username=username.strip().lower(),
+        display_name=existing.display_name if existing else "",
+    )
+    values = {
+        "password_hash": digest,
+        "failed_attempts": 0,
+        "locked_until": None,
+        "sessions_revoked_at": utc_now(),
+    }
     _change(db, actor, username, "user_password", values, {})
+    with db.write() as connection:
+        throttle.clear_user(connection, [username.strip().lower()])

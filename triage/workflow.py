@@ -1,7 +1,9 @@
 """The PIO's and the Chief's actions on a rumour: each checked, applied and audited at once.
 
-Every function here is what a page button calls. It checks the actor's role (so a page
-that forgot to hide a button still cannot act), validates the input, changes the rumour,
+Every function here is what a page button calls. It re-reads the acting account in its
+own transaction (:mod:`triage.authz`: role, account enabled, session not ended — so a
+page that forgot to hide a button, or a tab left open, still cannot act), validates the
+input, changes the rumour,
 sets ``first_action_at`` the first time anyone acts (the response-time figure), and
 writes an audit entry — all in one transaction, so the log and the store always agree.
 
@@ -28,6 +30,7 @@ from rumordesk.classify.rumours import DECISIONS, STATUSES
 from rumordesk.store.files import save_image
 from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
+from rumordesk.triage.authz import acting, reading
 from rumordesk.triage.roles import Actor, Permission, require
 
 #: ``confirmed`` is confirmed misinformation.
@@ -123,10 +126,9 @@ def _act(
     action: str,
     decide: Any,
 ) -> None:
-    """Check, load, let ``decide(row)`` say the changes and the detail, apply them."""
-    require(actor, permission)
+    """Check the account, load, let ``decide(row)`` say the changes and the detail, apply."""
     now = utc_now()
-    with db.write() as connection:
+    with acting(db, actor, permission, now=now) as connection:
         row = _load(connection, rumor_id)
         values, detail = decide(row)
         _apply(connection, actor, row, action, values, detail, now)
@@ -190,16 +192,19 @@ def escalate(db: Any, actor: Actor, rumor_id: int, recommendation: str) -> None:
     def decide(row: Row[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         if row.escalated_at is not None and row.decided_at is None:
             raise WorkflowError(f"rumour {row.id} is already awaiting the Chief's decision")
+        if row.decided_at is not None:
+            # The decision stays on the rumour: the Office of the Chief's record, not ours
+            # to clear. New developments go to the Chief's office as a note.
+            raise WorkflowError(
+                f"rumour {row.id} was already decided by {row.decided_by}; add a note for the "
+                "Chief's office instead of escalating again"
+            )
         if row.closed_at is not None:
             raise WorkflowError(f"rumour {row.id} is closed; reopen it first")
         values = {
             "recommendation": advice,
             "escalated_at": utc_now(),
             "escalated_by": actor.username,
-            "decision": None,
-            "decision_reason": None,
-            "decided_by": None,
-            "decided_at": None,
         }
         return values, {"recommendation": advice}
 
@@ -284,14 +289,14 @@ def set_legal_hold(db: Any, actor: Actor, rumor_id: int, held: bool, reason: str
 
 def bulk_set_status(db: Any, actor: Actor, rumor_ids: Iterable[int], status: str) -> int:
     """One status for many low-value rumours at once (one audit entry each); returns count."""
-    require(actor, Permission.TRIAGE)
+    require(actor, Permission.TRIAGE)  # the role first: a clear message before validation
     if status not in ("reviewing", "accurate", "not_relevant"):
         raise WorkflowError("bulk actions may set reviewing, accurate or not relevant only")
     ids = sorted(set(rumor_ids))
     if len(ids) > MAX_BULK:
         raise WorkflowError(f"at most {MAX_BULK:,} rumours at once")
     now = utc_now()
-    with db.write() as connection:
+    with acting(db, actor, Permission.TRIAGE, now=now) as connection:
         rows = connection.execute(select(rumors).where(rumors.c.id.in_(ids))).all()
         missing = set(ids) - {row.id for row in rows}
         if missing:
@@ -366,7 +371,7 @@ def preserve_evidence(db: Any, actor: Actor, rumor_id: int, *, note: str | None 
     require(actor, Permission.TRIAGE)
     comment = _text(note, "the note", required=False) or None
     now = utc_now()
-    with db.write() as connection:
+    with acting(db, actor, Permission.TRIAGE, now=now) as connection:
         row = _load(connection, rumor_id)
         snapshot = _snapshot(connection, rumor_id)
         snapshot["captured_at"] = now
@@ -408,14 +413,14 @@ def attach_screenshot(
     folder: Path,
     note: str | None = None,
 ) -> int:
-    """Keep a screenshot (PNG/JPEG/WebP, checked by content) as evidence of the rumour."""
+    """Keep a screenshot (PNG/JPEG/WebP, re-encoded) as evidence of the rumour."""
     require(actor, Permission.TRIAGE)
     comment = _text(note, "the note", required=False) or None
-    with db.read() as reader:
+    with reading(db, actor, Permission.TRIAGE) as reader:
         _load(reader, rumor_id)
     saved = save_image(data, folder=folder)
     now = saved.captured_at
-    with db.write() as connection:
+    with acting(db, actor, Permission.TRIAGE, now=now) as connection:
         row = _load(connection, rumor_id)
         evidence_id = connection.execute(
             evidence.insert().values(
@@ -449,8 +454,7 @@ def attach_screenshot(
 
 def evidence_for(db: Any, actor: Actor, rumor_id: int) -> list[Row[Any]]:
     """The rumour's evidence, oldest first (what the Chief reviews before deciding)."""
-    require(actor, Permission.VIEW_QUEUE)
-    with db.read() as connection:
+    with reading(db, actor, Permission.VIEW_QUEUE) as connection:
         return connection.execute(
             select(evidence).where(evidence.c.rumor_id == rumor_id).order_by(evidence.c.id)
         ).all()

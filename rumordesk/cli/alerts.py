@@ -62,10 +62,9 @@ def _printable(text: str) -> str:
 def test(obj: Context) -> None:
     """Send a test alert to every configured target now; exit 1 if any failed."""
     from rumordesk.triage.alerts import send_test
-    from rumordesk.triage.audit import record_now
     from rumordesk.triage.roles import SYSTEM
 
-    results = send_test(obj.settings)
+    results = send_test(obj.settings, obj.db, SYSTEM)
     if not results:
         raise click.ClickException(
             "no alert targets are configured ([alerts] email_to, [[alerts.webhooks]])"
@@ -77,12 +76,6 @@ def test(obj: Context) -> None:
         state = "sent" if ok else ("maybe sent" if outcome.result == "unknown" else "FAILED")
         line = f"{target.key}: {state}" + (f" — {outcome.error}" if outcome.error else "")
         click.echo(line, err=not ok)
-    record_now(
-        obj.db,
-        SYSTEM,
-        "alert_test",
-        detail={"targets": len(results), "failed": failed},
-    )
     click.echo(f"{len(results) - failed} of {len(results)} target(s) received the test alert")
     if failed:
         sys.exit(1)

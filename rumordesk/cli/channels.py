@@ -73,11 +73,13 @@ def report(
     note: str | None,
 ) -> None:
     """Forward a post seen by staff to the PIO's queue (with its screenshot)."""
+    from dataclasses import replace
+
     from rumordesk.triage.intake import file_report
-    from rumordesk.triage.roles import SYSTEM, Actor
+    from rumordesk.triage.roles import SYSTEM
 
     # The command line acts as the system; the reporter is who --by names.
-    actor = Actor(SYSTEM.username, SYSTEM.role, reported_by)
+    actor = replace(SYSTEM, display_name=reported_by)
     filed = file_report(
         obj.db,
         obj.settings,

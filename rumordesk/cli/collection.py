@@ -24,8 +24,30 @@ from rumordesk.cli.context import (
 )
 from rumordesk.loop import between_passes, collection_hooks, record_configuration
 
-#: The dashboard's entry script, inside the package (so a non-editable install has it too).
-DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "app.py"
+
+def dashboard_command(port: int, address: str) -> list[str]:
+    """How `rumordesk run` starts the dashboard (the browser tests start it the same way)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_SCRIPT),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        # never report usage to Streamlit, wherever the command runs from (the project's
+        # .streamlit/config.toml says so too, but only when run from the project's folder)
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+#: The dashboard's entry script, inside the package (so a non-editable install has it too):
+#: an ASGI app with its security headers, from a folder with no pages/ beside it
+#: (rumordesk/web/serve/: no legacy multipage mode).
+DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "serve" / "asgi.py"
 
 POST_COLUMNS = (
     "id",
@@ -243,20 +265,7 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     env = {**os.environ}
     if obj.config_path:
         env[CONFIG_ENV] = str(Path(obj.config_path).resolve())
-    dashboard = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(DASHBOARD_SCRIPT),
-            "--server.port",
-            str(port),
-            "--server.address",
-            address,
-        ],
-        env=env,
-    )
+    dashboard = subprocess.Popen(dashboard_command(port, address), env=env)
     click.echo(
         f"dashboard: http://{address}:{port}  (collector polling every "
         f"{every or settings.collect.interval_seconds:g}s; Ctrl-C stops both)"

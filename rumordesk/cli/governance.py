@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -60,26 +61,76 @@ def purge(obj: Context, dry_run: bool, as_json: bool) -> None:
 
 @click.group()
 def audit() -> None:
-    """The audit log: append-only, each entry chained to the one before by SHA-256."""
+    """The audit log: append-only, chained by SHA-256 from a fixed genesis, signed with
+    $RUMORDESK_AUDIT_KEY, its head checkpointed outside the database."""
 
 
 @audit.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A checkpoint kept outside the server (repeatable): the log must still reach it.",
+)
 @click.pass_obj
 @friendly_errors
-def audit_verify(obj: Context) -> None:
-    """Recompute the hash chain; exit 1 if any entry was edited or removed."""
+def audit_verify(obj: Context, checkpoints: tuple[Path, ...]) -> None:
+    """Recompute the chain from the genesis to the head; exit 1 if anything was edited,
+    removed, re-chained or appended around the application."""
     from rumordesk.triage.audit import verify
+    from rumordesk.triage.checkpoint import check_signature, load
 
-    check = verify(obj.db)
-    if check.ok:
-        click.echo(f"audit log intact: {check.entries:,} entries, every one chained to the last")
+    loaded = []
+    for path in checkpoints:
+        checkpoint = load(path)
+        click.echo(
+            f"checkpoint {path.name}: entry {checkpoint.seq:,}, {check_signature(checkpoint)}"
+        )
+        loaded.append(checkpoint)
+    # The latest checkpoint covers the earlier ones: the chain is checked up to each.
+    checks = [verify(obj.db, checkpoint=c) for c in loaded] or [verify(obj.db)]
+    failed = next((c for c in checks if not c.ok), None)
+    if failed is None:
+        check = max(checks, key=lambda c: c.checkpoint_seq or 0)
+        click.echo(f"audit log {check.describe()}")
+        if not checkpoints:
+            click.echo(
+                "(the end of the log was checked against its head in the database only; "
+                "check it against a checkpoint kept elsewhere with --checkpoint FILE)"
+            )
         return
     click.echo(
-        f"AUDIT LOG BROKEN at entry {check.first_bad_id}: {check.problem} "
-        f"({check.entries:,} entries read)",
+        f"AUDIT LOG {failed.describe()} ({failed.entries:,} entries read)",
         err=True,
     )
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the checkpoint to this file (default: print it).",
+)
+@click.pass_obj
+@friendly_errors
+def audit_checkpoint(obj: Context, out: Path | None) -> None:
+    """The log's head now, signed: keep it off the server (mailed to [audit] checkpoint_to)."""
+    from rumordesk.triage.checkpoint import mail, take
+
+    checkpoint = take(obj.db)
+    if out is None:
+        click.echo(checkpoint.to_json(), nl=False)
+    else:
+        out.write_text(checkpoint.to_json(), encoding="utf-8")
+        click.echo(f"checkpoint at entry {checkpoint.seq:,} written to {out}")
+    if checkpoint.signature is None:
+        click.echo(
+            "! unsigned: set $RUMORDESK_AUDIT_KEY so a checkpoint cannot be forged", err=True
+        )
+    if mail(obj.settings, checkpoint, why="rumordesk audit checkpoint"):
+        click.echo(f"mailed to {', '.join(obj.settings.audit.checkpoint_to)}")
 
 
 @click.command()

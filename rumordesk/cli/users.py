@@ -44,10 +44,10 @@ def add(
     """Create the account NAME (prompts for its password)."""
     from rumordesk.triage.users import add_user, check_password, check_username
 
-    check_username(name)
+    username = check_username(name)
     password = None if no_password else _read_password(password_stdin)
-    if password is not None:
-        check_password(password)
+    if password is not None:  # the policy first: no half-made account, no wasted hashing
+        check_password(password, username=username, display_name=display_name)
     created = add_user(
         obj.db, SYSTEM, name, role, password=password, display_name=display_name, email=email
     )

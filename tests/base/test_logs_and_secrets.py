@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rumordesk.base.errors import ConfigError
-from rumordesk.base.logs import RedactSecrets, configure_logging, redact
+from rumordesk.base.logs import RedactSecrets, configure_logging, install_masking, redact
 from rumordesk.base.secrets import get_secret, known_secret_values
 
 
@@ -162,3 +162,58 @@ def test_configure_logging_installs_the_filter(monkeypatch, capsys):
 def test_redact_leaves_ordinary_text_alone():
     text = "Shots fired near Levi's Stadium? Police say no; tokens of support for staff"
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "POST https://relay.example.org/hook?sig=xyz.ABC-123&api-version=1",
+        "POST https://relay.example.org/hook?key=xyz.ABC-123",
+        "POST https://relay.example.org/api/x?code=xyz.ABC-123",
+        "https://someone:xyz.ABC-123@relay.example.org/",
+        'sign-in body {"identifier": "pio", "password": "xyz.ABC-123"}',
+        "headers {'Authorization': 'Basic xyz.ABC-123'}",
+    ],
+)
+def test_signature_key_code_userinfo_and_json_credentials_are_masked(line):
+    masked = redact(line)
+    assert "xyz.ABC-123" not in masked and "***" in masked
+
+
+def test_a_secret_url_is_masked_whole_and_by_its_path_and_query(monkeypatch, tmp_path):
+    monkeypatch.setenv("RD_TEST_HOOK", "https://hooks.example.org/T0/B0/Zq81kd92jfK3m?sig=Lp04")
+    get_secret("RD_TEST_HOOK", secrets_file=tmp_path / "none.toml")
+    assert redact("hooks.example.org:443 POST /T0/B0/Zq81kd92jfK3m HTTP/1.1") == (
+        "hooks.example.org:443 POST *** HTTP/1.1"
+    )
+    assert "Zq81kd92jfK3m" not in redact("Cannot POST /T0/B0/Zq81kd92jfK3m?sig=Lp04")
+
+
+def test_every_logger_is_masked_once_masking_is_installed(monkeypatch, tmp_path):
+    """urllib3's, tweepy's or Streamlit's own handlers never see the unmasked line."""
+    monkeypatch.setenv("RD_TEST_BEARER", "AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid")
+    token = get_secret("RD_TEST_BEARER", secrets_file=tmp_path / "none.toml")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)  # no filter of ours on it
+    library = logging.getLogger("tweepy.client.test")
+    library.handlers[:], library.propagate = [handler], False
+    library.setLevel(logging.DEBUG)
+    factory = logging.getLogRecordFactory()
+    try:
+        install_masking()
+        install_masking()  # idempotent: one wrapper, not two
+        library.debug("Making API request: GET /2/tweets\nHeaders: %s", {"Authorization": token})
+    finally:
+        logging.setLogRecordFactory(factory)
+        library.handlers[:] = []
+    assert token not in stream.getvalue() and "Making API request" in stream.getvalue()
+
+
+def test_an_exception_message_is_masked_wherever_it_is_shown(monkeypatch, tmp_path):
+    from rumordesk.base.errors import RumorDeskError
+
+    monkeypatch.setenv("RD_TEST_PAGE", "EAAB-page-Zk81-token")
+    get_secret("RD_TEST_PAGE", secrets_file=tmp_path / "none.toml")
+    error = RumorDeskError("Malformed access token EAAB-page-Zk81-token")
+    assert str(error) == "Malformed access token ***"
+    assert "EAAB-page-Zk81-token" not in f"{error}" and "EAAB" not in repr(str(error))

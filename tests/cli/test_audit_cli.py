@@ -105,3 +105,102 @@ def test_the_application_cannot_edit_or_delete_entries(config, db):
         with pytest.raises(IntegrityError, match="append-only"), db.write() as connection:
             connection.execute(text(statement))
     assert verify(config).exit_code == 0
+
+
+# --- the ends of the log (issue: each passed `audit verify` once the triggers were dropped) --
+
+
+def owner(db: Database, *statements: str) -> None:
+    """The database owner: every trigger dropped, the head row included."""
+    raw = sqlite3.connect(db.url.database)
+    for trigger in (
+        "audit_log_no_update",
+        "audit_log_no_delete",
+        "audit_head_no_delete",
+        "audit_head_forward",
+    ):
+        raw.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in statements:
+        raw.execute(statement)
+    raw.commit()
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "said"),
+    [
+        ("DELETE FROM audit_log WHERE id IN (1, 2)", "does not start from the genesis"),
+        ("DELETE FROM audit_log WHERE id = 6", "entries at the end were removed"),
+        ("DELETE FROM audit_log", "its head records 6"),
+    ],
+    ids=["first entries", "last entry", "every entry"],
+)
+def test_removing_either_end_or_everything_fails(config, db, statement, said):
+    owner(db, statement)
+    result = verify(config)
+    assert result.exit_code == 1, result.output
+    assert "AUDIT LOG BROKEN" in result.stderr and said in result.stderr
+    assert "intact" not in result.output
+
+
+def test_rehashing_the_last_entry_fails(config, db):
+    entry = audit.entries(db, limit=1)[0]
+    forged = audit.entry_hash(
+        entry.prev_hash,
+        at=entry.at,
+        actor=entry.actor,
+        role=entry.role,
+        action=entry.action,
+        rumor_id=entry.rumor_id,
+        subject=entry.subject,
+        detail='{"note": "nothing to see"}',
+    )
+    owner(
+        db,
+        f"UPDATE audit_log SET detail = '{{\"note\": \"nothing to see\"}}', hash = '{forged}' "
+        f"WHERE id = {entry.id}",
+    )
+    result = verify(config)
+    assert result.exit_code == 1 and "does not end where its head says" in result.stderr
+
+
+def _checkpoint(config: Path, out: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "audit", "checkpoint", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"checkpoint at entry 6 written to {out}" in result.output
+
+
+def test_a_checkpoint_catches_a_tail_removed_with_the_head_rolled_back(config, db, tmp_path):
+    kept = tmp_path / "checkpoint.json"
+    _checkpoint(config, kept)
+    last_kept = audit.entries(db, limit=3)[-1]  # the 4th entry
+    owner(
+        db,
+        "DELETE FROM audit_log WHERE id > 4",
+        f"UPDATE audit_head SET seq = 4, hash = '{last_kept.hash}'",
+    )
+    assert verify(config).exit_code == 0  # the database alone cannot tell any more
+
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "audit", "verify", "--checkpoint", str(kept)]
+    )
+    assert result.exit_code == 1
+    assert "the log has 4 entries but the checkpoint" in result.stderr
+    assert "records 6" in result.stderr
+
+
+def test_a_checkpoint_matches_a_log_that_only_grew(config, db, tmp_path):
+    kept = tmp_path / "checkpoint.json"
+    _checkpoint(config, kept)
+    with db.write() as connection:
+        audit.record(connection, PIO, "note", rumor_id=1, subject="rumour 1")
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "audit", "verify", "--checkpoint", str(kept)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "intact: 7 entries" in result.output
+        and "matches the checkpoint at entry 6" in result.output
+    )

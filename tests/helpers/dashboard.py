@@ -4,7 +4,7 @@ the tests do not depend on the trained model's exact numbers), and signed-in App
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,8 +99,15 @@ def desk_config(tmp_path: Path, *, refresh_seconds: int = 3600) -> str:
     return text
 
 
-def make_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, users: bool = True) -> Desk:
-    config = write_config(tmp_path / "config.toml", desk_config(tmp_path))
+def make_desk(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    users: bool = True,
+    edit_config: Callable[[str], str] | None = None,
+) -> Desk:
+    text = desk_config(tmp_path)
+    config = write_config(tmp_path / "config.toml", edit_config(text) if edit_config else text)
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
     # Pages score with the configured model; the keyword baseline stands in for it here.
     monkeypatch.setattr(

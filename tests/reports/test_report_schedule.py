@@ -95,6 +95,7 @@ def test_exports_once_per_week_across_restarts_and_mails_it(tmp_path, smtp, stor
     assert first.ran and first.mailed
     folder = tmp_path / "exports"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "weekly-report-2026-W43.audit-checkpoint.json",
         "weekly-report-2026-W43.json",
         "weekly-report-2026-W43.xlsx",
         "weekly-report-2026-W43.zip",
@@ -105,7 +106,11 @@ def test_exports_once_per_week_across_restarts_and_mails_it(tmp_path, smtp, stor
     body = message.get_body(("plain",)).get_content()
     assert "Posts published: 4" in body and "Engagement: 314 (previous week: 59)" in body
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
-    assert set(attachments) == {"weekly-report-2026-W43.xlsx", "weekly-report-2026-W43.zip"}
+    assert set(attachments) == {
+        "weekly-report-2026-W43.xlsx",
+        "weekly-report-2026-W43.zip",
+        "weekly-report-2026-W43.audit-checkpoint.json",
+    }
     book = load_workbook(io.BytesIO(attachments["weekly-report-2026-W43.xlsx"].get_content()))
     assert "Posts" in book.sheetnames and book["Posts"].max_row == 1 + 4
 
@@ -136,7 +141,10 @@ def test_without_mail_settings_the_export_is_only_written(tmp_path, store_with_d
     outcome = run_weekly_export(settings, store_with_data, now=MONDAY_0705)
     assert outcome.ran and not outcome.mailed
     state = json.loads((tmp_path / "exports" / "weekly-report-2026-W43.json").read_text())
-    assert state["mail"] == "not configured" and state["files"] == ["weekly-report-2026-W43.xlsx"]
+    assert state["mail"] == "not configured" and state["files"] == [
+        "weekly-report-2026-W43.xlsx",
+        "weekly-report-2026-W43.audit-checkpoint.json",
+    ]
 
 
 def test_mail_that_fails_is_retried_later_and_sent_once(tmp_path, store_with_data):

@@ -15,6 +15,7 @@ from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import ReportError, Week
 from rumordesk.triage import workflow
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.accounts import enrol
 from tests.helpers.weekly import add_rumour, build, post, scenario_settings, store, utc
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -250,6 +251,7 @@ def test_rumours_of_the_week_and_their_outcomes(scenario, monkeypatch):
     db, _ = scenario
     pio = Actor("pio", Role.PIO)
     chief = Actor("chief", Role.CHIEF)
+    enrol(db, pio, chief)
     clock = {"now": NOW}
     monkeypatch.setattr(workflow, "utc_now", lambda: clock["now"])
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from rumordesk.base.config import AuthSettings, RoleEmails
 from rumordesk.cli.main import main
 from rumordesk.store.schema import users as users_table
-from rumordesk.triage import audit, auth, users
+from rumordesk.triage import audit, auth, throttle, users
 from rumordesk.triage.roles import SYSTEM, Actor, PermissionDenied, Role
 from tests.helpers.settings import write_config
 
@@ -44,7 +44,7 @@ def test_passwords_are_kept_only_as_argon2id_hashes(db, pat):
     ("name", "password", "message"),
     [
         ("Bad Name", SECRET, "not valid"),
-        ("pat2", "short", "at least 10"),
+        ("pat2", "short", "at least 12"),
         ("pat3", " padded password ", "spaces"),
     ],
 )
@@ -67,45 +67,51 @@ def test_sign_in_succeeds_and_is_audited(db, pat):
     assert users.get_user(db, "pat").last_login_at == T0
     entry = audit.entries(db)[0]
     assert (entry.action, entry.actor, entry.detail["method"]) == ("sign_in", "pat", "password")
-    assert auth.session_actor(db, FAST, session) == Actor("pat", Role.PIO, "Pat")
+    actor = auth.session_actor(db, FAST, session, now=T0)
+    assert (actor.username, actor.role, actor.display_name) == ("pat", Role.PIO, "Pat")
+    # the actor carries its session's window: every action checks it (triage/authz.py)
+    assert actor.session_started_at == T0
+    assert actor.session_expires_at == T0 + timedelta(minutes=FAST.session_idle_minutes)
 
 
-def test_failed_sign_ins_lock_the_account_with_a_growing_delay(db, pat):
+def test_failed_sign_ins_hold_back_the_address_with_a_growing_delay(db, pat):
+    here = "203.0.113.7"
     for attempt in range(2):
         with pytest.raises(auth.SignInError) as caught:
-            auth.sign_in(db, FAST, "pat", "not the password", now=T0)
-        assert not isinstance(caught.value, auth.AccountLocked), attempt
-    with pytest.raises(auth.AccountLocked) as third:
-        auth.sign_in(db, FAST, "pat", "not the password", now=T0)
+            auth.sign_in(db, FAST, "pat", "not the password", client=here, now=T0)
+        assert not isinstance(caught.value, auth.TooManyAttempts), attempt
+    with pytest.raises(auth.TooManyAttempts) as third:
+        auth.sign_in(db, FAST, "pat", "not the password", client=here, now=T0)
     assert third.value.until == T0 + timedelta(seconds=10)
-    # while locked even the right password is refused
-    with pytest.raises(auth.AccountLocked):
-        auth.sign_in(db, FAST, "pat", SECRET, now=T0 + timedelta(seconds=5))
-    # after the lock, a fourth failure locks for twice as long, then the cap applies
+    # while held back, even the right password is refused from that address
+    with pytest.raises(auth.TooManyAttempts):
+        auth.sign_in(db, FAST, "pat", SECRET, client=here, now=T0 + timedelta(seconds=5))
+    # after the wait, a fourth failure waits twice as long, then the cap applies
     later = T0 + timedelta(seconds=11)
-    with pytest.raises(auth.AccountLocked) as fourth:
-        auth.sign_in(db, FAST, "pat", "still wrong", now=later)
+    with pytest.raises(auth.TooManyAttempts) as fourth:
+        auth.sign_in(db, FAST, "pat", "still wrong", client=here, now=later)
     assert fourth.value.until == later + timedelta(seconds=20)
     latest = later + timedelta(seconds=21)
-    with pytest.raises(auth.AccountLocked) as fifth:
-        auth.sign_in(db, FAST, "pat", "still wrong", now=latest)
+    with pytest.raises(auth.TooManyAttempts) as fifth:
+        auth.sign_in(db, FAST, "pat", "still wrong", client=here, now=latest)
     assert fifth.value.until == latest + timedelta(seconds=35)
-    # the right password after the lock works and resets the count
-    auth.sign_in(db, FAST, "pat", SECRET, now=latest + timedelta(seconds=36))
+    # the right password after the wait works and resets the count
+    auth.sign_in(db, FAST, "pat", SECRET, client=here, now=latest + timedelta(seconds=36))
     assert users.get_user(db, "pat").failed_attempts == 0
     failed = [e for e in audit.entries(db) if e.action == "sign_in_failed"]
     assert len(failed) == 6 and {e.subject for e in failed} == {"pat"}
-    assert {e.detail["reason"] for e in failed} == {"wrong password", "locked"}
+    assert {e.detail["reason"] for e in failed} == {"wrong password", "throttled"}
+    assert {e.detail["client"] for e in failed} == {here}
 
 
-def test_the_lock_doubles_from_lockout_seconds_up_to_the_maximum():
+def test_the_wait_doubles_from_lockout_seconds_up_to_the_maximum():
     settings = AuthSettings(lockout_after=5, lockout_seconds=30, lockout_max_seconds=3600)
-    delays = [auth.lock_delay(settings, failures) for failures in range(4, 13)]
+    delays = [throttle.delay(settings, failures, 5) for failures in range(4, 13)]
     assert delays == [None] + [timedelta(seconds=s) for s in (30, 60, 120, 240, 480, 960, 1920)] + [
         timedelta(seconds=3600)
     ]
-    # thousands of failures in a row still lock for the maximum (no float overflow)
-    assert auth.lock_delay(settings, 5000) == timedelta(seconds=3600)
+    # thousands of failures in a row still wait the maximum (no float overflow)
+    assert throttle.delay(settings, 5000, 5) == timedelta(seconds=3600)
 
 
 def test_unknown_and_disabled_accounts_fail_the_same_way(db, pat):
@@ -212,7 +218,7 @@ def test_user_commands(cli):
     listed = cli("user", "list").output
     assert "pat   chief  disabled" in listed and "ada   admin  active" in listed
     short = cli("user", "add", "kim", "--role", "staff", "--password-stdin", input="short\n")
-    assert short.exit_code == 1 and "at least 10" in short.output
+    assert short.exit_code == 1 and "at least 12" in short.output
     twice = cli("user", "add", "ada", "--role", "pio", "--password-stdin", input=SECRET + "\n")
     assert twice.exit_code == 1 and "already exists" in twice.output
     unknown = cli("user", "disable", "nobody")

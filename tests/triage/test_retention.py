@@ -33,6 +33,7 @@ from rumordesk.store.schema import (
 from rumordesk.triage import audit, workflow
 from rumordesk.triage.retention import purge
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.accounts import enrol
 from tests.helpers.settings import make_settings, write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -45,6 +46,12 @@ TABLES = {
     "evidence": evidence,
     "audit_log": audit_log,
 }
+
+
+@pytest.fixture(autouse=True)
+def _accounts(db: Database) -> None:
+    """Each actor here has an account: every action re-reads it (triage/authz.py)."""
+    enrol(db, PIO)
 
 
 def png(colour: tuple[int, int, int]) -> bytes:

@@ -21,6 +21,7 @@ from rumordesk.store.schema import post_scores, posts, rumors
 from rumordesk.triage import audit, config_log, transparency, workflow
 from rumordesk.triage.retention import purge
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.accounts import enrol
 from tests.helpers.settings import make_settings, write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -28,6 +29,12 @@ CHIEF = Actor("chris", Role.CHIEF)
 #: The workflow's clock is fixed here, so the figures do not depend on today's date.
 NOW = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
 YEAR = NOW.year
+
+
+@pytest.fixture(autouse=True)
+def _accounts(db: Database) -> None:
+    """Each actor here has an account: every action re-reads it (triage/authz.py)."""
+    enrol(db, PIO, CHIEF)
 
 
 def search(name: str, purpose: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ roles that may not take it — when the function is called directly, not only fr
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -20,12 +21,19 @@ from rumordesk.store.schema import evidence, post_scores, rumors
 from rumordesk.triage import audit, workflow
 from rumordesk.triage.roles import Actor, PermissionDenied, Role
 from rumordesk.triage.workflow import WorkflowError
+from tests.helpers.accounts import enrol
 
 PIO = Actor("pat", Role.PIO)
 CHIEF = Actor("chris", Role.CHIEF)
 STAFF = Actor("sam", Role.STAFF)
 ADMIN = Actor("ada", Role.ADMIN)
 EVENING = datetime(2026, 11, 30, 19, 40, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _accounts(db: Database) -> None:
+    """Each actor here has an account: every action re-reads it (triage/authz.py)."""
+    enrol(db, PIO, CHIEF, STAFF, ADMIN)
 
 
 def _rumour(db: Database, texts: tuple[str, ...] = ("Active shooter at Great America",)) -> int:
@@ -187,6 +195,21 @@ def test_the_chief_decides_only_escalated_rumours_and_only_once(db: Database):
     assert _actions(db, rumor_id)[-1] == "note"
 
 
+def test_escalating_a_decided_rumour_again_keeps_the_chiefs_decision(db: Database):
+    rumor_id = _rumour(db)
+    workflow.escalate(db, PIO, rumor_id, "Correct it.")
+    workflow.decide(db, CHIEF, rumor_id, "correction", "False and spreading.")
+    decided = _row(db, rumor_id)
+
+    with pytest.raises(WorkflowError, match="already decided by chris; add a note"):
+        workflow.escalate(db, PIO, rumor_id, "New posts: please decide again.")
+
+    assert _row(db, rumor_id) == decided
+    assert (decided.decision, decided.decided_by) == ("correction", "chris")
+    assert decided.decision_reason == "False and spreading."
+    assert _actions(db, rumor_id) == ["escalate", "decide"]
+
+
 def test_status_values_and_duplicates_are_validated(db: Database):
     first, second = _rumour(db), _rumour(db, ("Gunman at Valley Fair",))
     for bad in ("new", "deleted", ""):
@@ -262,7 +285,10 @@ def test_screenshots_are_checked_by_content_and_kept_by_hash(db: Database, tmp_p
     )
     with db.read() as connection:
         row = connection.execute(select(evidence).where(evidence.c.id == evidence_id)).one()
-    assert row.media_type == "image/png" and Path(row.path).read_bytes() == _png()
+    kept = Path(row.path).read_bytes()
+    assert row.media_type == "image/png" and hashlib.sha256(kept).hexdigest() == row.sha256
+    with Image.open(io.BytesIO(kept)) as image:  # re-encoded: the same pixels
+        assert image.tobytes() == Image.open(io.BytesIO(_png())).tobytes()
     assert Path(row.path).name == f"{row.sha256}.png"
     for bad, reason in [
         (b"<svg onload=alert(1)>", "not a readable"),

@@ -243,6 +243,7 @@ RUN: dict[str, list[list[str]]] = {
     "sources": [[]],
     "transparency": [[], ["--json"]],
     "audit verify": [[]],
+    "audit checkpoint": [[]],
     "purge": [["--dry-run"], ["--dry-run", "--json"]],
     "user list": [[]],
     "export": [["--format", "csv", "--out", "{tmp}/weekly.zip"]],

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from rumordesk.base.chores import Chore
     from rumordesk.base.config import AppSettings
     from rumordesk.store.db import Database
+    from rumordesk.triage.roles import Actor
 
 
 def build_chore(settings: AppSettings, db: Database) -> Chore | None:
@@ -72,13 +73,28 @@ def sample_content(settings: AppSettings, now: datetime | None = None) -> AlertC
     )
 
 
-def send_test(settings: AppSettings) -> list[tuple[Target, Outcome]]:
-    """Send a test alert to every configured target now (not queued); each one's result."""
+def send_test(settings: AppSettings, db: Database, actor: Actor) -> list[tuple[Target, Outcome]]:
+    """Send a test alert to every configured target now (not queued); each one's result.
+
+    Only someone who may see the alerts (the PIO, the administrator, the command line) and
+    whose account may act now (triage/authz.py); the test is recorded in the audit log."""
+    from rumordesk.triage import authz
+    from rumordesk.triage.audit import record
+    from rumordesk.triage.roles import Permission
+
+    authz.check(db, actor, Permission.VIEW_SOURCES)
     content = sample_content(settings)
-    return [
+    results = [
         (target, deliver(settings, target, content))
         for target in configured_targets(settings.alerts)
     ]
+    if results:
+        failed = sum(outcome.result != "sent" for _, outcome in results)
+        with authz.acting(db, actor, Permission.VIEW_SOURCES) as connection:
+            record(
+                connection, actor, "alert_test", detail={"targets": len(results), "failed": failed}
+            )
+    return results
 
 
 __all__ = ["AlertContent", "Outcome", "Target", "build_chore", "configured_targets", "send_test"]

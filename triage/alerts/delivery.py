@@ -26,6 +26,7 @@ from rumordesk.base.config import AlertSettings, AppSettings, WebhookTarget
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.base.mail import MailError, build_message, one_line
 from rumordesk.base.mail import send as send_mail
+from rumordesk.base.redact import mask
 from rumordesk.base.secrets import get_secret
 from rumordesk.base.urls import is_http_url
 from rumordesk.triage.alerts.message import AlertContent, email_body, email_subject, webhook_body
@@ -51,7 +52,11 @@ class Outcome:
     result: Result
     #: Worth another attempt later (only for ``refused``).
     retry: bool = False
+    #: Why not sent, masked: a target's answer may quote its own secret URL.
     error: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", mask(self.error))
 
 
 def configured_targets(alerts: AlertSettings) -> list[Target]:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from rumordesk.base.config import AlertSettings
+from rumordesk.base.redact import mask_optional
 from rumordesk.store.db import Database
 from rumordesk.store.schema import alerts, rumors
 from rumordesk.triage import audit
@@ -273,8 +274,9 @@ def finish(
     error: str | None = None,
     retry_at: datetime | None = None,
 ) -> None:
-    """Record the outcome of the attempt that :func:`claim` started."""
-    values: dict[str, Any] = {"status": status, "last_error": error}
+    """Record the outcome of the attempt that :func:`claim` started (the error masked: a
+    target's answer may quote its own secret URL)."""
+    values: dict[str, Any] = {"status": status, "last_error": mask_optional(error)}
     if status == "sent":
         values["sent_at"] = now
     if status == "retrying":

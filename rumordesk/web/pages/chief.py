@@ -12,6 +12,7 @@ from rumordesk.triage import chief, queue, workflow
 from rumordesk.triage.response_times import duration_text
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, demo_panel, navigation, session
+from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.VIEW_QUEUE)
 db = context.database()
@@ -50,7 +51,7 @@ def pending_list() -> None:
             st.caption("Why it is flagged")
             st.text(row.top_reason)
             st.caption(
-                f"PIO's recommendation (escalated by {item.escalated_by or '?'}, "
+                f"PIO's recommendation (escalated by {plain(item.escalated_by or '?')}, "
                 f"{context.local_time(row.escalated_at)})"
             )
             st.text(item.recommendation)
@@ -117,5 +118,5 @@ st.subheader("Holding statements")
 if not settings.templates:
     st.caption("No templates configured: add them under [templates] in config.toml.")
 for title, text in settings.templates.items():
-    st.caption(title)
+    st.caption(plain(title))
     st.code(text, language=None, wrap_lines=True)

@@ -10,9 +10,10 @@ from datetime import timedelta
 
 import streamlit as st
 
+from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage import queue
 from rumordesk.triage.roles import Permission
-from rumordesk.triage.workflow import STATUS_LABELS, STATUSES, WorkflowError, bulk_set_status
+from rumordesk.triage.workflow import STATUS_LABELS, STATUSES, bulk_set_status
 from rumordesk.web import context, demo_panel, navigation, session
 
 actor = session.require_page(Permission.VIEW_QUEUE)
@@ -178,8 +179,9 @@ def live_queue() -> None:
             ):
                 try:
                     changed = bulk_set_status(db, actor, chosen, target)
-                except WorkflowError as exc:
-                    st.error(str(exc))
+                except RumorDeskError as exc:  # refused (account, session) or not applicable
+                    st.error("Not done:")
+                    st.text(str(exc))
                 else:
                     st.session_state.pop("q_bulk_ids", None)
                     st.toast(f"{changed} rumour(s) set to {STATUS_LABELS[target]}")

@@ -46,9 +46,9 @@ with st.form("report_form", clear_on_submit=True):
         key="report_text",
         placeholder="Copy the text, or describe it in your own words.",
     )
-    shot = st.file_uploader(
-        "Screenshot (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key="report_shot"
-    )
+    # No type filter: a file the browser refused would vanish and the report go without
+    # it; the server checks the content and refuses the whole report, saying why.
+    shot = st.file_uploader("Screenshot (PNG, JPEG or WebP)", key="report_shot")
     note = st.text_area("Anything else the PIO should know? (optional)", key="report_note")
     sent = st.form_submit_button("Send to the PIO", type="primary")
 

@@ -6,16 +6,17 @@ st.code and tables. Links are shown only when they are http(s); screenshots only
 own data folder, read as bytes.
 """
 
-import hashlib
 from pathlib import Path
 
 import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.store import files
 from rumordesk.triage import queue, workflow
 from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, navigation, session
+from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.VIEW_QUEUE)
 db = context.database()
@@ -50,7 +51,7 @@ figures[1].metric("Score", f"{row.score:.2f}")
 figures[2].metric("Posts", f"{detail.total_posts:,}")
 figures[3].metric("Reach", f"{row.reach:,}")
 figures[4].metric("Status", row.status_label)
-figures[5].metric("Assignee", row.assignee or "nobody")
+figures[5].metric("Assignee", plain(row.assignee or "nobody"))  # typed: never markdown
 
 left, right = st.columns([3, 2])
 with left:
@@ -160,17 +161,17 @@ def _run(label: str, action, *args, **kwargs) -> None:  # type: ignore[no-untype
 
 
 def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
-    """A screenshot from our own data folder, as bytes (never a URL), if it is intact."""
+    """A screenshot from our own data folder, re-encoded (never a URL), if it is intact."""
     if not path_text:
         return
-    folder = Path(settings.staff_reports.screenshot_dir).resolve()
-    path = Path(path_text).resolve()
-    if not (path.is_relative_to(folder) and path.is_file()):
-        st.caption("The screenshot file is missing from the data folder.")
-        return
-    data = path.read_bytes()
-    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+    folder = Path(settings.staff_reports.screenshot_dir)
+    try:
+        data = files.read_image(path_text, folder=folder, sha256=sha256)
+    except files.ImageRejected:
         st.error("The screenshot file does not match its recorded SHA-256.")
+        return
+    if data is None:
+        st.caption("The screenshot file is missing from the data folder.")
         return
     st.image(data, width=480)
 
@@ -234,11 +235,9 @@ if can_triage:
         )
         if st.button("Preserve evidence snapshot", key="act_snapshot"):
             _run("Evidence", workflow.preserve_evidence)
-        shot = st.file_uploader(
-            "Screenshot (PNG, JPEG or WebP)",
-            type=["png", "jpg", "jpeg", "webp"],
-            key="act_screenshot",
-        )
+        # No type filter: a file the browser refused would vanish silently; the server
+        # checks the content and says why it refuses one.
+        shot = st.file_uploader("Screenshot (PNG, JPEG or WebP)", key="act_screenshot")
         if shot is not None and st.button("Attach screenshot", key="act_attach"):
             _run(
                 "Screenshot",

@@ -5,13 +5,14 @@ import streamlit as st
 from rumordesk.triage import auth
 from rumordesk.triage.users import count_users
 from rumordesk.web.context import database, settings
+from rumordesk.web.plain import plain
 from rumordesk.web.session import NOTICE_KEY, start_session
 
 st.title("Rumor Desk")
-st.caption(f"{settings().department.name} · misinformation triage for the PIO")
+st.caption(f"{plain(settings().department.name)} · misinformation triage for the PIO")
 
 if notice := st.session_state.pop(NOTICE_KEY, None):
-    st.info(notice)
+    st.info(plain(notice))  # may quote an e-mail the identity provider gave
 
 db = database()
 if count_users(db) == 0:
@@ -31,13 +32,15 @@ with left:
         )
         submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
     if submitted:
+        client = auth.client_address(
+            getattr(st.context, "ip_address", None), st.context.headers, settings().auth
+        )
         try:
-            session = auth.sign_in(db, settings().auth, username, password)
-        except auth.AccountLocked as exc:
+            session = auth.sign_in(db, settings().auth, username, password, client=client)
+        except auth.TooManyAttempts as exc:  # per address: says nothing about the account
             st.error(
-                "Too many failed sign-ins: this account is locked until "
-                f"{exc.until.astimezone(settings().department.tz):%H:%M:%S}. "
-                "Try again later or ask the administrator."
+                "Too many failed sign-ins from this device: try again after "
+                f"{exc.until.astimezone(settings().department.tz):%H:%M:%S}."
             )
         except auth.SignInError as exc:
             st.error(f"Sign-in failed: {exc}.")

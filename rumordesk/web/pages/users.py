@@ -59,7 +59,11 @@ with add, st.form("user_add_form", clear_on_submit=True):
         "Role", ROLES, format_func=lambda r: session.ROLE_LABELS[Role(r)], key="ua_role"
     )
     email = st.text_input("E-mail (optional)", key="ua_email")
-    secret = st.text_input("Password (at least 10 characters)", type="password", key="ua_pw")
+    secret = st.text_input(
+        f"Password (at least {users.MIN_PASSWORD_LENGTH} characters, not a common one)",
+        type="password",
+        key="ua_pw",
+    )
     if st.form_submit_button("Add account", type="primary"):
         try:
             users.add_user(

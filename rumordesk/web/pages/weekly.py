@@ -16,6 +16,7 @@ from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session
+from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.EXPORT)
 db = context.database()
@@ -52,7 +53,7 @@ report = build_report(
 tables = {t.name: t for t in report_tables(report)}
 
 st.caption(
-    f"{settings.department.name} · {tz.key} · from {week.monday:%a %b %d} 00:00 to "
+    f"{plain(settings.department.name)} · {tz.key} · from {week.monday:%a %b %d} 00:00 to "
     f"{week.days[-1]:%a %b %d} 24:00 ({week.hours:g} hours)"
 )
 for note in report.notes:

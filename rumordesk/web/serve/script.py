@@ -1,0 +1,5 @@
+"""The script Streamlit runs on every interaction: the dashboard's router."""
+
+from rumordesk.web.app import main
+
+main()
