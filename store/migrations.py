@@ -45,6 +45,11 @@ def _guardrails(connection: Connection) -> None:
     schema.ix_rumors_lead_post.create(connection, checkfirst=True)
 
 
+def _browser_sessions(connection: Connection) -> None:
+    schema.browser_sessions.create(connection, checkfirst=True)
+    schema.ix_browser_sessions_user.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -53,6 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
     Migration(7, "guardrails: the collection-configuration log, rumours by lead post", _guardrails),
+    Migration(10, "dashboard sign-ins that survive a reload: browser sessions", _browser_sessions),
 )
 
 
