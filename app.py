@@ -1,5 +1,12 @@
-"""Rumor Desk dashboard (``streamlit run app.py``): the router is rumordesk/web/app.py."""
+"""Rumor Desk dashboard: ``streamlit run app.py`` serves it (``make run`` and ``rumordesk
+run`` serve the same app from ``rumordesk/web/serve.py``).
 
-from rumordesk.web.app import main
+An ``st.App``: Streamlit runs the router (``rumordesk/web/app.py``) for each browser,
+beside the sign-in routes that set the session cookie (``rumordesk/web/server.py``).
+"""
 
-main()
+import streamlit as st
+
+from rumordesk.web.server import SCRIPT, routes
+
+app = st.App(SCRIPT, routes=routes())

@@ -158,7 +158,7 @@ def time_queue(path: Path, runs: int, *, widest: bool = False) -> float:
     os.environ["RUMORDESK_CONFIG"] = str(config)
     st.cache_resource.clear()
     at = AppTest.from_file(
-        str(ROOT / "rumordesk" / "web" / "pages" / "queue.py"), default_timeout=120
+        str(ROOT / "rumordesk" / "web" / "views" / "queue.py"), default_timeout=120
     )
     now = datetime.now(UTC)
     at.session_state["rd_session"] = Session("pat", "password", now, now)
