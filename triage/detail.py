@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from rumordesk.base.urls import safe_url
 from rumordesk.store.db import Database
+from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.store.schema import post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
 from rumordesk.triage.json_columns import json_dict, json_list
@@ -171,7 +172,8 @@ def rumor_detail(
         if lead is None and rows:
             lead = max(rows, key=lambda r: r.score or 0)
         department = _department_posts(connection, rows)
-        reported = [r.id for r in rows if r.source == STAFF_REPORT_SOURCE][:50]
+        # The demo's invented staff report is a demo post shaped like a real one.
+        reported = [r.id for r in rows if r.source in (STAFF_REPORT_SOURCE, DEMO_SOURCE)][:50]
         staff = _staff_reports(connection, reported)
     history = audit.entries(db, rumor_id=rumor_id, newest_first=False, limit=500)
     return RumorDetail(
@@ -254,6 +256,8 @@ def _staff_reports(connection: Any, post_ids: list[int]) -> list[StaffReportView
         )
     ):
         payload = json_dict(row.payload)
+        if not payload.get("reported_by"):
+            continue  # a demo post that is not a staff report
         shot = payload.get("screenshot") if isinstance(payload.get("screenshot"), dict) else {}
         found.append(
             StaffReportView(
