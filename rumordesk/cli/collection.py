@@ -25,7 +25,7 @@ from rumordesk.cli.context import (
 from rumordesk.loop import between_passes, collection_hooks, record_configuration
 
 #: The dashboard's entry script, inside the package (so a non-editable install has it too).
-DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "app.py"
+DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "serve.py"
 
 POST_COLUMNS = (
     "id",
@@ -142,7 +142,7 @@ def sources(obj: Context) -> None:
                 health.name,
                 source.kind,
                 state,
-                format_when(health.last_success_at),
+                format_when(health.last_success_at, obj.settings.department.tz),
                 f"{health.last_new}/{health.last_updated}",
                 describe_reads(
                     load_cursor(obj.db, health.name),
@@ -150,7 +150,7 @@ def sources(obj: Context) -> None:
                     per_day=getattr(source, "max_reads_per_day", None),
                 )
                 or "-",
-                format_when(health.next_poll_at),
+                format_when(health.next_poll_at, obj.settings.department.tz),
                 (health.last_error or "")[:90],
             ]
         )
@@ -217,7 +217,7 @@ def posts(
             [
                 str(r["id"]),
                 r["source"],
-                format_when(r["created_at"] or r["first_seen_at"]),
+                format_when(r["created_at"] or r["first_seen_at"], obj.settings.department.tz),
                 "yes" if r["is_official"] else "",
                 r["text"].replace("\n", " ")[:80],
             ]

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from rumordesk.cli.context import Context, friendly_errors, print_table
+from rumordesk.cli.context import Context, format_when, friendly_errors, print_table
 from rumordesk.triage.roles import SYSTEM, Role
 
 ROLES = [r.value for r in Role]
@@ -20,7 +20,9 @@ def user() -> None:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return click.prompt(
+        "Password (at least 10 characters)", hide_input=True, confirmation_prompt=True
+    )
 
 
 @user.command("add")
@@ -58,17 +60,28 @@ def add(
 @click.pass_obj
 @friendly_errors
 def list_(obj: Context) -> None:
-    """Every account, its role, and whether it is active or locked."""
+    """Every account, its role, and whether it is active, locked or disabled (times in the
+    Department's timezone, as the dashboard shows them)."""
+    from rumordesk.base.times import utc_now
     from rumordesk.triage.users import list_users
+
+    tz, now = obj.settings.department.tz, utc_now()
+
+    def state(u) -> str:  # type: ignore[no-untyped-def]
+        if not u.active:
+            return "disabled"
+        if u.locked_until is not None and u.locked_until > now:
+            return f"locked until {format_when(u.locked_until, tz)}"
+        return "active"
 
     rows = [
         [
             u.username,
             u.role.value,
-            "active" if u.active else "disabled",
+            state(u),
             u.display_name,
             u.email or "",
-            u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-",
+            format_when(u.last_login_at, tz),
             str(u.failed_attempts),
         ]
         for u in list_users(obj.db, SYSTEM)
