@@ -2,6 +2,11 @@
 
 A thin view over reports/weekly.py. Post text is untrusted: it is shown only inside tables
 (data), never as markdown; links are http(s) only (the report drops anything else).
+
+With the demo loaded, the page offers a *demo view* (on by default until real Department
+posts exist), so a newcomer sees the report with figures and charts: it is labelled as
+invented on the page, and its downloads are switched off. Real reports (the downloads,
+``rumordesk export``, the weekly e-mail) never contain demo data.
 """
 
 import altair as alt
@@ -15,7 +20,7 @@ from rumordesk.reports.weekly import build_report, trend
 from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, session
+from rumordesk.web import context, demo_panel, session
 
 actor = session.require_page(Permission.EXPORT)
 db = context.database()
@@ -46,8 +51,34 @@ choice = st.selectbox(
     key="weekly_week",
 )
 week = weeks[labels.index(choice)]
+
+
+def _has_demo() -> bool:
+    from rumordesk.demo import has_demo
+
+    return has_demo(db)
+
+
+demo_view = False
+if _has_demo():
+    demo_view = st.toggle(
+        "Demo view: include the invented demo posts",
+        value=True,
+        key="weekly_demo_view",
+        help="Shows what the report looks like with figures. Real reports never include "
+        "demo data; downloads are off in this view.",
+    )
+    if demo_view:
+        demo_panel.demo_label(
+            "these figures include invented posts. Switch the demo view off for the real report."
+        )
 report = build_report(
-    db, week, sources=settings.sources, department=settings.department.name, now=now
+    db,
+    week,
+    sources=settings.sources,
+    department=settings.department.name,
+    now=now,
+    include_demo=demo_view,
 )
 tables = {t.name: t for t in report_tables(report)}
 
@@ -77,13 +108,18 @@ figures[1].metric(
     help="Likes, shares, replies and quotes earned this week, by new and earlier posts.",
 )
 figures[2].metric("Rumours first seen", report.rumours.total)
+median = report.rumours.median_hours_to_first_action
 figures[3].metric(
-    "Median hours to first action", _shown(report.rumours.median_hours_to_first_action, 1)
+    "Median time to first action",
+    context.EMPTY if median is None else f"{round(median * 60):,} min",
+    help="From a rumour's first post to the first thing anyone did about it.",
 )
 
-files = weekly_files(report, ("xlsx", "csv"))
+files = [] if demo_view else weekly_files(report, ("xlsx", "csv"))
 downloads = st.columns([1, 1, 4])[:2]
-for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV"), strict=True):
+if demo_view:
+    st.caption("Downloads are off in the demo view: they would contain invented figures.")
+for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV"), strict=False):
     column.download_button(
         label,
         file.content,
@@ -98,17 +134,20 @@ for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV
 
 
 def _frame(name: str) -> pd.DataFrame:
+    """A table of the report with its headings in words (the files use the same ones)."""
     table = tables[name]
-    return pd.DataFrame(table.rows, columns=list(table.columns))
+    return pd.DataFrame(table.rows, columns=list(table.columns)).rename(
+        columns=dict(zip(table.columns, table.headings, strict=True))
+    )
 
 
 TEXT = {
-    "text": st.column_config.TextColumn("text", width="large"),
-    "claim": st.column_config.TextColumn("claim", width="large"),
-    "link": st.column_config.LinkColumn("link", display_text="open"),
-    "correction": st.column_config.LinkColumn("correction", display_text="open"),
-    "engagement_rate": st.column_config.NumberColumn("engagement rate", format="percent"),
-    "change_pct": st.column_config.NumberColumn("change %", format="%.1f%%"),
+    "Text": st.column_config.TextColumn(width="large"),
+    "Claim": st.column_config.TextColumn(width="large"),
+    "Link": st.column_config.LinkColumn(display_text="open ↗"),
+    "Correction": st.column_config.LinkColumn(display_text="open ↗"),
+    "Engagement rate": st.column_config.NumberColumn(format="percent"),
+    "Change (%)": st.column_config.NumberColumn(format="%.1f%%"),
 }
 
 st.subheader("By channel")
@@ -168,7 +207,7 @@ else:
     over_weeks = pd.DataFrame(
         [
             {"week": p.week, "channel": p.channel, "engagement": p.engagement}
-            for p in trend(db, week, weeks=8, sources=settings.sources)
+            for p in trend(db, week, weeks=8, sources=settings.sources, include_demo=demo_view)
             if p.engagement is not None
         ]
     )
