@@ -91,6 +91,8 @@ class RumorDetail:
     department: list[DepartmentPost]
     history: list[audit.AuditEntry] = field(default_factory=list)
     staff_reports: list[StaffReportView] = field(default_factory=list)
+    #: The leading post's own address (http(s) only), to check the original at once.
+    lead_link: str | None = None
 
 
 #: A post with its score, as the detail shows it.
@@ -197,6 +199,7 @@ def rumor_detail(
         department=department,
         history=history,
         staff_reports=staff,
+        lead_link=safe_url(lead.url) if lead is not None else None,
     )
 
 

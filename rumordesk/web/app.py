@@ -72,6 +72,8 @@ def main() -> None:
         st.text(f"{actor}\n{session.ROLE_LABELS[actor.role]}")
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         session.sign_out()
+    if checked.started:  # just back from the identity provider: go where the link pointed
+        session.return_to_asked_page()
     navigation.run()
 
 

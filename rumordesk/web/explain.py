@@ -74,7 +74,7 @@ def breakdown(
         found.append(
             Finding(
                 "The text model",
-                f"reads like misinformation: about {round(p * 100)} in 100 posts like it are",
+                f"{round(p * 100)}% likely false or unverified, from the words alone",
             )
         )
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
@@ -65,6 +66,16 @@ def pages_for(role: Role) -> list[PageSpec]:
 def hidden_for(role: Role) -> list[PageSpec]:
     """The pages this role does not see in its menu (reachable by link, then refused)."""
     return [spec for spec in ALL_PAGES if spec not in PAGES[role]]
+
+
+def page_at(address: str) -> tuple[PageSpec, dict[str, str]] | None:
+    """The page and query of a local address such as ``/rumour?id=7`` (None: no page)."""
+    parts = urlsplit(address)
+    stem = parts.path.strip("/")
+    spec = next((s for s in ALL_PAGES if Path(s.name).stem == stem), None)
+    if spec is None:
+        return None
+    return spec, {key: values[-1] for key, values in parse_qs(parts.query).items()}
 
 
 def rumour_link(rumor_id: int) -> str:

@@ -110,6 +110,19 @@ def current(*, touch: bool = True) -> SessionCheck:
     return SessionCheck(actor, started=True)
 
 
+def return_to_asked_page() -> None:
+    """After an identity-provider sign-in (which lands on "/"), open the page the user
+    had asked for (``/sign-in/oidc`` kept it in a short-lived cookie)."""
+    from rumordesk.web.navigation import page_at
+    from rumordesk.web.sign_in_routes import NEXT_COOKIE, safe_next
+
+    asked = safe_next(browser_cookies().get(NEXT_COOKIE))
+    found = page_at(asked) if asked != "/" else None
+    if found is not None:
+        spec, query = found
+        st.switch_page(spec.path, query_params=query)
+
+
 def current_actor(*, touch: bool = True) -> Actor | None:
     return current(touch=touch).actor
 

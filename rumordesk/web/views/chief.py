@@ -55,12 +55,10 @@ def pending_list() -> None:
             st.text(item.recommendation or EMPTY)
             evidence = workflow.evidence_for(db, actor, row.id)
             st.caption(
-                f"Evidence preserved: {len(evidence)} item(s)"
-                + (
-                    "; " + ", ".join(f"{e.kind} sha256 {e.sha256[:12]}…" for e in evidence[:5])
-                    if evidence
-                    else ""
-                )
+                f"Evidence preserved: {len(evidence)} item(s): "
+                + ", ".join(f"{e.kind} sha256 {e.sha256[:12]}…" for e in evidence[:5])
+                if evidence
+                else "No evidence preserved yet."
             )
             st.page_link(
                 navigation.RUMOUR.path,

@@ -166,7 +166,9 @@ def _rows_table(rows: list[queue.QueueRow], name: str, *, most: int) -> None:
         height=_height(len(rows), most),
         column_config=COLUMNS,
         on_select="rerun",
-        selection_mode="multi-row" if bulk else "single-row",
+        # A click on any cell opens the rumour (a cell selection is a row's click here);
+        # in bulk mode rows are ticked instead.
+        selection_mode="multi-row" if bulk else ["single-row", "single-cell"],
         key=f"q_table_{name}_{version}{'_bulk' if bulk else ''}",
     )
     ids = [row.id for row in rows]
@@ -177,7 +179,8 @@ def _rows_table(rows: list[queue.QueueRow], name: str, *, most: int) -> None:
         return
     # A click refers to the rows as they were shown when it happened (a refresh may have
     # reordered them since): map it through those ids, never through the fresh list.
-    picked = [shown[i] for i in event.selection.rows if i < len(shown)]
+    clicked = list(event.selection.rows) + [cell[0] for cell in event.selection.cells]
+    picked = [shown[i] for i in clicked if i < len(shown)]
     st.session_state[shown_key] = ids
     if picked:
         st.session_state[VERSION] = version + 1

@@ -66,6 +66,8 @@ if row.is_demo:
 with st.container(border=True):
     st.caption("What is claimed (the leading post)")
     st.text(row.claim or EMPTY)
+    if detail.lead_link:
+        st.link_button("Open the original post ↗", detail.lead_link)
 
 facts = st.columns([1, 1, 1, 1, 2])
 facts[0].metric("Severity", queue.severity_label(row.severity, high))
@@ -98,7 +100,7 @@ with left:
             hide_index=True,
             width="stretch",
             column_config={
-                "what": st.column_config.TextColumn("Looked at", width="small"),
+                "what": st.column_config.TextColumn("Looked at", width=150),
                 "found": st.column_config.TextColumn("Found", width="large"),
             },
             key="rumour_findings",

@@ -9,6 +9,8 @@ invented on the page, and its downloads are switched off. Real reports (the down
 ``rumordesk export``, the weekly e-mail) never contain demo data.
 """
 
+from datetime import date, datetime
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -87,7 +89,8 @@ st.caption(
     f"{week.days[-1]:%a %b %d} 24:00 ({week.hours:g} hours)"
 )
 for note in report.notes:
-    st.info(note, icon=":material/info:")
+    if not note.startswith("DEMO view"):  # the demo label above says it already
+        st.info(note, icon=":material/info:")
 
 
 def _shown(value: float | None, digits: int = 0) -> str:
@@ -133,26 +136,46 @@ for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV
     )
 
 
+def _cell(column: str, value: object) -> object:
+    """A value as a person reads it: "—" for unavailable, separators, percentages, local
+    dates; links stay links (the column shows them as "open")."""
+    if value is None:
+        return None if column in LINKS else context.EMPTY
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{value:%a %b %d, %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%a %b %d}"
+    if isinstance(value, float):
+        if column.endswith("rate"):
+            return f"{value:.2%}"
+        if column.endswith("pct"):
+            return f"{value:+.1f}%"
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
 def _frame(name: str) -> pd.DataFrame:
     """A table of the report with its headings in words (the files use the same ones)."""
     table = tables[name]
-    return pd.DataFrame(table.rows, columns=list(table.columns)).rename(
+    rows = [{c: _cell(c, row.get(c)) for c in table.columns} for row in table.rows]
+    return pd.DataFrame(rows, columns=list(table.columns)).rename(
         columns=dict(zip(table.columns, table.headings, strict=True))
     )
 
 
+LINKS = ("link", "correction")
 TEXT = {
     "Text": st.column_config.TextColumn(width="large"),
     "Claim": st.column_config.TextColumn(width="large"),
     "Link": st.column_config.LinkColumn(display_text="open ↗"),
     "Correction": st.column_config.LinkColumn(display_text="open ↗"),
-    "Engagement rate": st.column_config.NumberColumn(format="percent"),
-    "Change (%)": st.column_config.NumberColumn(format="%.1f%%"),
 }
 
-st.subheader("By channel")
-st.dataframe(_frame("channels"), hide_index=True, column_config=TEXT, key="weekly_channels")
-
+st.subheader("Engagement")
 charts = [c for c in report.channels if c.engagement is not None]
 if not charts and not any(c.previous_engagement for c in report.channels):
     st.caption("No engagement to chart for this week.")
@@ -223,6 +246,10 @@ else:
             ),
             key="weekly_chart_weeks",
         )
+
+st.subheader("By channel")
+st.dataframe(_frame("channels"), hide_index=True, column_config=TEXT, key="weekly_channels")
+
 
 st.subheader("Top posts")
 st.dataframe(_frame("top_posts"), hide_index=True, column_config=TEXT, key="weekly_top")
