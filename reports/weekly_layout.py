@@ -95,9 +95,9 @@ _RUMOUR_COLUMNS = (
 HEADERS = {
     "engagement_rate": "Engagement rate",
     "figures_as_of": "Figures as of",
-    "engagement_new_posts": "Engagement on posts published this week",
-    "median_per_post": "Median engagement per post",
-    "gained_by_earlier_posts": "Engagement gained by earlier posts",
+    "engagement_new_posts": "Engagement, new posts",
+    "median_per_post": "Median per post",
+    "gained_by_earlier_posts": "Gained by earlier posts",
     "previous_posts": "Posts, previous week",
     "previous_engagement": "Engagement, previous week",
     "change_engagement": "Change in engagement",
