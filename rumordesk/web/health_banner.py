@@ -39,7 +39,7 @@ def describe(health: CollectionHealth) -> list[str]:
                 f"({context.clock_time(last)})."
             )
     if health.failing:
-        named = "; ".join(_problem(p) for p in health.failing[:4])
+        named = ", ".join(_problem(p) for p in health.failing[:4])
         more = f" and {len(health.failing) - 4} more" if len(health.failing) > 4 else ""
         lines.append(
             f"{len(health.failing)} of {health.enabled} enabled sources failing: {named}{more}."
@@ -48,10 +48,13 @@ def describe(health: CollectionHealth) -> list[str]:
 
 
 def _problem(problem) -> str:  # type: ignore[no-untyped-def]
-    text = f"{context.plain(problem.name)} ({problem.words}"
+    """A source's name, and how it fails when that is more than "failing"."""
+    name = context.plain(problem.name)
+    if problem.status == "error":
+        return name
     if problem.status == "rate_limited" and problem.next_poll_at is not None:
-        text += f" until {context.clock_time(problem.next_poll_at)}"
-    return text + ")"
+        return f"{name} ({problem.words} until {context.clock_time(problem.next_poll_at)})"
+    return f"{name} ({problem.words})"
 
 
 def health_banner(*, link: bool = True, one_line: bool = False) -> CollectionHealth:

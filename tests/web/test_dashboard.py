@@ -161,7 +161,7 @@ def test_sources_page_shows_health_and_errors(dashboard):
     # the same summary as the queue's banner, above the table
     banner = " ".join(e.value for e in at.error)  # tried, never succeeded: stalled too
     assert "Collection stalled: no source has been polled successfully yet." in banner
-    assert "1 of 2 enabled sources failing: news (failing)." in banner
+    assert "1 of 2 enabled sources failing: news." in banner
 
 
 def test_sources_page_shows_the_x_read_budget_spent_today(dashboard, tmp_path):

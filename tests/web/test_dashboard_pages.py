@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from rumordesk.store.posts import save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 from rumordesk.triage import audit, sessions, workflow
+from rumordesk.triage.queue import QueueFilter, queue
 from rumordesk.triage.roles import Role
 from rumordesk.web import navigation
 from tests.helpers.browser_session import ROUTER, TEST_COOKIES, present, sign_in
@@ -238,6 +239,21 @@ def test_staff_reports_have_their_own_band_below_the_queue(desk):
     assert parking in set(staff["claim"]) and parking not in set(main["claim"])
     assert main["score"].iloc[0] >= "0.90"  # a threat tops the queue, not the parking question
     assert any("Forwarded by staff" in h.value for h in at.subheader)
+    # opened, it is explained like any post: why it is here, and what the text was read as
+    parking_id = next(
+        r.id
+        for r in queue(desk.db, desk.actor("pat"), QueueFilter(forwarded=True))
+        if "parking" in r.claim
+    )
+    page = desk.app("pat")
+    page.query_params["id"] = str(parking_id)
+    page.switch_page(str(PROJECT_ROOT / "rumordesk/web/views/rumour.py")).run()
+    shown = texts(page)
+    assert "Why it is here" in shown
+    assert "forwarded by staff: every report reaches the PIO" in shown
+    assert "no violence or emergency named" in shown and "no place named" in shown
+    assert "Reported by Ofc. Diaz (demo) · seen on Facebook" in shown
+    assert "Severity —" in shown  # no harm claimed: "—", not "None"
 
 
 def test_collection_trouble_is_the_first_thing_on_the_pio_s_home(desk):

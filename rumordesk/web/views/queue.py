@@ -141,11 +141,11 @@ COLUMNS = {
     "score": st.column_config.TextColumn(
         "Score", width=52, help="0–1: how likely false and harmful, with its spread."
     ),
-    "claim": st.column_config.TextColumn("Claim", width=272),
+    "claim": st.column_config.TextColumn("Claim", width=262),
     "where": st.column_config.TextColumn("Where", width=118),
     "first_seen": st.column_config.TextColumn("First seen", width=92),
     "reach": st.column_config.TextColumn("Reach", width=60, help="Likes, shares and replies."),
-    "status": st.column_config.TextColumn("Status", width=128),
+    "status": st.column_config.TextColumn("Status", width=138),
     "assignee": st.column_config.TextColumn("Assignee", width=70),
 }
 

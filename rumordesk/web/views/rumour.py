@@ -85,8 +85,13 @@ st.markdown(
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("Why it is flagged")
-    st.text("\n".join(f"• {reason}" for reason in detail.reasons) or "No reasons recorded.")
+    st.subheader("Why it is flagged" if not row.forwarded_by_staff else "Why it is here")
+    reasons = list(detail.reasons)
+    if row.forwarded_by_staff:
+        reasons.insert(0, "forwarded by staff: every report reaches the PIO")
+    if not detail.reasons:
+        reasons.append("nothing in the text matched a warning sign (see below)")
+    st.text("\n".join(f"• {reason}" for reason in reasons))
     findings = explain.breakdown(
         detail.signals,
         detail.department,
