@@ -195,7 +195,13 @@ def _where(where: QueueFilter) -> list[Any]:
     if where.forwarded is True:
         conditions.append(rumors.c.priority > 0)
     elif where.forwarded is False:
-        conditions.append(~rumors.c.cluster_key.startswith(STAFF_ONLY_PREFIX, autoescape=True))
+        # Most rumours have priority 0: only the few staff touched need the key looked at.
+        conditions.append(
+            or_(
+                rumors.c.priority == 0,
+                ~rumors.c.cluster_key.startswith(STAFF_ONLY_PREFIX, autoescape=True),
+            )
+        )
     if where.search and where.search.strip():
         term = where.search.strip()
         conditions.append(
