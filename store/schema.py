@@ -157,7 +157,8 @@ rumors = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # --- the workflow (triage/workflow.py); scoring never writes these ---
-    # 1 for a staff report (the policy's "forward it to the PIO"): above the model's order.
+    # 1 when staff forwarded a post of it (the policy's "forward it to the PIO"): the queue
+    # lists it in its "Forwarded by staff" band (triage/queue.py), never above the model's order.
     Column("priority", Integer, nullable=False, default=0),
     Column("assignee", String(64)),
     Column("recommendation", Text),
