@@ -1,7 +1,13 @@
-"""Rumor Desk dashboard in a checkout (the tests' AppTest runs this file): the router is
-rumordesk/web/app.py. ``rumordesk run`` serves rumordesk/web/serve/asgi.py instead, which
-adds the security headers (nosniff) to every response."""
+"""Rumor Desk dashboard: ``streamlit run app.py`` serves it (``make run`` and ``rumordesk
+run`` serve the same app from ``rumordesk/web/serve.py``).
 
-from rumordesk.web.app import main
+An ``st.App``: Streamlit runs the router (``rumordesk/web/app.py``) for each browser,
+beside the sign-in routes that set the session cookie and the security headers on every
+response (``rumordesk/web/server.py``).
+"""
 
-main()
+import streamlit as st
+
+from rumordesk.web.server import SCRIPT, middleware, routes
+
+app = st.App(SCRIPT, routes=routes(), middleware=middleware())

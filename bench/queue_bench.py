@@ -3,9 +3,10 @@
 Builds two SQLite stores in a temporary folder — one almost empty (one rumour of a few
 posts), one with ``--posts`` posts (default 1,000,000) in ``--rumours`` rumours (20,000),
 each post scored in ``post_scores`` — with bulk inserts through SQLAlchemy Core, then runs
-the PIO's queue page in Streamlit's AppTest against each and prints the median time of
-``--runs`` runs (after one warm-up), and their ratio. Targets: ≤ 1 s, and ≤ 3× the
-almost-empty store. Also times the widest view ("Any time", every status).
+the PIO's queue page (through the router, signed in with a browser session) in Streamlit's
+AppTest against each and prints the median and the best of ``--runs`` runs (after one warm-up), and
+their ratio. Targets: ≤ 1 s, and ≤ 3× the almost-empty store. Also times the widest view
+("Any time", every status).
 
 Run: ``.venv/bin/python bench/queue_bench.py [--posts N] [--rumours N] [--runs N]``.
 """
@@ -146,34 +147,40 @@ def build(path: Path, n_posts: int, n_rumours: int, *, days: float = 30.0) -> fl
     return time.perf_counter() - started
 
 
-def time_queue(path: Path, runs: int, *, widest: bool = False) -> float:
-    """Median seconds of the queue page's AppTest run as the PIO."""
+def time_queue(path: Path, runs: int, *, widest: bool = False) -> list[float]:
+    """Seconds of each of ``runs`` runs of the queue page's AppTest run as the PIO."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from rumordesk.triage.auth import Session
+    from rumordesk.base.config import AuthSettings
+    from rumordesk.triage import sessions
+    from rumordesk.web import session as web_session
 
     config = path.with_suffix(".toml")
     config.write_text(f'[storage]\ndatabase_url = "sqlite:///{path}"\n', encoding="utf-8")
     os.environ["RUMORDESK_CONFIG"] = str(config)
     st.cache_resource.clear()
-    at = AppTest.from_file(
-        str(ROOT / "rumordesk" / "web" / "pages" / "queue.py"), default_timeout=120
-    )
-    now = datetime.now(UTC)
-    at.session_state["rd_session"] = Session("pat", "password", now, now)
+    # Signed in as a browser is: a session in the store, its secret in the cookie the page
+    # reads (AppTest has no browser, so the page's cookie reader is given the secret).
+    db = open_database(f"sqlite:///{path}")
+    pat = sessions.account(db, AuthSettings(), "pat", "password")
+    secret = sessions.start(db, pat, "password")
+    db.dispose()
+    web_session.browser_cookies = lambda: {sessions.COOKIE: secret}
+    # Through the router, as a browser is: the PIO's home page is the queue.
+    at = AppTest.from_file(str(ROOT / "rumordesk" / "web" / "app.py"), default_timeout=120)
     if widest:
         at.session_state["q_window"] = "Any time"
         at.session_state["q_status"] = []
     at.run()  # warm-up: connection, imports, caches
-    if at.exception:
-        raise SystemExit(f"the queue page failed: {at.exception}")
+    if at.exception or at.title[0].value != "Rumour queue":
+        raise SystemExit(f"the queue page failed: {at.exception or at.title}")
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return times
 
 
 def main() -> None:
@@ -201,18 +208,23 @@ def main() -> None:
         empty = time_queue(small, args.runs)
         full = time_queue(big, args.runs)
         widest = time_queue(big, args.runs, widest=True)
-    print(
-        f"queue page (AppTest, median of {args.runs}), almost empty store: {empty * 1000:7.1f} ms"
-    )
-    print(
-        f"queue page, {args.posts:>9,} posts / {args.rumours:,} rumours: {full * 1000:7.1f} ms"
-        f"  ({full / empty:.2f}x)"
-    )
-    print(
-        f"queue page, same store, any time and every status:   {widest * 1000:7.1f} ms"
-        f"  ({widest / empty:.2f}x)"
-    )
-    ok = full <= 1.0 and full <= 3 * empty
+    # The median, and the best run: on a shared machine other work only ever adds time, so
+    # the best of N is the steadier comparison; the target is judged on both.
+    base_median, base_best = statistics.median(empty), min(empty)
+    print(f"queue page (AppTest, {args.runs} runs: median / best)")
+    label = "almost empty store"
+    print(f"  {label:34} {base_median * 1000:7.1f} / {base_best * 1000:6.1f} ms")
+    for label, times in (
+        (f"{args.posts:,} posts / {args.rumours:,} rumours", full),
+        ("same store, any time, every status", widest),
+    ):
+        median, best = statistics.median(times), min(times)
+        print(
+            f"  {label:34} {median * 1000:7.1f} / {best * 1000:6.1f} ms"
+            f"  ({median / base_median:.2f}x / {best / base_best:.2f}x)"
+        )
+    median, best = statistics.median(full), min(full)
+    ok = median <= 1.0 and median <= 3 * base_median and best <= 3 * base_best
     print("targets (<= 1 s and <= 3x the almost empty store):", "met" if ok else "NOT met")
 
 

@@ -47,7 +47,7 @@ def render(tables: list[Table], *, stem: str, fmt: str, title: str) -> ExportFil
 def table_csv(table: Table) -> bytes:
     """One table as a UTF-8 CSV file with a header row."""
     text = io.StringIO(newline="")
-    write_csv(table.rows, table.columns, text)
+    write_csv(table.rows, table.columns, text, headers=table.headings)
     return text.getvalue().encode("utf-8")
 
 

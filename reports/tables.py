@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
@@ -22,12 +22,23 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Columns in order, and rows keyed by column; ``None`` is an unavailable figure."""
+    """Columns in order, and rows keyed by column; ``None`` is an unavailable figure.
+
+    ``headers`` are what a person reads above each column (a file's header row, the page's
+    table); code keeps using the column keys."""
 
     name: str
     title: str
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def heading(self, column: str) -> str:
+        return self.headers.get(column, column)
+
+    @property
+    def headings(self) -> list[str]:
+        return [self.heading(c) for c in self.columns]
 
 
 def escape_cell(value: Any) -> Any:
@@ -43,13 +54,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
-    """Write a header and the rows (UTF-8 text stream expected); returns rows written."""
+def write_csv(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    out: IO[str],
+    *,
+    headers: Sequence[str] | None = None,
+) -> int:
+    """Write a header (``headers``, else the column keys) and the rows (UTF-8 text stream
+    expected); returns rows written."""
     # CRLF, as RFC 4180 says: with a bare "\n" terminator the csv module leaves a cell that
     # holds a lone "\r" unquoted, and a spreadsheet starts a new row (and a new, unescaped
     # cell, e.g. "=cmd") there.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow(headers or columns)
     count = 0
     for row in rows:
         writer.writerow([escape_cell(_plain(row.get(column))) for column in columns])

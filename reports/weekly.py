@@ -43,13 +43,16 @@ def build_report(
     sources: Sequence[Any] = (),
     department: str = "",
     now: datetime | None = None,
+    include_demo: bool = False,
 ) -> WeeklyReport:
     """The report for ``week``; ``sources`` are the configured sources (the official ones
-    say which channels the Department has, and their health says why one had no data)."""
+    say which channels the Department has, and their health says why one had no data).
+    ``include_demo`` is for the dashboard's labelled demo view only: a report that is
+    exported, scheduled or e-mailed never contains demo data."""
     now = now or datetime.now(UTC)
     official = [s for s in sources if getattr(s, "official", False)]
-    current = _measure(db, week, official)
-    previous = _measure(db, week.previous(), official)
+    current = _measure(db, week, official, include_demo)
+    previous = _measure(db, week.previous(), official, include_demo)
     before = {c.channel: c for c in previous.channels}
     channels = []
     for row in current.channels:
@@ -58,8 +61,13 @@ def build_report(
             _with_previous(row, past.posts if past else 0, past.engagement if past else None)
         )
     gaps = _gaps(db, week, official, channels, {p.source for p in current.posts})
-    rumours = _rumours(db, week)
+    rumours = _rumours(db, week, include_demo)
     notes = []
+    if include_demo:
+        notes.append(
+            "DEMO view: these figures include the invented demo posts and rumours. "
+            "Exports and the weekly e-mail never do."
+        )
     if not current.posts and not current.earlier:
         notes.append(
             f"No Department post was published in {week.label} and no earlier post gained "
@@ -88,7 +96,12 @@ def build_report(
 
 
 def trend(
-    db: Database, week: Week, *, weeks: int = 8, sources: Sequence[Any] = ()
+    db: Database,
+    week: Week,
+    *,
+    weeks: int = 8,
+    sources: Sequence[Any] = (),
+    include_demo: bool = False,
 ) -> list[TrendPoint]:
     """Each channel's posts and engagement for ``weeks`` weeks up to ``week``, oldest first."""
     official = [s for s in sources if getattr(s, "official", False)]
@@ -97,13 +110,15 @@ def trend(
         chosen.append(chosen[-1].previous())
     points = []
     for each in reversed(chosen):
-        for row in _measure(db, each, official).channels:
+        for row in _measure(db, each, official, include_demo).channels:
             points.append(TrendPoint(each.label, row.channel, row.posts, row.engagement))
     return points
 
 
-def _measure(db: Database, week: Week, official: Sequence[Any]) -> WeekFigures:
-    return week_figures(week_posts(db, week), week, official)
+def _measure(
+    db: Database, week: Week, official: Sequence[Any], include_demo: bool = False
+) -> WeekFigures:
+    return week_figures(week_posts(db, week, include_demo=include_demo), week, official)
 
 
 def _stamp(moment: datetime, week: Week) -> str:
@@ -170,7 +185,7 @@ def _gaps(
     return gaps
 
 
-def _rumours(db: Database, week: Week) -> RumourSummary:
+def _rumours(db: Database, week: Week, include_demo: bool = False) -> RumourSummary:
     """The week's rumours, counted by every status and decision (zeros included)."""
     outcomes = tuple(
         RumourOutcome(
@@ -183,7 +198,7 @@ def _rumours(db: Database, week: Week) -> RumourSummary:
             first_action=r.first_action_at,
             correction_url=safe_url(r.correction_url),
         )
-        for r in rumours_first_seen(db, week)
+        for r in rumours_first_seen(db, week, include_demo=include_demo)
     )
     status_counts = Counter(r.status for r in outcomes)
     decision_counts = Counter(r.decision or "undecided" for r in outcomes)

@@ -3,12 +3,15 @@ zip of CSVs and the dashboard page), so they never disagree on a column.
 
 Dates are naive local times (as spreadsheets want them); post text and claims are folded
 to one-line excerpts; ``None`` stays ``None`` (an unavailable figure, shown empty).
+People read these files: columns carry headings in words (:data:`HEADERS`), statuses and
+decisions their names ("Not relevant", not ``not_relevant``), durations are whole minutes.
 """
 
 from __future__ import annotations
 
 from rumordesk.reports.tables import Table
 from rumordesk.reports.weekly_model import METRICS, PostFigures, WeeklyReport, change_pct
+from rumordesk.triage.workflow import DECISION_LABELS, STATUS_LABELS
 
 EXCERPT = 160
 
@@ -84,9 +87,46 @@ _RUMOUR_COLUMNS = (
     "decision",
     "severity",
     "first_action",
-    "hours_to_first_action",
+    "minutes_to_first_action",
     "correction",
 )
+#: Each column's heading in the files and on the page (a column not listed reads as its
+#: key with the first letter capitalised and spaces for underscores).
+HEADERS = {
+    "engagement_rate": "Engagement rate",
+    "figures_as_of": "Figures as of",
+    "engagement_new_posts": "Engagement, new posts",
+    "median_per_post": "Median per post",
+    "gained_by_earlier_posts": "Gained by earlier posts",
+    "previous_posts": "Posts, previous week",
+    "previous_engagement": "Engagement, previous week",
+    "change_engagement": "Change in engagement",
+    "change_pct": "Change (%)",
+    "published_this_week": "Published this week",
+    "engagement_this_week": "Engagement this week",
+    "id": "Rumour #",
+    "minutes_to_first_action": "Minutes to first action",
+    "rumours": "Rumours",
+}
+_UNDECIDED = "Not decided"
+
+
+def _headers(columns: tuple[str, ...]) -> dict[str, str]:
+    return {c: HEADERS.get(c) or c.replace("_", " ").capitalize() for c in columns}
+
+
+def _minutes(hours: float | None) -> int | None:
+    return None if hours is None else round(hours * 60)
+
+
+def _severity(value: float | None) -> str | None:
+    if value is None:
+        return None
+    if value >= 0.8:
+        return "High"
+    if value >= 0.5:
+        return "Medium"
+    return "Low" if value > 0 else None
 
 
 def report_tables(report: WeeklyReport) -> list[Table]:
@@ -111,8 +151,8 @@ def report_tables(report: WeeklyReport) -> list[Table]:
         {"item": "rumours first seen", "value": report.rumours.total},
         {"item": "rumours acted on", "value": report.rumours.acted_on},
         {
-            "item": "median hours to first action",
-            "value": report.rumours.median_hours_to_first_action,
+            "item": "median minutes to first action",
+            "value": _minutes(report.rumours.median_hours_to_first_action),
         },
         *({"item": "note", "value": note} for note in report.notes),
         *(
@@ -191,9 +231,10 @@ def report_tables(report: WeeklyReport) -> list[Table]:
         for d in report.days
     ]
     outcomes = [
-        {"kind": "status", "value": k, "rumours": n} for k, n in report.rumours.by_status.items()
+        {"kind": "Status", "value": STATUS_LABELS.get(k, k), "rumours": n}
+        for k, n in report.rumours.by_status.items()
     ] + [
-        {"kind": "decision", "value": k, "rumours": n}
+        {"kind": "Decision", "value": DECISION_LABELS.get(k, _UNDECIDED), "rumours": n}
         for k, n in report.rumours.by_decision.items()
     ]
     rumours = [
@@ -201,24 +242,28 @@ def report_tables(report: WeeklyReport) -> list[Table]:
             "id": r.rumor_id,
             "first_seen": local(r.first_seen),
             "claim": excerpt(r.claim, 240),
-            "status": r.status,
-            "decision": r.decision,
-            "severity": r.severity,
+            "status": STATUS_LABELS.get(r.status, r.status),
+            "decision": DECISION_LABELS.get(r.decision or "", _UNDECIDED),
+            "severity": _severity(r.severity),
             "first_action": local(r.first_action),
-            "hours_to_first_action": r.hours_to_first_action,
+            "minutes_to_first_action": _minutes(r.hours_to_first_action),
             "correction": r.correction_url,
         }
         for r in report.rumours.rumours
     ]
     gaps = [{"channel": g.channel, "source": g.source, "reason": g.reason} for g in report.gaps]
+    tables = [
+        ("summary", "Summary", ("item", "value"), summary),
+        ("channels", "Channels", CHANNEL_COLUMNS, channels),
+        ("top_posts", "Top posts", _TOP_COLUMNS, top),
+        ("posts", "Posts", POST_COLUMNS, new),
+        ("earlier_posts", "Earlier posts", EARLIER_COLUMNS, earlier),
+        ("days", "By day", ("day", "weekday", "channel", "posts", "engagement"), days),
+        ("rumour_outcomes", "Rumour outcomes", ("kind", "value", "rumours"), outcomes),
+        ("rumours", "Rumours", _RUMOUR_COLUMNS, rumours),
+        ("gaps", "No data", ("channel", "source", "reason"), gaps),
+    ]
     return [
-        Table("summary", "Summary", ("item", "value"), summary),
-        Table("channels", "Channels", CHANNEL_COLUMNS, channels),
-        Table("top_posts", "Top posts", _TOP_COLUMNS, top),
-        Table("posts", "Posts", POST_COLUMNS, new),
-        Table("earlier_posts", "Earlier posts", EARLIER_COLUMNS, earlier),
-        Table("days", "By day", ("day", "weekday", "channel", "posts", "engagement"), days),
-        Table("rumour_outcomes", "Rumour outcomes", ("kind", "value", "rumours"), outcomes),
-        Table("rumours", "Rumours", _RUMOUR_COLUMNS, rumours),
-        Table("gaps", "No data", ("channel", "source", "reason"), gaps),
+        Table(name, title, columns, rows, _headers(columns))
+        for name, title, columns, rows in tables
     ]

@@ -50,14 +50,15 @@ class WeekPosts:
     first_after: dict[int, Snapshot]
 
 
-def week_posts(db: Database, week: Week) -> WeekPosts:
+def week_posts(db: Database, week: Week, *, include_demo: bool = False) -> WeekPosts:
+    """``include_demo``: the dashboard's labelled demo view only; exports never set it."""
     start, end = week.start, week.end
     with db.read() as connection:
         published = [
             dict(r)
             for r in connection.execute(
                 select(*_POST_COLUMNS)
-                .where(_department(), _published_in(start, end))
+                .where(_department(include_demo), _published_in(start, end))
                 .order_by(_published(), posts.c.id)
             ).mappings()
         ]
@@ -66,7 +67,7 @@ def week_posts(db: Database, week: Week) -> WeekPosts:
             for r in connection.execute(
                 select(*_POST_COLUMNS)
                 .where(
-                    _department(),
+                    _department(include_demo),
                     _published() < start,
                     posts.c.id.in_(
                         select(metric_snapshots.c.post_id).where(
@@ -84,8 +85,9 @@ def week_posts(db: Database, week: Week) -> WeekPosts:
     return WeekPosts(published, earlier, history, late)
 
 
-def rumours_first_seen(db: Database, week: Week) -> list[Row[Any]]:
-    """The real (not demo) rumours first seen in the week, in order, with their outcome."""
+def rumours_first_seen(db: Database, week: Week, *, include_demo: bool = False) -> list[Row[Any]]:
+    """The real (not demo) rumours first seen in the week, in order, with their outcome
+    (and the demo's, for the dashboard's labelled demo view)."""
     query = (
         select(
             rumors.c.id,
@@ -100,7 +102,7 @@ def rumours_first_seen(db: Database, week: Week) -> list[Row[Any]]:
         .where(
             rumors.c.first_seen_at >= week.start,
             rumors.c.first_seen_at < week.end,
-            rumors.c.is_demo.is_(False),
+            True if include_demo else rumors.c.is_demo.is_(False),
         )
         .order_by(rumors.c.first_seen_at, rumors.c.id)
     )
@@ -108,8 +110,11 @@ def rumours_first_seen(db: Database, week: Week) -> list[Row[Any]]:
         return list(connection.execute(query).all())
 
 
-def _department():  # type: ignore[no-untyped-def]
-    """The Department's own posts; the invented demo evening never counts in a report."""
+def _department(include_demo: bool = False):  # type: ignore[no-untyped-def]
+    """The Department's own posts; the invented demo evening never counts in a report
+    (only the dashboard's demo view, labelled as such, shows it)."""
+    if include_demo:
+        return posts.c.is_official.is_(True)
     return and_(posts.c.is_official.is_(True), posts.c.source != DEMO_SOURCE)
 
 

@@ -79,10 +79,10 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 
 def add_table(sheet: Worksheet, table: Table) -> None:
-    sheet.append(list(table.columns))
+    sheet.append(table.headings)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    widths = [len(c) for c in table.columns]
+    widths = [len(c) for c in table.headings]
     for row in table.rows:
         values = [row.get(column) for column in table.columns]
         sheet.append([_cell_value(v) for v in values])

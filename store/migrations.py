@@ -81,6 +81,11 @@ def _security(connection: Connection) -> None:
     )
 
 
+def _browser_sessions(connection: Connection) -> None:
+    schema.browser_sessions.create(connection, checkfirst=True)
+    schema.ix_browser_sessions_user.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -94,6 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "security: session revocation, sign-in throttling, the audit log's signatures and head",
         _security,
     ),
+    Migration(10, "dashboard sign-ins that survive a reload: browser sessions", _browser_sessions),
 )
 
 

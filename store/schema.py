@@ -158,7 +158,8 @@ rumors = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # --- the workflow (triage/workflow.py); scoring never writes these ---
-    # 1 for a staff report (the policy's "forward it to the PIO"): above the model's order.
+    # 1 when staff forwarded a post of it (the policy's "forward it to the PIO"): the queue
+    # lists it in its "Forwarded by staff" band (triage/queue.py), never above the model's order.
     Column("priority", Integer, nullable=False, default=0),
     Column("assignee", String(64)),
     Column("recommendation", Text),
@@ -397,3 +398,28 @@ Index("ix_search_config_log_name", search_config_log.c.name, search_config_log.c
 # The purge deletes posts in bulk; each deleted post clears rumors.lead_post_id (ON DELETE
 # SET NULL), which without this index is a scan of every rumour per post.
 ix_rumors_lead_post = Index("ix_rumors_lead_post", rumors.c.lead_post_id)
+
+# --- dashboard sign-ins: one row per browser session (triage/sessions.py) ---------------
+
+browser_sessions = Table(
+    "browser_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # SHA-256 of the browser's secret (our cookie; for OIDC, Streamlit's identity cookie).
+    # The secret itself is never stored.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    # A local user name, or the e-mail an identity-provider user signed in with.
+    Column("username", String(254), nullable=False),
+    # password | oidc
+    Column("method", String(16), nullable=False),
+    # The role at sign-in: a changed role ends the session.
+    Column("role", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    # signed out | signed in again | idle | too old | disabled | role changed | ...
+    Column("end_reason", String(32)),
+)
+ix_browser_sessions_user = Index(
+    "ix_browser_sessions_user", browser_sessions.c.username, browser_sessions.c.ended_at
+)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from rumordesk.base.urls import safe_url
 from rumordesk.store.db import Database
+from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.store.schema import post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
 from rumordesk.triage.json_columns import json_dict, json_list
@@ -90,6 +91,8 @@ class RumorDetail:
     department: list[DepartmentPost]
     history: list[audit.AuditEntry] = field(default_factory=list)
     staff_reports: list[StaffReportView] = field(default_factory=list)
+    #: The leading post's own address (http(s) only), to check the original at once.
+    lead_link: str | None = None
 
 
 #: A post with its score, as the detail shows it.
@@ -171,7 +174,8 @@ def rumor_detail(
         if lead is None and rows:
             lead = max(rows, key=lambda r: r.score or 0)
         department = _department_posts(connection, rows)
-        reported = [r.id for r in rows if r.source == STAFF_REPORT_SOURCE][:50]
+        # The demo's invented staff report is a demo post shaped like a real one.
+        reported = [r.id for r in rows if r.source in (STAFF_REPORT_SOURCE, DEMO_SOURCE)][:50]
         staff = _staff_reports(connection, reported)
     history = audit.entries(db, rumor_id=rumor_id, newest_first=False, limit=500)
     return RumorDetail(
@@ -195,6 +199,7 @@ def rumor_detail(
         department=department,
         history=history,
         staff_reports=staff,
+        lead_link=safe_url(lead.url) if lead is not None else None,
     )
 
 
@@ -254,6 +259,8 @@ def _staff_reports(connection: Any, post_ids: list[int]) -> list[StaffReportView
         )
     ):
         payload = json_dict(row.payload)
+        if not payload.get("reported_by"):
+            continue  # a demo post that is not a staff report
         shot = payload.get("screenshot") if isinstance(payload.get("screenshot"), dict) else {}
         found.append(
             StaffReportView(

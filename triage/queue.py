@@ -21,22 +21,35 @@ from rumordesk.store.db import Database
 from rumordesk.store.schema import posts, rumors
 from rumordesk.triage.json_columns import json_list
 from rumordesk.triage.roles import Actor, Permission, require
-from rumordesk.triage.workflow import DECISION_LABELS, STATUS_LABELS
+from rumordesk.triage.workflow import STATUS_LABELS
 
 #: Statuses still needing the PIO (the queue's default view).
 OPEN_STATUSES = ("new", "reviewing", "confirmed")
 MAX_QUEUE = 2_000
+#: The story key of a rumour that exists only because staff forwarded a post the model did
+#: not flag (``classify.rumours.open_for_post``): it belongs in the staff band, not among
+#: the model's findings.
+STAFF_ONLY_PREFIX = "report:"
+#: A decision in a few words, for a status column.
+DECISION_SHORT = {
+    "correction": "correct it",
+    "monitor": "monitor",
+    "no_action": "no action",
+    "other": "other",
+}
+#: What "no harm claimed" shows as.
+NO_SEVERITY = "—"
 
 
 def severity_label(severity: float, high: float = 0.8) -> str:
-    """A word for a number: what a tired reader takes in at a glance."""
+    """A word for a number: what a tired reader takes in at a glance ("—": no harm claimed)."""
     if severity >= high:
         return "High"
     if severity >= 0.5:
         return "Medium"
     if severity > 0:
         return "Low"
-    return "None"
+    return NO_SEVERITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,9 @@ class QueueFilter:
     min_score: float = 0.0
     search: str | None = None
     limit: int = 200
+    #: False: the model's queue (a rumour staff forwarded that the model also flagged is
+    #: here too, marked); True: everything staff forwarded; None: both.
+    forwarded: bool | None = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +91,13 @@ class QueueRow:
     decision: str | None
     closed_at: datetime | None
     is_demo: bool
+    first_action_at: datetime | None = None
+    #: A member of staff forwarded a post of this rumour.
+    forwarded_by_staff: bool = False
+
+    @property
+    def acted_on(self) -> bool:
+        return self.first_action_at is not None
 
     @property
     def status_label(self) -> str:
@@ -83,16 +106,21 @@ class QueueRow:
         if self.escalated_at is not None and self.decided_at is None:
             return "Awaiting the Chief"
         if self.decision:
-            return f"Decided: {DECISION_LABELS.get(self.decision, self.decision)}"
+            return f"Decided: {DECISION_SHORT.get(self.decision, self.decision)}"
+        if self.status == "new" and self.acted_on:
+            return "In progress"  # someone acted (a note, evidence …) but set no status
         return STATUS_LABELS.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)
 class Counters:
+    #: Open and not yet acted on by anyone (no assignment, note, status, escalation …).
     new: int
     high_severity: int
     escalated: int
     awaiting_decision: int
+    #: Forwarded by staff, open and not yet acted on.
+    forwarded_new: int = 0
 
 
 #: The rumour columns of a :class:`QueueRow` (the Chief's lists read the same).
@@ -117,6 +145,7 @@ QUEUE_COLUMNS = (
     rumors.c.decision,
     rumors.c.closed_at,
     rumors.c.is_demo,
+    rumors.c.first_action_at,
 )
 
 
@@ -143,6 +172,8 @@ def queue_row(row: Any) -> QueueRow:
         decision=row.decision,
         closed_at=row.closed_at,
         is_demo=bool(row.is_demo),
+        first_action_at=row.first_action_at,
+        forwarded_by_staff=bool(row.priority),
     )
 
 
@@ -161,6 +192,16 @@ def _where(where: QueueFilter) -> list[Any]:
     if where.channel:
         # channels is a JSON list of names: match the quoted name, not a substring of another
         conditions.append(rumors.c.channels.contains(json.dumps(where.channel), autoescape=True))
+    if where.forwarded is True:
+        conditions.append(rumors.c.priority > 0)
+    elif where.forwarded is False:
+        # Most rumours have priority 0: only the few staff touched need the key looked at.
+        conditions.append(
+            or_(
+                rumors.c.priority == 0,
+                ~rumors.c.cluster_key.startswith(STAFF_ONLY_PREFIX, autoescape=True),
+            )
+        )
     if where.search and where.search.strip():
         term = where.search.strip()
         conditions.append(
@@ -174,19 +215,24 @@ def _where(where: QueueFilter) -> list[Any]:
 
 
 def queue(db: Database, actor: Actor, where: QueueFilter = QueueFilter()) -> list[QueueRow]:
-    """One row per rumour: staff reports first, then by score, highest first."""
+    """One row per rumour, the highest score first.
+
+    Staff reports do not jump the queue (a 0.00 parking question above an untouched bomb
+    threat): the model's queue is in score order, and what staff forwarded has its own band
+    (``forwarded=True``), where each report is scored and explained like any post.
+    """
     require(actor, Permission.VIEW_QUEUE)
     limit = max(1, min(where.limit, MAX_QUEUE))
-    priority, score = rumors.c.priority, rumors.c.score
+    score = rumors.c.score
     if where.since is not None:
         # The window holds a small share of the rumours: let SQLite read them through the
-        # time index and sort them ("+ 0" keeps it from walking the whole priority index
+        # time index and sort them ("+ 0" keeps it from walking the whole score index
         # instead, skipping every old rumour on the way).
-        priority, score = priority + 0, score + 0
+        score = score + 0
     query = (
         select(*QUEUE_COLUMNS)
         .where(and_(True, *_where(where)))
-        .order_by(priority.desc(), score.desc(), rumors.c.id.desc())
+        .order_by(score.desc(), rumors.c.id.desc())
         .limit(limit)
     )
     with db.read() as connection:
@@ -196,17 +242,23 @@ def queue(db: Database, actor: Actor, where: QueueFilter = QueueFilter()) -> lis
 def counters(
     db: Database, actor: Actor, *, since: datetime | None = None, high_severity: float = 0.8
 ) -> Counters:
-    """The four numbers at the top of the queue; "awaiting decision" ignores the window."""
+    """The numbers at the top of the queue; "awaiting decision" ignores the window.
+
+    "New" is honest: open and not yet acted on by anyone, so a note, evidence, an
+    escalation or the Chief's decision each take a rumour out of it.
+    """
     require(actor, Permission.VIEW_QUEUE)
     open_ = rumors.c.closed_at.is_(None)
+    untouched = and_(open_, rumors.c.first_action_at.is_(None))
 
     def total(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     windowed = select(
-        total(and_(open_, rumors.c.status == "new")),
+        total(untouched),
         total(and_(open_, rumors.c.severity >= high_severity, rumors.c.status.in_(OPEN_STATUSES))),
         total(rumors.c.escalated_at.is_not(None)),
+        total(and_(untouched, rumors.c.priority > 0)),
     )
     if since is not None:
         windowed = windowed.where(rumors.c.last_seen_at >= since)  # ix_rumors_last_seen
@@ -216,9 +268,9 @@ def counters(
         .where(rumors.c.escalated_at.is_not(None), rumors.c.decided_at.is_(None))
     )  # ix_rumors_awaiting
     with db.read() as connection:
-        new, high, escalated = connection.execute(windowed).one()
+        new, high, escalated, forwarded = connection.execute(windowed).one()
         awaiting = connection.scalar(waiting)
-    return Counters(int(new), int(high), int(escalated), int(awaiting or 0))
+    return Counters(int(new), int(high), int(escalated), int(awaiting or 0), int(forwarded))
 
 
 def channels_in_use(db: Database, *, recent: int = 500) -> list[str]:

@@ -186,7 +186,22 @@ def _change(db: Database, actor: Actor, username: str, action: str, values: dict
         ).rowcount
         if not found:
             raise UserError(f"no user named {name!r}")
+        _end_sessions(connection, name, action)
         audit.record(connection, actor, action, subject=name, detail=detail)
+
+
+def _end_sessions(connection, name: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    """Disabling an account, or changing its role or password, signs it out everywhere."""
+    from rumordesk.triage.sessions import Ended, end_user  # sessions reads accounts here
+
+    reason = {
+        "user_disable": Ended.DISABLED,
+        "user_role": Ended.ROLE_CHANGED,
+        "user_password": Ended.PASSWORD_CHANGED,
+    }.get(action)
+    if reason is not None:
+        email = connection.scalar(select(users.c.email).where(users.c.username == name))
+        end_user(connection, name, reason, email=email)
 
 
 def set_role(db: Database, actor: Actor, username: str, role: Role | str) -> None:

@@ -26,6 +26,7 @@ def alerts(ctx: click.Context, limit: int, status: str | None) -> None:
 
     obj: Context = ctx.obj
     rows = recent(obj.db, limit=limit, status=status)
+    tz = obj.settings.department.tz
     if not rows:
         click.echo("no alerts yet")
         return
@@ -37,8 +38,10 @@ def alerts(ctx: click.Context, limit: int, status: str | None) -> None:
             r.target,
             r.status,
             str(r.attempts),
-            format_when(r.created_at),
-            format_when(r.sent_at) if r.status == "sent" else format_when(r.next_attempt_at),
+            format_when(r.created_at, tz),
+            format_when(r.sent_at, tz)
+            if r.status == "sent"
+            else format_when(r.next_attempt_at, tz),
             _printable(f"{r.last_error or ''} {r.claim}")[:70],
         ]
         for r in rows

@@ -45,9 +45,8 @@ def dashboard_command(port: int, address: str) -> list[str]:
 
 
 #: The dashboard's entry script, inside the package (so a non-editable install has it too):
-#: an ASGI app with its security headers, from a folder with no pages/ beside it
-#: (rumordesk/web/serve/: no legacy multipage mode).
-DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "serve" / "asgi.py"
+#: the st.App with the sign-in routes and the security headers (rumordesk/web/server.py).
+DASHBOARD_SCRIPT = Path(__file__).resolve().parent.parent / "web" / "serve.py"
 
 POST_COLUMNS = (
     "id",
@@ -164,7 +163,7 @@ def sources(obj: Context) -> None:
                 health.name,
                 source.kind,
                 state,
-                format_when(health.last_success_at),
+                format_when(health.last_success_at, obj.settings.department.tz),
                 f"{health.last_new}/{health.last_updated}",
                 describe_reads(
                     load_cursor(obj.db, health.name),
@@ -172,7 +171,7 @@ def sources(obj: Context) -> None:
                     per_day=getattr(source, "max_reads_per_day", None),
                 )
                 or "-",
-                format_when(health.next_poll_at),
+                format_when(health.next_poll_at, obj.settings.department.tz),
                 (health.last_error or "")[:90],
             ]
         )
@@ -239,7 +238,7 @@ def posts(
             [
                 str(r["id"]),
                 r["source"],
-                format_when(r["created_at"] or r["first_seen_at"]),
+                format_when(r["created_at"] or r["first_seen_at"], obj.settings.department.tz),
                 "yes" if r["is_official"] else "",
                 r["text"].replace("\n", " ")[:80],
             ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import click
@@ -77,5 +77,12 @@ def print_table(header: list[str], rows: list[list[str]], out: Any = None) -> No
         click.echo("  ".join(cells).rstrip(), file=out)
 
 
-def format_when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+def format_when(moment: datetime | None, tz: tzinfo | None = None) -> str:
+    """A stored (UTC) time for a person: in ``tz`` (the Department's, as the dashboard
+    shows it) with its zone, e.g. ``2026-11-23 19:52 PST``; ``-`` when unknown."""
+    if moment is None:
+        return "-"
+    if tz is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from rumordesk.cli.context import Context, friendly_errors, print_table
+from rumordesk.cli.context import Context, format_when, friendly_errors, print_table
 from rumordesk.triage.roles import SYSTEM, Role
 
 ROLES = [r.value for r in Role]
@@ -20,7 +20,13 @@ def user() -> None:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    from rumordesk.triage.passwords import MIN_LENGTH
+
+    return click.prompt(
+        f"Password (at least {MIN_LENGTH} characters, not a common one)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
 
 
 @user.command("add")
@@ -58,9 +64,12 @@ def add(
 @click.pass_obj
 @friendly_errors
 def list_(obj: Context) -> None:
-    """Every account, its role, and whether it is active or locked."""
+    """Every account, its role, and whether it is active or disabled (times in the
+    Department's timezone, as the dashboard shows them). Failed sign-ins slow the device
+    that makes them down; they never lock the account."""
     from rumordesk.triage.users import list_users
 
+    tz = obj.settings.department.tz
     rows = [
         [
             u.username,
@@ -68,7 +77,7 @@ def list_(obj: Context) -> None:
             "active" if u.active else "disabled",
             u.display_name,
             u.email or "",
-            u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-",
+            format_when(u.last_login_at, tz),
             str(u.failed_attempts),
         ]
         for u in list_users(obj.db, SYSTEM)

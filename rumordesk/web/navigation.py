@@ -1,21 +1,29 @@
-"""Each role's pages (``st.navigation`` shows only these), and moving between them."""
+"""Each role's pages (``st.navigation`` lists only these), and moving between them.
+
+Every page exists for every role, hidden when the role has no use for it, so that a link
+(an alert's ``/rumour?id=N``) always reaches a page: the page itself then says plainly
+whether this role may open it, instead of Streamlit's "Page not found".
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
 from rumordesk.triage.roles import Role
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+#: Not "pages/": Streamlit treats a folder by that name beside the main script as its
+#: older multipage layout and, in a fresh process, routes "/rumour" straight to the file.
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 SELECTED_KEY = "rd_rumor_id"
 
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
-    """A page of ``pages/``: its file name, title and icon."""
+    """A page of ``views/``: its file name, title and icon."""
 
     name: str
     title: str
@@ -35,7 +43,6 @@ AUDIT = PageSpec("audit.py", "Audit", ":material/fact_check:")
 REPORT = PageSpec("report.py", "Report a rumour", ":material/report:")
 MY_REPORTS = PageSpec("my_reports.py", "My reports", ":material/inbox:")
 USERS = PageSpec("users.py", "Users", ":material/group:")
-SIGN_IN = PageSpec("signin.py", "Sign in", ":material/login:")
 WEEKLY = PageSpec("weekly.py", "Weekly report", ":material/bar_chart:")
 ALERTS = PageSpec("alerts.py", "Alerts", ":material/notifications:")
 
@@ -48,11 +55,35 @@ PAGES: dict[Role, tuple[PageSpec, ...]] = {
 }
 
 
+#: Every page, in a stable order (the union of the roles' pages).
+ALL_PAGES: tuple[PageSpec, ...] = tuple(dict.fromkeys(s for specs in PAGES.values() for s in specs))
+
+
 def pages_for(role: Role) -> list[PageSpec]:
     return list(PAGES[role])
 
 
+def hidden_for(role: Role) -> list[PageSpec]:
+    """The pages this role does not see in its menu (reachable by link, then refused)."""
+    return [spec for spec in ALL_PAGES if spec not in PAGES[role]]
+
+
+def page_at(address: str) -> tuple[PageSpec, dict[str, str]] | None:
+    """The page and query of a local address such as ``/rumour?id=7`` (None: no page)."""
+    parts = urlsplit(address)
+    stem = parts.path.strip("/")
+    spec = next((s for s in ALL_PAGES if Path(s.name).stem == stem), None)
+    if spec is None:
+        return None
+    return spec, {key: values[-1] for key, values in parse_qs(parts.query).items()}
+
+
+def rumour_link(rumor_id: int) -> str:
+    """The rumour's address, as the alerts write it (``/rumour?id=N``)."""
+    return f"/{Path(RUMOUR.name).stem}?id={int(rumor_id)}"
+
+
 def open_rumour(rumor_id: int) -> None:
-    """Remember the rumour and go to its detail page."""
+    """Go to the rumour's detail page; its id is in the address, so a reload keeps it."""
     st.session_state[SELECTED_KEY] = int(rumor_id)
-    st.switch_page(RUMOUR.path)
+    st.switch_page(RUMOUR.path, query_params={"id": str(int(rumor_id))})

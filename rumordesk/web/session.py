@@ -1,22 +1,35 @@
-"""Who is signed in, checked on every page run.
+"""Who is signed in: the browser's cookie, checked against the store on every run.
 
-The signed-in user lives in the browser tab's ``st.session_state`` as a
-:class:`~rumordesk.triage.auth.Session`; every run checks that it has not expired and
-re-reads the account, so a disabled account or a changed role takes effect at the next
-click. Pages call :func:`require_page` first: a page opened without the right role shows
-nothing else (and the functions it calls check the role again).
+Signing in happens outside Streamlit, on the ``/sign-in`` route
+(:mod:`rumordesk.web.sign_in_routes`), because only an HTTP response can give the browser
+an HttpOnly cookie. Here, every page run (and every section that refreshes itself)
+presents that cookie to
+:func:`rumordesk.triage.sessions.check`: a reload, a new tab or an alert's link keeps the
+user signed in, and signing out, disabling the account, a new role or the idle and
+maximum lifetimes end the session in every tab at its next run. Nothing that identifies
+the user is kept in ``st.session_state``, so Streamlit's session id is never a credential.
+
+Users of the city's identity provider sign in with ``st.login``; Streamlit's identity
+cookie stands in for ours, with the same limits (:func:`rumordesk.triage.sessions.adopt`).
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
 import streamlit as st
 
-from rumordesk.triage import auth
+from rumordesk.triage import auth, sessions
 from rumordesk.triage.roles import Actor, Permission, Role
+from rumordesk.triage.sessions import Ended, SessionCheck
 from rumordesk.web.context import database, settings
 
-SESSION_KEY = "rd_session"
-NOTICE_KEY = "rd_notice"
+#: The sign-in route (rumordesk/web/sign_in_routes.py) and Streamlit's identity cookie.
+SIGN_IN_PATH = "/sign-in"
+STREAMLIT_USER_COOKIE = "_streamlit_user"
 
 ROLE_LABELS = {
     Role.PIO: "Public Information Officer",
@@ -26,10 +39,43 @@ ROLE_LABELS = {
 }
 
 
-def _oidc_email() -> tuple[str, str] | None:
-    """The identity provider's user, when OIDC is on and Streamlit says they signed in."""
-    if not settings().auth.oidc:
+def ended_text(reason: Ended | None) -> str:
+    """Why the user sees the sign-in page, in words (also shown on the sign-in page)."""
+    limits = settings().auth
+    return {
+        Ended.IDLE: f"You were signed out after {limits.session_idle_minutes} minutes "
+        "without activity. Sign in again to continue.",
+        Ended.TOO_OLD: f"Your session reached its {limits.session_max_hours:g}-hour limit. "
+        "Sign in again to continue.",
+        Ended.SIGNED_OUT: "You signed out.",
+        Ended.DISABLED: "This account is disabled. Ask the administrator.",
+        Ended.ROLE_CHANGED: "Your role was changed. Sign in again to see your pages.",
+        Ended.PASSWORD_CHANGED: "Your password was changed. Sign in with the new one.",
+    }.get(reason, "Please sign in.")  # type: ignore[arg-type]
+
+
+def browser_cookies() -> Mapping[str, str]:
+    """The cookies this tab's browser sent when it connected (tests stand in for it)."""
+    try:
+        return st.context.cookies
+    except Exception:  # no browser connection (bare script)
+        return {}
+
+
+def _oidc_cookie(cookies: Mapping[str, str]) -> str | None:
+    """Streamlit's identity cookie, whole (it may be split in numbered chunks)."""
+    first = cookies.get(STREAMLIT_USER_COOKIE)
+    if not first:
         return None
+    parts, index = [first], 1
+    while chunk := cookies.get(f"{STREAMLIT_USER_COOKIE}__{index}"):
+        parts.append(chunk)
+        index += 1
+    return "".join(parts)
+
+
+def _oidc_user() -> tuple[str, str] | None:
+    """The identity provider's e-mail and name, when OIDC is on and Streamlit has them."""
     try:
         user = st.user
         if not user.is_logged_in:
@@ -39,52 +85,102 @@ def _oidc_email() -> tuple[str, str] | None:
         return None
 
 
-def current_actor() -> Actor | None:
-    """The signed-in user, or None (never signed in, expired, disabled)."""
+def current(*, touch: bool = True) -> SessionCheck:
+    """Check this browser's session now (``touch=False`` for timed refreshes)."""
     config = settings().auth
-    session: auth.Session | None = st.session_state.get(SESSION_KEY)
-    if session is None:
-        found = _oidc_email()
-        if found and found[0]:
-            try:
-                session = auth.sign_in_oidc(database(), config, found[0], found[1])
-            except auth.SignInError as exc:
-                st.session_state[NOTICE_KEY] = str(exc)
-                return None
-            st.session_state[SESSION_KEY] = session
-        else:
-            return None
-    actor = auth.session_actor(database(), config, session)
-    if actor is None or not auth.still_valid(session, config):
-        del st.session_state[SESSION_KEY]
-        if actor is not None:
-            auth.sign_out(database(), actor, reason="session expired")
-        st.session_state[NOTICE_KEY] = "Your session has ended. Please sign in again."
-        return None
-    st.session_state[SESSION_KEY] = auth.touch(session)
-    return actor
+    cookies = browser_cookies()
+    result = sessions.check(database(), config, cookies.get(sessions.COOKIE), touch=touch)
+    if result.actor is not None or not config.oidc:
+        return result
+    token = _oidc_cookie(cookies)
+    found = _oidc_user() if token else None
+    if not (token and found and found[0]):
+        return result
+    adopted = sessions.check(database(), config, token, touch=touch)
+    if adopted.ended is not Ended.UNKNOWN:
+        return adopted
+    email, name = found
+    try:  # a cookie never seen before: the provider just signed this user in
+        auth.sign_in_oidc(database(), config, email, name)
+    except auth.SignInError:
+        return SessionCheck(None, Ended.DISABLED)
+    actor = sessions.account(database(), config, email.strip().lower(), "oidc")
+    if actor is None or not sessions.adopt(database(), token, actor):
+        return SessionCheck(None, Ended.DISABLED)
+    return SessionCheck(actor, started=True)
 
 
-def start_session(session: auth.Session) -> None:
-    st.session_state[SESSION_KEY] = session
-    st.session_state.pop(NOTICE_KEY, None)
+def return_to_asked_page() -> None:
+    """After an identity-provider sign-in (which lands on "/"), open the page the user
+    had asked for (``/sign-in/oidc`` kept it in a short-lived cookie)."""
+    from rumordesk.web.navigation import page_at
+    from rumordesk.web.sign_in_routes import NEXT_COOKIE, safe_next
+
+    asked = safe_next(browser_cookies().get(NEXT_COOKIE))
+    found = page_at(asked) if asked != "/" else None
+    if found is not None:
+        spec, query = found
+        st.switch_page(spec.path, query_params=query)
 
 
-def end_session(actor: Actor) -> None:
-    auth.sign_out(database(), actor)
-    st.session_state.pop(SESSION_KEY, None)
-    if settings().auth.oidc and _oidc_email() is not None:
+def current_actor(*, touch: bool = True) -> Actor | None:
+    return current(touch=touch).actor
+
+
+def sign_in_url(next_path: str = "/", ended: Ended | None = None) -> str:
+    query = {"next": next_path}
+    if ended is not None and ended is not Ended.UNKNOWN:
+        query["ended"] = ended.value
+    return f"{SIGN_IN_PATH}?{urlencode(query)}"
+
+
+def go_to_sign_in(next_path: str = "/", ended: Ended | None = None) -> None:
+    """Say why, then take the browser to the sign-in page (which comes back here)."""
+    url = sign_in_url(next_path, ended)
+    st.title("Rumor Desk")
+    st.info(ended_text(ended), icon=":material/login:")
+    st.markdown(f'<a href="{html.escape(url)}" target="_self">Sign in</a>', unsafe_allow_html=True)
+    # Our own constant script; the URL is percent-encoded, so it cannot close the tag.
+    st.html(
+        f"<script>window.location.replace({json.dumps(url)});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def sign_out() -> None:
+    """End this browser's session (every tab), then go to the sign-in page."""
+    cookies = browser_cookies()
+    oidc = settings().auth.oidc and _oidc_cookie(cookies)
+    sessions.sign_out(database(), cookies.get(sessions.COOKIE) or (oidc or None))
+    if oidc:
         st.logout()
+    go_to_sign_in("/", Ended.SIGNED_OUT)
+    st.stop()
 
 
-def require_page(*permissions: Permission) -> Actor:
-    """The signed-in actor if they hold every ``permission``; otherwise the page stops here."""
-    actor = current_actor()
+def still_signed_in() -> Actor:
+    """For a section that refreshes itself: if the session ended meanwhile (another tab
+    signed out, the account was disabled, the idle limit passed), rerun the whole page,
+    which then asks for sign-in. Does not count as activity."""
+    actor = current_actor(touch=False)
     if actor is None:
-        st.warning("Please sign in.")
+        st.rerun(scope="app")
+    return actor  # type: ignore[return-value]
+
+
+def require_page(*permissions: Permission, refusal: str = "") -> Actor:
+    """The signed-in actor if they hold every ``permission``; otherwise the page says so
+    plainly (``refusal`` adds where to go instead) and stops here."""
+    result = current()
+    if result.actor is None:
+        go_to_sign_in("/", result.ended)
         st.stop()
+    actor = result.actor
     missing = [p for p in permissions if not actor.can(p)]
     if missing:
-        st.error(f"Your role ({ROLE_LABELS[actor.role]}) cannot open this page.")
+        st.error(
+            f"Your role ({ROLE_LABELS[actor.role]}) cannot open this page."
+            + (f" {refusal}" if refusal else "")
+        )
         st.stop()
     return actor  # type: ignore[return-value]

@@ -238,7 +238,7 @@ def test_sources_shows_status_last_error_and_next_poll(config):
         "last",
         "error",
     ]
-    when = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+    when = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} [A-Z]{3,4}")  # local, with its zone
     assert " ok " in lines["news"] and "2/0" in lines["news"]
     assert " error " in lines["broken"] and "HTTP 500" in lines["broken"]
     assert len(when.findall(lines["broken"])) == 1  # no success yet, a next poll scheduled

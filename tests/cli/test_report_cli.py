@@ -71,7 +71,7 @@ def test_export_csv_into_a_folder_uses_the_default_name(setup, tmp_path):
     channels = list(
         csv.DictReader(io.StringIO(archive.read("weekly-report-2026-W43/channels.csv").decode()))
     )
-    assert {r["channel"]: r["engagement"] for r in channels}["facebook"] == "264"
+    assert {r["Channel"]: r["Engagement"] for r in channels}["facebook"] == "264"
 
 
 def test_default_is_the_last_complete_week(setup, tmp_path, monkeypatch):

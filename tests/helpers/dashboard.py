@@ -24,11 +24,12 @@ from rumordesk.demo import load_demo
 from rumordesk.store import open_database
 from rumordesk.store.db import Database
 from rumordesk.store.schema import rumors
+from rumordesk.store.sources import record_success, sync_sources
 from rumordesk.triage import auth as auth_module
 from rumordesk.triage import users as users_module
-from rumordesk.triage.auth import Session
 from rumordesk.triage.roles import SYSTEM, Actor, Role
 from rumordesk.triage.users import add_user
+from tests.helpers.browser_session import ROUTER, sign_in, use_test_cookies
 from tests.helpers.paths import PROJECT_ROOT
 from tests.helpers.settings import write_config
 
@@ -75,13 +76,12 @@ class Desk:
 
     def app(self, username: str | None, page: str | None = None) -> AppTest:
         """The dashboard, signed in as ``username`` (None: nobody), on ``page``, run once."""
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+        at = AppTest.from_file(str(PROJECT_ROOT / ROUTER), default_timeout=60)
         if username is not None:
-            now = datetime.now(UTC)
-            at.session_state["rd_session"] = Session(username, "password", now, now)
+            sign_in(at, self.db, username)
         at.run()
         if page is not None:
-            at.switch_page(page).run()
+            at.switch_page(str(PROJECT_ROOT / page)).run()
         return at
 
 
@@ -119,13 +119,25 @@ def make_desk(
     monkeypatch.setattr(users_module, "HASHER", light)
     monkeypatch.setattr(auth_module, "HASHER", light)
     monkeypatch.chdir(PROJECT_ROOT)
+    use_test_cookies(monkeypatch)
     st.cache_resource.clear()
     settings = load_settings(config)
     db = open_database(settings.storage.database_url)
     if users:
         for name, role in ACCOUNTS.items():
             add_user(db, SYSTEM, name, role, password=PASSWORD, display_name=name.title())
+    collected_just_now(db, settings)
     return Desk(db, settings, tmp_path)
+
+
+def collected_just_now(db: Database, settings: AppSettings) -> None:
+    """Every enabled source polled successfully a moment ago: collection is healthy, so
+    the pages show no collection banner unless a test makes a source fail."""
+    now = datetime.now(UTC)
+    sync_sources(db, settings.sources)
+    for source in settings.sources:
+        if source.enabled:
+            record_success(db, source.name, new=0, updated=0, requests=1, next_poll_at=now, now=now)
 
 
 def open_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:

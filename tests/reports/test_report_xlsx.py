@@ -60,31 +60,31 @@ def test_the_workbook_has_its_sheets_with_frozen_headers_and_widths(report):
         assert sheet.column_dimensions["A"].width >= 8
     posts = book["Posts"]
     header = [c.value for c in posts[1]]
-    assert header[:5] == ["published", "channel", "source", "text", "link"]
-    text_column = chr(ord("A") + header.index("text"))
+    assert header[:5] == ["Published", "Channel", "Source", "Text", "Link"]
+    text_column = chr(ord("A") + header.index("Text"))
     assert posts.column_dimensions[text_column].width > posts.column_dimensions["B"].width
 
 
 def test_values_keep_their_types_dates_are_real_dates(report):
     book = _open(render(report_tables(report), stem="w", fmt="xlsx", title="Weekly").content)
     rows = _rows(book["Posts"])
-    x2 = next(r for r in rows if r["source"].value == "scpd-x" and r["likes"].value == 7)
+    x2 = next(r for r in rows if r["Source"].value == "scpd-x" and r["Likes"].value == 7)
     # 16:00 UTC on Oct 21 is 09:00 in Santa Clara (PDT): a naive local date in the cell
-    assert x2["published"].value == datetime(2026, 10, 21, 9, 0)
-    assert x2["published"].is_date and x2["published"].number_format == "yyyy-mm-dd hh:mm"
-    assert x2["views"].value == 500 and x2["views"].data_type == "n"
-    assert x2["views"].number_format == "#,##0"
-    assert x2["engagement_rate"].value == pytest.approx(8 / 500)
-    assert x2["engagement_rate"].number_format == "0.00%"
-    news = next(r for r in rows if r["channel"].value == "website")
-    assert news["likes"].value is None and news["engagement"].value is None  # not 0
-    channels = {r["channel"].value: r for r in _rows(book["Channels"])}
-    assert channels["facebook"]["engagement"].value == 264
-    assert channels["x"]["change_pct"].number_format == '0.0"%"'
+    assert x2["Published"].value == datetime(2026, 10, 21, 9, 0)
+    assert x2["Published"].is_date and x2["Published"].number_format == "yyyy-mm-dd hh:mm"
+    assert x2["Views"].value == 500 and x2["Views"].data_type == "n"
+    assert x2["Views"].number_format == "#,##0"
+    assert x2["Engagement rate"].value == pytest.approx(8 / 500)
+    assert x2["Engagement rate"].number_format == "0.00%"
+    news = next(r for r in rows if r["Channel"].value == "website")
+    assert news["Likes"].value is None and news["Engagement"].value is None  # not 0
+    channels = {r["Channel"].value: r for r in _rows(book["Channels"])}
+    assert channels["facebook"]["Engagement"].value == 264
+    assert channels["x"]["Change (%)"].number_format == '0.0"%"'
     days = _rows(book["By day"])
-    assert days[0]["day"].value == datetime(2026, 10, 19)  # openpyxl reads dates back as datetimes
-    assert days[0]["day"].number_format == "yyyy-mm-dd"
-    summary = {r["item"].value: r["value"].value for r in _rows(book["Summary"])}
+    assert days[0]["Day"].value == datetime(2026, 10, 19)  # openpyxl reads dates back as datetimes
+    assert days[0]["Day"].number_format == "yyyy-mm-dd"
+    summary = {r["Item"].value: r["Value"].value for r in _rows(book["Summary"])}
     assert summary["week"] == "2026-W43"
     assert summary["from"] == datetime(2026, 10, 19, 0, 0)
 
@@ -98,7 +98,7 @@ def test_hostile_text_never_becomes_a_formula_in_the_workbook(report):
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
                 if isinstance(cell.value, str):
                     assert not cell.value.startswith(FORMULA_TRIGGERS), cell.value
-    texts = {r["text"].value for r in _rows(book["Posts"])}
+    texts = {r["Text"].value for r in _rows(book["Posts"])}
     for hostile in HOSTILE:
         expected = "'" + " ".join(hostile.split())  # the excerpt folds whitespace
         if hostile.startswith("\t"):
@@ -128,16 +128,16 @@ def test_the_csv_zip_has_one_utf8_file_per_table_with_escaped_cells(report):
         assert {f"weekly-2026-W43/{t.name}.csv" for t in report_tables(report)} == set(names)
         files = {n.split("/")[-1]: archive.read(n).decode("utf-8") for n in names}
     posts = list(csv.DictReader(io.StringIO(files["posts.csv"], newline="")))
-    assert list(posts[0])[:4] == ["published", "channel", "source", "text"]
+    assert list(posts[0])[:4] == ["Published", "Channel", "Source", "Text"]
     assert len(posts) == len(report.posts)
     for row in posts:
         for value in row.values():
             assert not value.startswith(FORMULA_TRIGGERS), value
-    assert '\'=HYPERLINK("http://evil.invalid","x")' in {r["text"] for r in posts}
-    website = next(r for r in posts if r["channel"] == "website")
-    assert website["likes"] == "" and website["engagement"] == ""  # unavailable, not 0
-    channels = {r["channel"]: r for r in csv.DictReader(io.StringIO(files["channels.csv"]))}
-    assert channels["facebook"]["engagement"] == "264"
+    assert '\'=HYPERLINK("http://evil.invalid","x")' in {r["Text"] for r in posts}
+    website = next(r for r in posts if r["Channel"] == "website")
+    assert website["Likes"] == "" and website["Engagement"] == ""  # unavailable, not 0
+    channels = {r["Channel"]: r for r in csv.DictReader(io.StringIO(files["channels.csv"]))}
+    assert channels["facebook"]["Engagement"] == "264"
 
 
 def test_an_empty_week_exports_valid_files(db):
@@ -145,12 +145,12 @@ def test_an_empty_week_exports_valid_files(db):
     report = build_report(db, Week.parse("2026-W50", LA), sources=settings.sources, now=NOW)
     book = _open(render(report_tables(report), stem="e", fmt="xlsx", title="Weekly").content)
     assert book["Posts"].max_row == 1  # the header only
-    notes = [r["value"].value for r in _rows(book["Summary"]) if r["item"].value == "note"]
+    notes = [r["Value"].value for r in _rows(book["Summary"]) if r["Item"].value == "note"]
     assert any("No Department post" in n for n in notes)
     archive = zipfile.ZipFile(
         io.BytesIO(render(report_tables(report), stem="e", fmt="csv", title="W").content)
     )
-    assert archive.read("e/posts.csv").decode().startswith("published,channel,source,text")
+    assert archive.read("e/posts.csv").decode().startswith("Published,Channel,Source,Text")
 
 
 def test_the_audit_export_covers_the_local_date_range(db):

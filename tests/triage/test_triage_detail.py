@@ -36,6 +36,7 @@ def test_detail_has_posts_breakdown_department_posts_and_history(desk):
     contradicting = [d for d in detail.department if d.relation == "contradicts"]
     assert contradicting and "no shooting" in contradicting[0].text.lower()
     assert [e.action for e in detail.history] == ["assign", "note"]
+    assert detail.lead_link in {p.link for p in detail.posts}  # the original, one click away
     assert rumor_detail(desk.db, pio, 999_999) is None
 
 

@@ -19,14 +19,22 @@ def desk(tmp_path, monkeypatch):
         yield made
 
 
-def test_queue_is_one_row_per_rumour_by_priority_then_score(desk):
+def test_queue_is_one_row_per_rumour_by_score_with_staff_reports_in_their_own_band(desk):
     pio = desk.actor("pat")
-    low_report = desk.add_rumor(claim="staff saw a flyer", score=0.1, priority=1)
+    low_report = desk.add_rumor(
+        claim="staff saw a flyer", score=0.1, priority=1, cluster_key="report:999"
+    )
     rows = queue.queue(desk.db, pio)
-    assert rows[0].id == low_report  # a staff report sits above the model's order
-    scores = [r.score for r in rows[1:]]
+    # a staff report the model did not flag never sits above a threat: it has its own band
+    assert low_report not in [r.id for r in rows]
+    scores = [r.score for r in rows]
     assert scores == sorted(scores, reverse=True)
-    top = rows[1]
+    band = queue.queue(desk.db, pio, QueueFilter(forwarded=True))
+    assert low_report in [r.id for r in band]
+    assert all(r.forwarded_by_staff for r in band)
+    both = {r.id for r in queue.queue(desk.db, pio, QueueFilter(forwarded=None))}
+    assert both == {r.id for r in rows} | {r.id for r in band}
+    top = rows[0]
     assert top.harm == "active_shooter" and top.severity == 1.0
     assert "Westfield Valley Fair" in top.places
     assert {"x", "facebook"} <= set(top.channels)
@@ -65,17 +73,35 @@ def test_filters(desk):
 def test_counters(desk):
     pio = desk.actor("pat")
     before = queue.counters(desk.db, pio)
-    rows = queue.queue(desk.db, pio)
-    assert before.new == len(rows)
+    rows = queue.queue(desk.db, pio, QueueFilter(forwarded=None))  # both bands
     assert before.high_severity == sum(r.severity >= 0.8 for r in rows)
-    workflow.escalate(desk.db, pio, rows[0].id, "correct it")
-    workflow.set_status(desk.db, pio, rows[1].id, "reviewing")
+    untouched = [r for r in rows if not r.acted_on]
+    assert before.new == len(untouched)  # the demo's decided rumour is not "new"
+    assert len(untouched) == len(rows) - 1
+    workflow.escalate(desk.db, pio, untouched[0].id, "correct it")
+    workflow.add_note(desk.db, pio, untouched[1].id, "looking into it")
     after = queue.counters(desk.db, pio)
-    assert (after.escalated, after.awaiting_decision) == (1, 1)
-    assert after.new == before.new - 1  # escalation keeps the status; reviewing does not
-    workflow.decide(desk.db, desk.actor("chris"), rows[0].id, "correction", "false")
+    assert after.awaiting_decision == before.awaiting_decision + 1
+    assert after.escalated == before.escalated + 1
+    # "New" is honest: an escalation or a mere note is acting on it
+    assert after.new == before.new - 2
+    noted = next(
+        r for r in queue.queue(desk.db, pio, QueueFilter(forwarded=None)) if r.id == untouched[1].id
+    )
+    assert noted.status == "new" and noted.status_label == "In progress"
+    workflow.decide(desk.db, desk.actor("chris"), untouched[0].id, "correction", "false")
     final = queue.counters(desk.db, pio)
-    assert (final.escalated, final.awaiting_decision) == (1, 0)
+    assert final.awaiting_decision == before.awaiting_decision
+    assert final.new == after.new
+
+
+def test_the_staff_counter_counts_untouched_reports(desk):
+    pio = desk.actor("pat")
+    before = queue.counters(desk.db, pio)
+    band = queue.queue(desk.db, pio, QueueFilter(forwarded=True))
+    assert before.forwarded_new == len([r for r in band if not r.acted_on]) >= 1
+    workflow.assign(desk.db, pio, band[0].id, "pat")
+    assert queue.counters(desk.db, pio).forwarded_new == before.forwarded_new - 1
 
 
 def test_severity_labels():
@@ -84,5 +110,5 @@ def test_severity_labels():
         "High",
         "Medium",
         "Low",
-        "None",
+        "—",  # no harm claimed
     ]

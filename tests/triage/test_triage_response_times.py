@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from statistics import median
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from rumordesk.store.schema import rumors
 from rumordesk.triage.response_times import duration_text, response_times
@@ -15,7 +16,7 @@ from tests.helpers.dashboard import open_desk
 @pytest.fixture
 def desk(tmp_path, monkeypatch):
     for made in open_desk(tmp_path, monkeypatch):
-        made.load_demo()  # rumours nobody acted on: not counted
+        made.load_demo()  # rumours nobody acted on are not counted; its decided one is
         yield made
 
 
@@ -43,7 +44,16 @@ def test_response_times(desk):
     assert by_id[fast].to_first_action == timedelta(minutes=4)
     assert by_id[fast].to_decision is None
     assert by_id[slow].to_decision == timedelta(minutes=50)
-    assert summary.median_to_first_action == timedelta(minutes=12)
-    assert summary.median_to_decision == timedelta(minutes=50)
+    with desk.db.read() as connection:
+        acted = connection.scalar(
+            select(func.count()).select_from(rumors).where(rumors.c.first_action_at.is_not(None))
+        )
+    assert len(summary.rows) == acted == 3  # ours and the demo's decided rumour
+    demo = next(r for r in summary.rows if r.rumor_id not in (fast, slow))
+    assert demo.is_demo and demo.to_decision is not None
+    assert summary.median_to_first_action == median(
+        [timedelta(minutes=4), timedelta(minutes=20), demo.to_first_action]
+    )
+    assert summary.median_to_decision == (timedelta(minutes=50) + demo.to_decision) / 2
     assert duration_text(timedelta(minutes=125)) == "2 h 05 min"
     assert duration_text(timedelta(days=3, hours=4)) == "3 d 4 h"

@@ -9,6 +9,7 @@ from rumordesk.base.config import AlertSettings
 from rumordesk.store.schema import alerts
 from rumordesk.triage.alerts.queue import enqueue
 from tests.helpers.alerts import NOW, add_rumour
+from tests.helpers.browser_session import sign_in
 from tests.helpers.dashboard import frame, open_desk, texts
 
 
@@ -52,11 +53,11 @@ def _row(db, rumor_id):
 
 def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):
     _queue_two(desk.db)
-    at = desk.app("pat", "rumordesk/web/pages/alerts.py")
+    at = desk.app("pat", "rumordesk/web/views/alerts.py")
 
     assert not at.exception and not at.error
     table = frame(at, "target", "status", "reason", "claim")
-    assert sorted(table["status"]) == ["failed", "sent"]
+    assert sorted(table["status"]) == ["Failed", "Sent"]  # in words
     assert "webhook teams: HTTP 500 error" in list(table["reason"])
     assert HOSTILE in list(table["claim"])  # shown literally, as data
     shown = texts(at)
@@ -66,7 +67,7 @@ def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):
 
 def test_administrator_sees_delivery_but_not_post_text(desk):
     _queue_two(desk.db)
-    at = desk.app("ada", "rumordesk/web/pages/alerts.py")
+    at = desk.app("ada", "rumordesk/web/views/alerts.py")
     assert not at.exception and not at.error
     table = frame(at, "target", "status")
     assert "claim" not in table.columns
@@ -74,11 +75,8 @@ def test_administrator_sees_delivery_but_not_post_text(desk):
 
 
 def test_chief_and_staff_cannot_open_it(desk):
-    from datetime import UTC, datetime
-
     from streamlit.testing.v1 import AppTest
 
-    from rumordesk.triage.auth import Session
     from rumordesk.triage.roles import Role
     from rumordesk.web import navigation
 
@@ -87,8 +85,7 @@ def test_chief_and_staff_cannot_open_it(desk):
     for user, role in (("chris", Role.CHIEF), ("sam", Role.STAFF)):
         assert "alerts.py" not in [s.name for s in navigation.pages_for(role)]
         at = AppTest.from_file(navigation.ALERTS.path, default_timeout=60)
-        now = datetime.now(UTC)
-        at.session_state["rd_session"] = Session(user, "password", now, now)
+        sign_in(at, desk.db, user)
         at.run()
         assert not at.exception
         assert at.error and "cannot open this page" in at.error[0].value

@@ -10,6 +10,7 @@ from rumordesk.store import open_database
 from rumordesk.store.posts import save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 from rumordesk.store.sources import record_failure, sync_sources
+from tests.helpers.browser_session import ROUTER, sign_in, use_test_cookies
 from tests.helpers.paths import PROJECT_ROOT
 from tests.helpers.settings import write_config
 
@@ -44,6 +45,7 @@ queries = ["shooting"]
     )
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
     monkeypatch.chdir(PROJECT_ROOT)
+    use_test_cookies(monkeypatch)
     st.cache_resource.clear()
     db = open_database(f"sqlite:///{tmp_path / 'dash.db'}")
     from rumordesk.base.config import load_settings
@@ -69,17 +71,12 @@ def _post(source: str, source_id: str, text: str, **extra) -> Post:
     )
 
 
-def _signed_in_app(page: str = "rumordesk/web/pages/posts.py") -> AppTest:
-    """The dashboard signed in as the PIO (tests/test_auth.py covers signing in), on ``page``."""
-    from datetime import UTC, datetime
-
-    from rumordesk.triage.auth import Session
-
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
-    now = datetime.now(UTC)
-    at.session_state["rd_session"] = Session("pat", "password", now, now)
+def _signed_in_app(db, page: str = "rumordesk/web/views/posts.py") -> AppTest:
+    """The dashboard signed in as the PIO (tests/web/test_sign_in.py covers signing in)."""
+    at = AppTest.from_file(str(PROJECT_ROOT / ROUTER), default_timeout=30)
+    sign_in(at, db, "pat")
     at.run()
-    return at.switch_page(page).run()
+    return at.switch_page(str(PROJECT_ROOT / page)).run()
 
 
 def _table_text(at: AppTest) -> str:
@@ -107,7 +104,7 @@ def test_posts_page_lists_stored_posts_literally(dashboard):
         ),
     )
 
-    at = _signed_in_app()
+    at = _signed_in_app(dashboard)
     at.radio(key="posts_scope").set_value("Everyone").run()
 
     assert not at.exception
@@ -125,7 +122,7 @@ def test_posts_page_filters_by_text(dashboard):
             (_post("news", "1", "Road closed on Tasman"), _post("news", "2", "Lost dog found")), {}
         ),
     )
-    at = _signed_in_app()
+    at = _signed_in_app(dashboard)
     at.radio(key="posts_scope").set_value("Everyone").run()
     at.text_input(key="posts_search").input("Tasman").run()
     shown = _table_text(at)
@@ -133,7 +130,7 @@ def test_posts_page_filters_by_text(dashboard):
 
 
 def test_empty_store_explains_what_to_do(dashboard):
-    at = _signed_in_app()
+    at = _signed_in_app(dashboard)
     assert not at.exception
     assert any("rumordesk collect" in info.value for info in at.info)
 
@@ -151,12 +148,20 @@ def test_sources_page_shows_health_and_errors(dashboard):
         requests=1,
         next_poll_at=datetime.now(UTC),
     )
-    at = _signed_in_app("rumordesk/web/pages/sources.py")
+    at = _signed_in_app(dashboard, "rumordesk/web/views/sources.py")
 
     assert not at.exception
     shown = _table_text(at)
     assert "HTTP 500" in shown and "Claims about safety" in shown
-    assert at.metric[0].value == "1"
+    assert at.metric[0].value == "1 of 2 enabled"
+    statuses = dict(
+        zip(at.dataframe[0].value["source"], at.dataframe[0].value["status"], strict=True)
+    )
+    assert statuses == {"news": "Failing", "search": "Not polled yet"}  # in words
+    # the same summary as the queue's banner, above the table
+    banner = " ".join(e.value for e in at.error)  # tried, never succeeded: stalled too
+    assert "Collection stalled: no source has been polled successfully yet." in banner
+    assert "1 of 2 enabled sources failing: news." in banner
 
 
 def test_sources_page_shows_the_x_read_budget_spent_today(dashboard, tmp_path):
@@ -192,13 +197,13 @@ max_reads_per_day = 2000
             .where(sources.c.name == "x-local")
             .values(cursor=json.dumps({"reads": {"day": today, "spent": 120}}))
         )
-    at = _signed_in_app("rumordesk/web/pages/sources.py")
+    at = _signed_in_app(dashboard, "rumordesk/web/views/sources.py")
 
     assert not at.exception
     frame = at.dataframe[0].value
-    reads = dict(zip(frame["source"], frame["reads (today)"], strict=True))
+    reads = dict(zip(frame["source"], frame["reads today"], strict=True))
     assert reads["x-local"] == "120/2000 today"
-    assert reads["news"] == ""  # a feed has no read budget
+    assert reads["news"] == "—"  # a feed has no read budget
 
 
 def test_audit_filter_offers_every_action_the_log_holds(dashboard):
@@ -207,10 +212,11 @@ def test_audit_filter_offers_every_action_the_log_holds(dashboard):
     from rumordesk.triage.roles import SYSTEM
 
     audit.record_now(dashboard, SYSTEM, "purge", detail={"posts": 3})
-    at = _signed_in_app("rumordesk/web/pages/audit.py")
+    at = _signed_in_app(dashboard, "rumordesk/web/views/audit.py")
 
     assert not at.exception
     options = at.selectbox(key="audit_action").options
-    assert "purge" in options and "escalate" in options
+    assert "Retention purge" in options and "Escalated to the Chief's office" in options
     at.selectbox(key="audit_action").set_value("purge").run()
-    assert "purge" in _table_text(at) and not at.exception
+    assert "Retention purge" in _table_text(at) and not at.exception
+    assert "posts: 3" in _table_text(at)

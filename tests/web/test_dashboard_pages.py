@@ -8,10 +8,12 @@ from streamlit.testing.v1 import AppTest
 
 from rumordesk.store.posts import save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
-from rumordesk.triage import audit, workflow
+from rumordesk.triage import audit, sessions, workflow
+from rumordesk.triage.queue import QueueFilter, queue
 from rumordesk.triage.roles import Role
 from rumordesk.web import navigation
-from tests.helpers.dashboard import ACCOUNTS, HOSTILE, frame, images, make_desk, open_desk, texts
+from tests.helpers.browser_session import ROUTER, TEST_COOKIES, present, sign_in
+from tests.helpers.dashboard import ACCOUNTS, HOSTILE, frame, images, open_desk, texts
 from tests.helpers.paths import PROJECT_ROOT
 
 ROLE_USER = {role: name for name, role in ACCOUNTS.items()}
@@ -67,45 +69,62 @@ def test_staff_see_only_report_pages():
 @pytest.mark.parametrize(
     ("user", "page"),
     [
-        ("sam", "rumordesk/web/pages/queue.py"),
-        ("sam", "rumordesk/web/pages/rumour.py"),
-        ("sam", "rumordesk/web/pages/chief.py"),
-        ("sam", "rumordesk/web/pages/audit.py"),
-        ("sam", "rumordesk/web/pages/users.py"),
-        ("pat", "rumordesk/web/pages/users.py"),
-        ("chris", "rumordesk/web/pages/sources.py"),
-        ("ada", "rumordesk/web/pages/queue.py"),
+        ("sam", "rumordesk/web/views/queue.py"),
+        ("sam", "rumordesk/web/views/rumour.py"),
+        ("sam", "rumordesk/web/views/chief.py"),
+        ("sam", "rumordesk/web/views/audit.py"),
+        ("sam", "rumordesk/web/views/users.py"),
+        ("pat", "rumordesk/web/views/users.py"),
+        ("chris", "rumordesk/web/views/sources.py"),
+        ("ada", "rumordesk/web/views/queue.py"),
     ],
 )
 def test_a_page_opened_directly_without_the_role_shows_nothing(desk, user, page):
     desk.load_demo()
     at = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=60)
-    from datetime import UTC, datetime
-
-    from rumordesk.triage.auth import Session
-
-    now = datetime.now(UTC)
-    at.session_state["rd_session"] = Session(user, "password", now, now)
+    sign_in(at, desk.db, user)
     at.run()
     assert not at.exception
     assert at.error and "cannot open this page" in at.error[0].value
     assert not at.dataframe and not at.button
 
 
-def test_signed_out_visitor_sees_only_the_sign_in_page(desk):
+def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_the_page_asked_for(desk):
     at = desk.app(None)
     assert not at.exception
     assert at.title[0].value == "Rumor Desk"
-    assert at.text_input(key="signin_user") is not None
+    assert any("Please sign in." in i.value for i in at.info)
+    assert any('href="/sign-in?next=%2F"' in m.value for m in at.markdown)
+    assert not at.dataframe
+    # an alert's link, opened signed out: the sign-in page will come back to that rumour
+    link = AppTest.from_file(str(PROJECT_ROOT / ROUTER), default_timeout=60)
+    link.query_params["id"] = "7"
+    link.run()
+    link.switch_page(str(PROJECT_ROOT / "rumordesk/web/views/rumour.py")).run()
+    assert any('next=%2Frumour%3Fid%3D7"' in m.value for m in link.markdown)
+    assert not link.dataframe
+
+
+def test_a_copied_streamlit_session_gets_nothing_without_the_cookie(desk):
+    """Streamlit's session (what a copied session id would resume) holds no credential:
+    the same session, presenting no cookie, is signed out."""
+    at = desk.app("pat")
+    assert at.title[0].value == "Rumour queue"
+    present(at, None)  # the session state is all still there; the browser's cookie is not
+    at.run()
+    assert at.title[0].value == "Rumor Desk" and not at.dataframe
+    present(at, "a-guessed-secret")
+    at.run()
     assert not at.dataframe
 
 
-def test_first_run_without_accounts_names_the_command(tmp_path, monkeypatch):
-    made = make_desk(tmp_path, monkeypatch, users=False)
-    at = made.app(None)
-    assert not at.exception
-    assert any("rumordesk user add NAME --role admin" in c.value for c in at.code)
-    made.db.dispose()
+def test_an_ended_session_says_why_on_every_page(desk):
+    at = desk.app("pat")
+    secret = at.session_state[TEST_COOKIES][sessions.COOKIE]
+    sessions.sign_out(desk.db, secret)  # in another tab of the same browser
+    at.run()
+    assert any("You signed out." in i.value for i in at.info)
+    assert any("ended=signed+out" in m.value for m in at.markdown)
 
 
 def _hostile_rumour(desk) -> int:
@@ -157,7 +176,7 @@ def test_hostile_post_text_is_shown_literally_on_queue_and_detail(desk):
 
     detail = desk.app("pat")
     detail.session_state[navigation.SELECTED_KEY] = rumor_id
-    detail.switch_page("rumordesk/web/pages/rumour.py").run()
+    detail.switch_page(str(PROJECT_ROOT / "rumordesk/web/views/rumour.py")).run()
     assert not detail.exception
     shown = [t.value for t in detail.text]
     assert any(HOSTILE in value for value in shown)  # the claim, as plain text
@@ -176,7 +195,7 @@ def test_hostile_text_on_chief_and_audit_pages_stays_literal(desk):
     shown = "\n".join(t.value for t in chief.text)
     assert HOSTILE in shown and "[click](javascript:alert(2)) <img>" in shown
     _no_markup(chief)
-    audit = desk.app("chris", "rumordesk/web/pages/audit.py")
+    audit = desk.app("chris", "rumordesk/web/views/audit.py")
     assert not audit.exception
     assert "[click](javascript:alert(2)) <img>" in texts(audit)
     _no_markup(audit)
@@ -187,39 +206,87 @@ def test_queue_filters_and_counters(desk):
     at = desk.app("pat")
     counters = {m.label: m.value for m in at.metric}
     assert int(counters["New"]) >= 2 and int(counters["High severity"]) >= 1
-    table = frame(at, "claim", "why")
+    assert int(counters["Forwarded by staff"]) == 2
+    table = frame(at, "claim", "where", "first_seen", "assignee")
+    assert list(table.columns) == [
+        "severity",
+        "score",
+        "claim",
+        "where",
+        "first_seen",
+        "reach",
+        "status",
+        "assignee",
+    ]
     assert list(table["score"]) == sorted(table["score"], reverse=True)
-    assert table["claim"].str.startswith("[DEMO]").all()
-    assert any("DEMO DATA" in w.value for w in at.warning)
+    assert table["claim"].str.startswith("DEMO · ").all()
+    assert table["first_seen"].str.endswith("ago").all()  # "12 min ago", not a timestamp
+    assert "None" not in set(table.to_numpy().ravel())  # empty shows as "—"
+    assert any("Demo data" in w.value for w in at.warning)
     at.text_input(key="q_search").input("Levi").run()
-    narrowed = frame(at, "claim", "why")
+    narrowed = frame(at, "claim", "where", "first_seen")
     assert 0 < len(narrowed) < len(table)
-    assert narrowed["places"].str.contains("Levi").all()
+    assert narrowed["where"].str.contains("Levi").all()
     at.selectbox(key="q_severity").select("High only").run()
-    assert (frame(at, "claim", "why")["severity"] == "High").all()
+    assert (frame(at, "claim", "where", "first_seen")["severity"] == "High").all()
 
 
-def test_queue_keeps_the_selected_rumour_across_refreshes(desk):
+def test_staff_reports_have_their_own_band_below_the_queue(desk):
     desk.load_demo()
     at = desk.app("pat")
-    ids = _queue_ids(desk)
-    assert len(ids) >= 2
-    at.selectbox(key="q_pick").set_value(ids[1]).run()
-    assert at.session_state[navigation.SELECTED_KEY] == ids[1]
-    # a staff report lifts the last rumour to the top: the list reorders, the selection stays
-    from sqlalchemy import update
+    main, staff = [f.value for f in at.dataframe if "claim" in f.value.columns][:2]
+    parking = "DEMO · is the festival parking lot open tomorrow?"
+    assert parking in set(staff["claim"]) and parking not in set(main["claim"])
+    assert main["score"].iloc[0] >= "0.90"  # a threat tops the queue, not the parking question
+    assert any("Forwarded by staff" in h.value for h in at.subheader)
+    # opened, it is explained like any post: why it is here, and what the text was read as
+    parking_id = next(
+        r.id
+        for r in queue(desk.db, desk.actor("pat"), QueueFilter(forwarded=True))
+        if "parking" in r.claim
+    )
+    page = desk.app("pat")
+    page.query_params["id"] = str(parking_id)
+    page.switch_page(str(PROJECT_ROOT / "rumordesk/web/views/rumour.py")).run()
+    shown = texts(page)
+    assert "Why it is here" in shown
+    assert "forwarded by staff: every report reaches the PIO" in shown
+    assert "no violence or emergency named" in shown and "no place named" in shown
+    assert "Reported by Ofc. Diaz (demo) · seen on Facebook" in shown
+    assert "Severity —" in shown  # no harm claimed: "—", not "None"
 
-    from rumordesk.store.schema import rumors
 
-    with desk.db.write() as connection:
-        connection.execute(update(rumors).where(rumors.c.id == ids[-1]).values(priority=1))
-    at.run()
-    assert _queue_ids(desk)[0] == ids[-1]
-    assert at.selectbox(key="q_pick").value == ids[1]
-    assert at.session_state[navigation.SELECTED_KEY] == ids[1]
-    at.button(key="q_open").click().run()
-    assert not at.exception
-    assert at.title[0].value == f"Rumour #{ids[1]}"
+def test_collection_trouble_is_the_first_thing_on_the_pio_s_home(desk):
+    from datetime import UTC, datetime, timedelta
+
+    from rumordesk.store.sources import record_failure, record_success
+
+    enabled = [s.name for s in desk.settings.sources if s.enabled]
+    assert len(enabled) >= 2
+    long_ago = datetime.now(UTC) - timedelta(minutes=40)
+    for name in enabled:  # the last success was 40 min ago: more than twice the interval
+        record_success(
+            desk.db, name, new=1, updated=0, requests=1, next_poll_at=long_ago, now=long_ago
+        )
+    record_failure(
+        desk.db,
+        enabled[0],
+        status="rate_limited",
+        error="429",
+        new=0,
+        updated=0,
+        requests=1,
+        next_poll_at=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    at = desk.app("pat")
+    banner = " ".join(e.value for e in at.error)
+    assert "Collection stalled: last successful poll 40 min ago" in banner
+    assert f"1 of {len(enabled)} enabled sources failing: " in banner
+    assert "(rate-limited until" in banner
+    assert any("Open Sources" in (link.label or "") for link in at.get("page_link"))
+    chief = desk.app("chris")
+    line = [e.value for e in chief.error]
+    assert len(line) == 1 and line[0].startswith("Collection stalled: last successful poll")
 
 
 def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
@@ -237,7 +304,7 @@ def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
     at.button(key="demo_load").click().run()
     assert not at.exception
     assert has_demo(desk.db)
-    assert len(frame(at, "claim", "why")) >= 2
+    assert len(frame(at, "claim", "where")) >= 2
 
 
 def test_audit_page_filters_and_shows_response_times(desk):
@@ -246,13 +313,16 @@ def test_audit_page_filters_and_shows_response_times(desk):
     top = _queue_ids(desk)[0]
     workflow.assign(desk.db, pio, top, "pat")
     workflow.escalate(desk.db, pio, top, '=HYPERLINK("http://x")')
-    at = desk.app("pat", "rumordesk/web/pages/audit.py")
+    at = desk.app("pat", "rumordesk/web/views/audit.py")
     assert not at.exception
     everything = frame(at, "actor", "action")
-    assert {"assign", "escalate", "demo_load", "user_add"} <= set(everything["action"])
+    assert {"Assigned", "Escalated to the Chief's office", "Demo loaded", "Account added"} <= set(
+        everything["action"]
+    )
     at.selectbox(key="audit_action").set_value("escalate").run()
     only = frame(at, "actor", "action")
-    assert list(only["action"]) == ["escalate"] and list(only["rumor_id"]) == [top]
+    assert list(only["action"]) == ["Escalated to the Chief's office"]
+    assert list(only["rumor_id"]) == [top]
     at.selectbox(key="audit_action").set_value("All actions").run()
     at.text_input(key="audit_user").input("pat").run()
     assert set(frame(at, "actor", "action")["actor"]) == {"pat"}

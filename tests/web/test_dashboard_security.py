@@ -37,28 +37,8 @@ def test_the_users_page_refuses_a_weak_password_with_the_reason(desk, password, 
     at.text_input(key="ua_pw").input(password)
     next(b for b in at.button if b.label == "Add account").click().run()
     assert not at.exception
-    assert any("Not done" in e.value for e in at.error)
-    assert any(why in t.value for t in at.text)
+    assert any("not done" in e.value and why in e.value for e in at.error)  # one message
     assert users.get_user(desk.db, "jordan") is None
-
-
-def _sign_in_answers(desk, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    at = desk.app(None)
-    answers = []
-    for _ in range(desk.settings.auth.lockout_after + 1):
-        at.text_input(key="signin_user").input(name)
-        at.text_input(key="signin_password").input("Not-The-Password-77")
-        next(b for b in at.button if b.label == "Sign in").click().run()
-        answers.append(" ".join(e.value for e in at.error).split(" after ")[0])
-    return answers
-
-
-def test_the_sign_in_page_says_the_same_for_an_unknown_name_and_a_wrong_password(desk):
-    known, unknown = _sign_in_answers(desk, "pat"), _sign_in_answers(desk, "nobody")
-    assert known == unknown
-    assert known[0] == "Sign-in failed: wrong user name or password."
-    assert known[-1] == "Too many failed sign-ins from this device: try again"
-    assert not any("account" in answer for answer in known)
 
 
 def _script_streamlit_runs(entry: Path) -> Path:
@@ -66,9 +46,9 @@ def _script_streamlit_runs(entry: Path) -> Path:
     tree = ast.parse(entry.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "App":
-            from rumordesk.web.serve import asgi
+            from rumordesk.web import server
 
-            return Path(asgi.SCRIPT)
+            return Path(server.SCRIPT)
     return entry
 
 

@@ -7,7 +7,7 @@ Three nets, each built to catch the view someone might add next:
 * the command line: every command is walked (a new one must be run here or skipped with a
   reason) and run against a store where one author wrote many posts — the author's handle
   may appear only beside the text of one of their posts;
-* the dashboard: every page in pages/ is rendered for a role that sees it, with the same
+* the dashboard: every page in views/ is rendered for a role that sees it, with the same
   rule, and no widget may offer authors as choices.
 """
 
@@ -36,7 +36,7 @@ from tests.helpers.dashboard import open_desk
 from tests.helpers.paths import PROJECT_ROOT
 
 #: The application's own code (tests and benchmarks excluded).
-PACKAGES = ("app.py", "pages", "collectors", "store", "classify", "triage", "reports", "rumordesk")
+PACKAGES = ("app.py", "views", "collectors", "store", "classify", "triage", "reports", "rumordesk")
 AUTHOR = re.compile(r"^(author|authors|author_id|author_name|author_handle|poster|posters)$", re.I)
 #: Calls that group, count, rank or de-duplicate what they are given.
 AGGREGATING = {
@@ -338,7 +338,7 @@ def test_no_command_lists_authors(desk, tmp_path, monkeypatch):
 
 
 def _pages() -> dict[str, Role]:
-    """Every page file, and a role that may open it (None for the sign-in page)."""
+    """Every page file, and a role that may open it."""
     seen: dict[str, Role] = {}
     for role in Role:
         for spec in navigation.pages_for(role):
@@ -349,7 +349,7 @@ def _pages() -> dict[str, Role]:
 def test_every_page_is_walked():
     files = {path for path in map(str, navigation.PAGES_DIR.glob("*.py"))}
     files.discard(str(navigation.PAGES_DIR / "__init__.py"))
-    reachable = set(_pages()) | {navigation.SIGN_IN.path}
+    reachable = set(_pages())
     assert files <= reachable, f"pages no role can open: {sorted(files - reachable)}"
 
 

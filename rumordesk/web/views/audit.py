@@ -8,7 +8,8 @@ import streamlit as st
 from rumordesk.reports.tables import write_csv
 from rumordesk.triage import audit, response_times, workflow
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, session
+from rumordesk.web import context, session, words
+from rumordesk.web.context import EMPTY
 
 actor = session.require_page(Permission.VIEW_AUDIT)
 db = context.database()
@@ -25,13 +26,19 @@ PEOPLE_ACTIONS = {
 }
 ACTIONS = sorted(PEOPLE_ACTIONS | set(audit.actions_in_use(db)))
 COLUMNS = ["id", "at", "actor", "role", "action", "rumor_id", "subject", "detail"]
+HEADINGS = ["Entry", "When", "Who", "Role", "What", "Rumour #", "Subject", "Details"]
 
 st.title("Audit")
 
 with st.container(border=True):
     cols = st.columns([2, 2, 1, 3])
     who = cols[0].text_input("User", key="audit_user")
-    action = cols[1].selectbox("Action", ["All actions", *ACTIONS], key="audit_action")
+    action = cols[1].selectbox(
+        "Action",
+        ["All actions", *ACTIONS],
+        format_func=lambda a: a if a == "All actions" else words.action_words(a),
+        key="audit_action",
+    )
     rumor = cols[2].number_input(
         "Rumour #", min_value=0, step=1, key="audit_rumor", help="0 for every rumour"
     )
@@ -59,11 +66,11 @@ table = [
         "id": e.id,
         "at": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
         "actor": e.actor,
-        "role": e.role,
-        "action": e.action,
+        "role": words.role_words(e.role),
+        "action": words.action_words(e.action),
         "rumor_id": e.rumor_id,
-        "subject": e.subject or "",
-        "detail": ", ".join(f"{k}: {v}" for k, v in e.detail.items() if v not in (None, "")),
+        "subject": e.subject or EMPTY,
+        "detail": words.detail_words(e.detail) or EMPTY,
     }
     for e in rows
 ]
@@ -73,11 +80,20 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="audit_table",
-    column_config={"detail": st.column_config.TextColumn(width="large")},
+    column_config={
+        "id": st.column_config.NumberColumn("Entry", format="%d", width="small"),
+        "at": st.column_config.TextColumn("When", width="small"),
+        "actor": st.column_config.TextColumn("Who", width="small"),
+        "role": st.column_config.TextColumn("Role", width="small"),
+        "action": st.column_config.TextColumn("What", width="medium"),
+        "rumor_id": st.column_config.NumberColumn("Rumour #", format="%d", width="small"),
+        "subject": st.column_config.TextColumn("Subject", width="small"),
+        "detail": st.column_config.TextColumn("Details", width="large"),
+    },
 )
 
 buffer = io.StringIO()
-write_csv(table, COLUMNS, buffer)
+write_csv(table, COLUMNS, buffer, headers=HEADINGS)
 
 
 def _exported() -> None:
@@ -111,20 +127,20 @@ if actor.can(Permission.VIEW_QUEUE):
     figures = st.columns(2)
     figures[0].metric(
         "Median: first post → first action",
-        response_times.duration_text(summary.median_to_first_action) or "–",
+        response_times.duration_text(summary.median_to_first_action) or EMPTY,
     )
     figures[1].metric(
         "Median: first post → Chief's decision",
-        response_times.duration_text(summary.median_to_decision) or "–",
+        response_times.duration_text(summary.median_to_decision) or EMPTY,
     )
     st.dataframe(
         [
             {
                 "#": r.rumor_id,
-                "claim": ("[DEMO] " if r.is_demo else "") + r.claim,
+                "claim": ("DEMO · " if r.is_demo else "") + r.claim,
                 "first post": context.local_time(r.first_seen_at),
-                "to first action": response_times.duration_text(r.to_first_action),
-                "to decision": response_times.duration_text(r.to_decision),
+                "to first action": response_times.duration_text(r.to_first_action) or EMPTY,
+                "to decision": response_times.duration_text(r.to_decision) or EMPTY,
             }
             for r in summary.rows
         ],

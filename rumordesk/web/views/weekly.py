@@ -2,7 +2,14 @@
 
 A thin view over reports/weekly.py. Post text is untrusted: it is shown only inside tables
 (data), never as markdown; links are http(s) only (the report drops anything else).
+
+With the demo loaded, the page offers a *demo view* (on by default until real Department
+posts exist), so a newcomer sees the report with figures and charts: it is labelled as
+invented on the page, and its downloads are switched off. Real reports (the downloads,
+``rumordesk export``, the weekly e-mail) never contain demo data.
 """
+
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
@@ -15,7 +22,7 @@ from rumordesk.reports.weekly import build_report, trend
 from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weeks import Week
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, session
+from rumordesk.web import context, demo_panel, session
 from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.EXPORT)
@@ -47,8 +54,34 @@ choice = st.selectbox(
     key="weekly_week",
 )
 week = weeks[labels.index(choice)]
+
+
+def _has_demo() -> bool:
+    from rumordesk.demo import has_demo
+
+    return has_demo(db)
+
+
+demo_view = False
+if _has_demo():
+    demo_view = st.toggle(
+        "Demo view: include the invented demo posts",
+        value=True,
+        key="weekly_demo_view",
+        help="Shows what the report looks like with figures. Real reports never include "
+        "demo data; downloads are off in this view.",
+    )
+    if demo_view:
+        demo_panel.demo_label(
+            "these figures include invented posts. Switch the demo view off for the real report."
+        )
 report = build_report(
-    db, week, sources=settings.sources, department=settings.department.name, now=now
+    db,
+    week,
+    sources=settings.sources,
+    department=settings.department.name,
+    now=now,
+    include_demo=demo_view,
 )
 tables = {t.name: t for t in report_tables(report)}
 
@@ -57,7 +90,8 @@ st.caption(
     f"{week.days[-1]:%a %b %d} 24:00 ({week.hours:g} hours)"
 )
 for note in report.notes:
-    st.info(note, icon=":material/info:")
+    if not note.startswith("DEMO view"):  # the demo label above says it already
+        st.info(note, icon=":material/info:")
 
 
 def _shown(value: float | None, digits: int = 0) -> str:
@@ -78,13 +112,18 @@ figures[1].metric(
     help="Likes, shares, replies and quotes earned this week, by new and earlier posts.",
 )
 figures[2].metric("Rumours first seen", report.rumours.total)
+median = report.rumours.median_hours_to_first_action
 figures[3].metric(
-    "Median hours to first action", _shown(report.rumours.median_hours_to_first_action, 1)
+    "Median time to first action",
+    context.EMPTY if median is None else f"{round(median * 60):,} min",
+    help="From a rumour's first post to the first thing anyone did about it.",
 )
 
-files = weekly_files(report, ("xlsx", "csv"))
+files = [] if demo_view else weekly_files(report, ("xlsx", "csv"))
 downloads = st.columns([1, 1, 4])[:2]
-for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV"), strict=True):
+if demo_view:
+    st.caption("Downloads are off in the demo view: they would contain invented figures.")
+for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV"), strict=False):
     column.download_button(
         label,
         file.content,
@@ -98,23 +137,46 @@ for column, file, label in zip(downloads, files, ("Download XLSX", "Download CSV
     )
 
 
+def _cell(column: str, value: object) -> object:
+    """A value as a person reads it: "—" for unavailable, separators, percentages, local
+    dates; links stay links (the column shows them as "open")."""
+    if value is None:
+        return None if column in LINKS else context.EMPTY
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{value:%a %b %d, %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%a %b %d}"
+    if isinstance(value, float):
+        if column.endswith("rate"):
+            return f"{value:.2%}"
+        if column.endswith("pct"):
+            return f"{value:+.1f}%"
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
 def _frame(name: str) -> pd.DataFrame:
+    """A table of the report with its headings in words (the files use the same ones)."""
     table = tables[name]
-    return pd.DataFrame(table.rows, columns=list(table.columns))
+    rows = [{c: _cell(c, row.get(c)) for c in table.columns} for row in table.rows]
+    return pd.DataFrame(rows, columns=list(table.columns)).rename(
+        columns=dict(zip(table.columns, table.headings, strict=True))
+    )
 
 
+LINKS = ("link", "correction")
 TEXT = {
-    "text": st.column_config.TextColumn("text", width="large"),
-    "claim": st.column_config.TextColumn("claim", width="large"),
-    "link": st.column_config.LinkColumn("link", display_text="open"),
-    "correction": st.column_config.LinkColumn("correction", display_text="open"),
-    "engagement_rate": st.column_config.NumberColumn("engagement rate", format="percent"),
-    "change_pct": st.column_config.NumberColumn("change %", format="%.1f%%"),
+    "Text": st.column_config.TextColumn(width="large"),
+    "Claim": st.column_config.TextColumn(width="large"),
+    "Link": st.column_config.LinkColumn(display_text="open ↗"),
+    "Correction": st.column_config.LinkColumn(display_text="open ↗"),
 }
 
-st.subheader("By channel")
-st.dataframe(_frame("channels"), hide_index=True, column_config=TEXT, key="weekly_channels")
-
+st.subheader("Engagement")
 charts = [c for c in report.channels if c.engagement is not None]
 if not charts and not any(c.previous_engagement for c in report.channels):
     st.caption("No engagement to chart for this week.")
@@ -169,7 +231,7 @@ else:
     over_weeks = pd.DataFrame(
         [
             {"week": p.week, "channel": p.channel, "engagement": p.engagement}
-            for p in trend(db, week, weeks=8, sources=settings.sources)
+            for p in trend(db, week, weeks=8, sources=settings.sources, include_demo=demo_view)
             if p.engagement is not None
         ]
     )
@@ -185,6 +247,10 @@ else:
             ),
             key="weekly_chart_weeks",
         )
+
+st.subheader("By channel")
+st.dataframe(_frame("channels"), hide_index=True, column_config=TEXT, key="weekly_channels")
+
 
 st.subheader("Top posts")
 st.dataframe(_frame("top_posts"), hide_index=True, column_config=TEXT, key="weekly_top")

@@ -1,5 +1,6 @@
 """Report a rumour: what every member of staff can do (the policy's "screenshot it and
-forward it to the PIO"). The report enters the PIO's queue at once, above the model's order."""
+forward it to the PIO"). The report reaches the PIO at once, in the queue's "Forwarded by
+staff" band, scored and explained like every post."""
 
 import streamlit as st
 
@@ -7,6 +8,7 @@ from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage.intake import file_report
 from rumordesk.triage.roles import Permission
 from rumordesk.web import context, session
+from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.REPORT)
 db = context.database()
@@ -36,6 +38,8 @@ with st.form("report_form", clear_on_submit=True):
             "In person",
             "Other",
         ],
+        index=None,
+        placeholder="Choose where you saw it",
         key="report_where",
     )
     link = st.text_input(
@@ -52,7 +56,11 @@ with st.form("report_form", clear_on_submit=True):
     note = st.text_area("Anything else the PIO should know? (optional)", key="report_note")
     sent = st.form_submit_button("Send to the PIO", type="primary")
 
-if sent:
+if sent and where is None:
+    st.error("Not sent: choose where you saw it (Facebook, a group chat, in person …).")
+elif sent and not text.strip():
+    st.error("Not sent: copy or describe what it says (the PIO's tools read the words).")
+elif sent:
     try:
         filed = file_report(
             db,
@@ -65,9 +73,8 @@ if sent:
             screenshot=shot.getvalue() if shot is not None else None,
             filename=shot.name if shot is not None else None,
         )
-    except RumorDeskError as exc:
-        st.error("The report was not sent:")
-        st.text(str(exc))  # may quote what was typed: shown as text, not markdown
+    except RumorDeskError as exc:  # may quote what was typed: escaped, never markdown
+        st.error(f"Not sent: {plain(str(exc))}.")
     else:
         st.session_state["report_done"] = filed.rumor_id
         st.rerun()

@@ -16,14 +16,19 @@ else:
         [
             {
                 "sent": context.local_time(r.reported_at),
-                "where": r.channel,
-                "what it says": r.text,
+                "where": r.channel or context.EMPTY,
+                "what it says": r.text or context.EMPTY,
                 "status": r.status,
             }
             for r in reports
         ],
         hide_index=True,
         width="stretch",
-        column_config={"what it says": st.column_config.TextColumn(width="large")},
+        column_config={
+            "sent": st.column_config.TextColumn("Sent", width="small"),
+            "where": st.column_config.TextColumn("Where you saw it", width="small"),
+            "what it says": st.column_config.TextColumn("What it says", width="large"),
+            "status": st.column_config.TextColumn("What became of it", width="medium"),
+        },
         key="my_reports_table",
     )

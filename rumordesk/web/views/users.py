@@ -3,31 +3,40 @@
 import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.triage import users
+from rumordesk.triage import sessions, users
 from rumordesk.triage.roles import Permission, Role
 from rumordesk.web import context, demo_panel, session
+from rumordesk.web.context import EMPTY
+from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.MANAGE_USERS)
 db = context.database()
 ROLES = [r.value for r in Role]
 
 st.title("Users")
-if flash := st.session_state.pop("users_flash", None):
-    # the message may quote a typed user name: plain text inside the alert, never markdown
-    (st.error if flash[0] == "error" else st.success)(
-        "Done." if flash[0] != "error" else "Not done:"
-    )
-    st.text(flash[1])
+demo_panel.demo_banner(db, actor)
+
+
+def _flash() -> None:
+    # the message may quote a typed user name: escaped inside the alert, never markdown
+    if flash := st.session_state.pop("users_flash", None):
+        (st.error if flash[0] == "error" else st.success)(flash[1])
 
 
 def _do(label: str, action, *args) -> None:  # type: ignore[no-untyped-def]
     try:
         action(db, actor, *args)
     except RumorDeskError as exc:
-        st.session_state["users_flash"] = ("error", f"{label}: {exc}")
+        st.session_state["users_flash"] = ("error", f"{label}: not done. {plain(str(exc))}.")
     else:
         st.session_state["users_flash"] = ("success", f"{label}: done.")
     st.rerun()
+
+
+def _state(user: users.User) -> str:
+    """Active or disabled: failed sign-ins slow the device that makes them down
+    (triage/throttle.py), they never lock the account."""
+    return "Active" if user.active else "Disabled"
 
 
 accounts = users.list_users(db, actor)
@@ -35,20 +44,37 @@ st.dataframe(
     [
         {
             "user": u.username,
-            "name": u.display_name,
+            "name": u.display_name or EMPTY,
             "role": session.ROLE_LABELS[u.role],
-            "state": "active" if u.active else "disabled",
-            "e-mail": u.email or "",
+            "state": _state(u),
+            "signed in now": sessions.open_sessions(db, u.username),
+            "e-mail": u.email or EMPTY,
             "last sign-in": context.local_time(u.last_login_at),
             "failed sign-ins": u.failed_attempts,
-            "locked until": context.local_time(u.locked_until),
         }
         for u in accounts
     ],
     hide_index=True,
     width="stretch",
+    column_config={
+        "user": st.column_config.TextColumn("User", width="small"),
+        "name": st.column_config.TextColumn("Name", width="medium"),
+        "role": st.column_config.TextColumn("Role", width="medium"),
+        "state": st.column_config.TextColumn("State", width="small"),
+        "signed in now": st.column_config.NumberColumn(
+            "Open sessions", width="small", help="Browsers signed in right now."
+        ),
+        "e-mail": st.column_config.TextColumn("E-mail", width="medium"),
+        "last sign-in": st.column_config.TextColumn("Last sign-in", width="small"),
+        "failed sign-ins": st.column_config.NumberColumn("Failed sign-ins", width="small"),
+    },
     key="users_table",
 )
+st.caption(
+    "Disabling an account, or changing its role or password, signs it out of every "
+    "browser at once. Enabling an account also unlocks it."
+)
+_flash()
 
 add, change = st.columns(2)
 with add, st.form("user_add_form", clear_on_submit=True):
@@ -70,9 +96,12 @@ with add, st.form("user_add_form", clear_on_submit=True):
                 db, actor, name, role, password=secret, display_name=display, email=email or None
             )
         except RumorDeskError as exc:
-            st.session_state["users_flash"] = ("error", f"Add account: {exc}")
+            st.session_state["users_flash"] = (
+                "error",
+                f"Add account: not done. {plain(str(exc))}.",
+            )
         else:
-            st.session_state["users_flash"] = ("success", f"Account {name} created.")
+            st.session_state["users_flash"] = ("success", f"Account {plain(name)} created.")
         st.rerun()
 with change:
     st.write("**Change an account**")
@@ -91,11 +120,9 @@ with change:
             _do("Enable", users.set_active, who, True)
 
 st.subheader("Demo scenario")
-from rumordesk.demo import has_demo, remove_demo  # noqa: E402
+from rumordesk.demo import has_demo  # noqa: E402
 
-if has_demo(db):
-    demo_panel.demo_banner(db)
-    if st.button("Remove the demo scenario", key="demo_remove"):
-        _do("Remove demo", lambda d, a: remove_demo(d, a))
-else:
+demo_panel.demo_removal(db, actor)
+demo_panel.demo_removal_confirmation(db, actor)
+if not has_demo(db):
     demo_panel.demo_offer(actor, db)

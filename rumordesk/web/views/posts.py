@@ -5,8 +5,9 @@ Post text is untrusted: it is shown as data, never markup."""
 import streamlit as st
 
 from rumordesk.store.posts import PostFilter, count_posts, list_posts
+from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.triage.roles import Permission
-from rumordesk.web.context import database, local_time, settings
+from rumordesk.web.context import EMPTY, count, database, local_time, settings
 from rumordesk.web.session import require_page
 
 require_page(Permission.VIEW_QUEUE)
@@ -35,26 +36,35 @@ else:
     table = [
         {
             "published": local_time(row["created_at"] or row["first_seen_at"]),
-            "source": row["source"],
-            "channel": row["channel"],
-            "official": bool(row["is_official"]),
-            "text": row["text"],
-            "author": row["author"] or "",
-            "likes": row["likes"],
-            "shares": row["shares"],
-            "replies": row["replies"],
-            "views": row["views"],
             "link": row["url"],
+            "channel": row["channel"],
+            "text": ("DEMO · " if row["source"] == DEMO_SOURCE else "") + row["text"],
+            "likes": count(row["likes"]),
+            "shares": count(row["shares"]),
+            "replies": count(row["replies"]),
+            "views": count(row["views"]),
+            "official": bool(row["is_official"]),
+            "author": row["author"] or EMPTY,
+            "source": row["source"],
         }
         for row in rows
     ]
     st.dataframe(
         table,
         hide_index=True,
+        width="stretch",
         column_config={
-            "text": st.column_config.TextColumn("text", width="large"),
-            "link": st.column_config.LinkColumn("link", display_text="open"),
-            "official": st.column_config.CheckboxColumn("official"),
+            "published": st.column_config.TextColumn("Published", width="small"),
+            "link": st.column_config.LinkColumn("Original", display_text="open ↗", width="small"),
+            "channel": st.column_config.TextColumn("Channel", width="small"),
+            "text": st.column_config.TextColumn("Text", width="large"),
+            "likes": st.column_config.TextColumn("Likes", width="small"),
+            "shares": st.column_config.TextColumn("Shares", width="small"),
+            "replies": st.column_config.TextColumn("Replies", width="small"),
+            "views": st.column_config.TextColumn("Views", width="small"),
+            "official": st.column_config.CheckboxColumn("Department", width="small"),
+            "author": st.column_config.TextColumn("Author", width="small"),
+            "source": st.column_config.TextColumn("Source", width="small"),
         },
         key="posts_table",
     )
