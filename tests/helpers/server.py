@@ -32,9 +32,10 @@ class SeenRequest:
 
 
 class FeedServer:
-    """A threaded HTTP server on 127.0.0.1 whose answers the test sets per path."""
+    """A threaded HTTP server on 127.0.0.1 (or another loopback address) whose answers
+    the test sets per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
         server = self
@@ -93,7 +94,7 @@ class FeedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval (0.5 s by default).
         self.thread = threading.Thread(
