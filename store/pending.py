@@ -244,10 +244,6 @@ def summary(db: Database) -> PendingSummary:
             .order_by(pending_scores.c.attempts.desc(), pending_scores.c.post_id)
             .limit(1)
         )
-    if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column's type
-        from datetime import UTC
-
-        oldest = oldest.replace(tzinfo=UTC)
     return PendingSummary(int(waiting or 0), int(failing or 0), oldest, last_error)
 
 
