@@ -28,8 +28,10 @@ import csv
 import hashlib
 import io
 import itertools
+import pickle
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -60,6 +62,7 @@ MAX_REASONS = 25
 WRITE_CHUNK = 2_000
 #: Bytes looked at to recognise the encoding.
 _SNIFF = 4096
+_METRICS = Metrics.names()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +170,80 @@ class CheckedFile:
     sha256: str
     #: Data rows (not the header, not blank lines).
     rows: int
-    #: Rows that repeat an earlier row exactly (the same id and content): stored once.
-    repeats: frozenset[int] = frozenset()
+    #: Distinct posts (a row repeating an earlier one exactly is stored once).
+    posts: int
+
+
+class _Spool:
+    """The checked posts, kept on disk between the check and the write: the file is read
+    once, memory stays bounded, and what is stored is exactly what was checked. A private
+    temporary file (no name on disk), pickled by this process and read back only by it;
+    a post goes in as a plain tuple of what differs from row to row (pickling the
+    dataclasses themselves costs as much as parsing the row)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self._pending: list[tuple[Any, ...]] = []
+        self._shared: tuple[str, str, bool, Provenance] | None = None
+
+    def add(self, post: Post) -> None:
+        self._shared = (post.source, post.channel, post.is_official, post.provenance)
+        metrics = post.metrics
+        self._pending.append(
+            (
+                post.source_id,
+                post.text,
+                post.url,
+                post.author,
+                post.created_at,
+                post.lang,
+                tuple(getattr(metrics, name) for name in _METRICS),
+                post.raw,
+            )
+        )
+        if len(self._pending) >= WRITE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pickle.dump(tuple(self._pending), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending.clear()
+
+    def chunks(self) -> Iterator[tuple[Post, ...]]:
+        """The posts in chunks of at most :data:`WRITE_CHUNK`, in the file's order."""
+        self._flush()
+        self.file.seek(0)
+        if self._shared is None:
+            return
+        source, channel, official, provenance = self._shared
+        while True:
+            try:
+                rows = pickle.load(self.file)  # noqa: S301 - our own private temporary file
+            except EOFError:
+                return
+            yield tuple(
+                Post(
+                    source=source,
+                    source_id=source_id,
+                    channel=channel,
+                    text=text,
+                    provenance=provenance,
+                    url=url,
+                    author=author,
+                    created_at=created_at,
+                    lang=lang,
+                    is_official=official,
+                    metrics=Metrics(*metrics),
+                    raw=raw,
+                )
+                for source_id, text, url, author, created_at, lang, metrics, raw in rows
+            )
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
 
 
 def _encoding(head: bytes, name: str) -> str:
@@ -357,10 +432,16 @@ def _parsed_rows(
 
 
 def check_file(
-    path: Path, *, source: CsvImportSource, tz: ZoneInfo, name: str | None = None
+    path: Path,
+    *,
+    source: CsvImportSource,
+    tz: ZoneInfo,
+    spool: _Spool | None = None,
+    name: str | None = None,
 ) -> CheckedFile:
     """Validate every row of ``path`` in one streaming pass, or raise :class:`ImportRejected`
-    listing every bad row; nothing is kept but each id's first row (to find repeats)."""
+    listing every bad row. In memory only each id's first row (to find repeats); the
+    posts go to ``spool``, to be stored once the whole file is known to be good."""
     name = name or path.name
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
@@ -369,7 +450,7 @@ def check_file(
     bad = 0
     rows = 0
     first_row: dict[str, tuple[int, bytes]] = {}
-    repeats: set[int] = set()
+    posts = 0
     stream = _CsvFile(path, name)
     for number, post, problem in _parsed_rows(stream, source, tz):
         rows += 1
@@ -380,10 +461,12 @@ def check_file(
             seen = first_row.get(post.source_id)
             if seen is None:
                 first_row[post.source_id] = (number, fingerprint)
+                posts += 1
+                if spool is not None and not bad:
+                    spool.add(post)
                 continue
             if seen[1] == fingerprint:
-                repeats.add(number)
-                continue
+                continue  # the same post twice: stored once
             problem = (
                 f"row {number}: id {post.source_id!r} is also on row {seen[0]} with other content"
             )
@@ -396,35 +479,12 @@ def check_file(
         raise ImportRejected(
             f"{name}: not imported, {bad} bad row(s) of {rows}: " + "; ".join(problems) + tail
         )
-    return CheckedFile(name, stream.sha256, rows, frozenset(repeats))
+    return CheckedFile(name, stream.sha256, rows, posts)
 
 
 def _fingerprint(post: Post) -> bytes:
     created = post.created_at.isoformat() if post.created_at else ""
     return hashlib.blake2b(f"{post.text}\x1f{created}".encode(), digest_size=16).digest()
-
-
-def _stored_posts(
-    path: Path, checked: CheckedFile, source: CsvImportSource, tz: ZoneInfo
-) -> Iterator[Post]:
-    """The checked file's posts, read again; a file changed since its check is refused."""
-    changed = ImportRejected(
-        f"{checked.name}: the file changed while it was being imported; nothing was stored"
-    )
-    stream = _CsvFile(path, checked.name)
-    for number, post, problem in _parsed_rows(stream, source, tz):
-        if problem is not None or post is None:
-            raise changed
-        if number not in checked.repeats:
-            yield post
-    if stream.sha256 != checked.sha256:
-        raise changed
-
-
-def _chunks(posts: Iterable[Post], size: int = WRITE_CHUNK) -> Iterator[tuple[Post, ...]]:
-    iterator = iter(posts)
-    while chunk := tuple(itertools.islice(iterator, size)):
-        yield chunk
 
 
 def _row_post(
@@ -457,7 +517,7 @@ def _row_post(
     if raw_url and not url:
         raise ValueError(f"the link {raw_url[:80]!r} is not an http(s) URL")
     metrics: dict[str, int | None] = {}
-    for name in Metrics.names():
+    for name in _METRICS:
         try:
             metrics[name] = _number(cell(name))
         except ValueError as exc:
@@ -477,12 +537,16 @@ def _row_post(
         text=text,
         provenance=provenance,
         url=url,
-        author=normalise_whitespace(cell("author"))[:200] or None,
+        author=_author(cell("author")),
         created_at=created_at,
         is_official=source.official,
         metrics=Metrics(**metrics),
         raw={header[i]: value for i, value in enumerate(row) if i < len(header)},
     )
+
+
+def _author(value: str) -> str | None:
+    return (normalise_whitespace(value)[:200] or None) if value else None
 
 
 def _cursor_with(cursor: Mapping[str, Any], digest: str, record: dict[str, Any]) -> dict:
@@ -513,8 +577,18 @@ def import_csv(
         raise ImportRejected(
             f"source {source_name!r} is a {source.kind} source; imports go to a csv_import source"
         )
-    tz = ZoneInfo(source.timezone)
-    checked = check_file(path, source=source, tz=tz)
+    with _Spool() as spool:
+        checked = check_file(path, source=source, tz=ZoneInfo(source.timezone), spool=spool)
+        return _store(db, source, checked, spool, in_transaction)
+
+
+def _store(
+    db: Database,
+    source: CsvImportSource,
+    checked: CheckedFile,
+    spool: _Spool,
+    in_transaction: InTransaction | None,
+) -> ImportResult:
     sync_sources(db, [source])
     now = datetime.now(UTC)
     total = SaveResult()
@@ -523,7 +597,7 @@ def import_csv(
         known = checked.sha256 in (cursor.get("imports") or {})
         record = {"file": checked.name, "rows": checked.rows, "at": now.isoformat()}
         marked = _cursor_with(cursor, checked.sha256, record)
-        for chunk in _chunks(_stored_posts(path, checked, source, tz)):
+        for chunk in spool.chunks():
             total.add(save_batch(joined, source.name, Batch(chunk, marked, requests=0), now=now))
         result = ImportResult(
             checked.name,
@@ -576,23 +650,26 @@ class CsvImportCollector:
             key = _file_key(path)
             if key in (cursor.get("imports") or {}) or key in (cursor.get("rejected") or {}):
                 continue
-            try:
-                checked = check_file(path, source=self.source, tz=self.tz)
-            except ImportRejected as exc:
-                failures.append(exc)
-                rejected = {**(cursor.get("rejected") or {}), key: path.name}
-                cursor = {**cursor, "rejected": rejected}
-                yield Batch((), cursor, requests=0)
-                continue
-            record = {"file": path.name, "rows": checked.rows, "at": datetime.now(UTC).isoformat()}
-            marked = _cursor_with(cursor, checked.sha256, record)
-            chunks = _chunks(_stored_posts(path, checked, self.source, self.tz))
-            chunk = next(chunks, ())
-            for following in chunks:  # every batch but the last leaves the file unmarked
+            with _Spool() as spool:
+                try:
+                    checked = check_file(path, source=self.source, tz=self.tz, spool=spool)
+                except ImportRejected as exc:
+                    failures.append(exc)
+                    rejected = {**(cursor.get("rejected") or {}), key: path.name}
+                    cursor = {**cursor, "rejected": rejected}
+                    yield Batch((), cursor, requests=0)
+                    continue
+                now = datetime.now(UTC).isoformat()
+                marked = _cursor_with(
+                    cursor, key, {"file": path.name, "rows": checked.rows, "at": now}
+                )
+                chunks = spool.chunks()
+                chunk = next(chunks, ())
+                for following in chunks:  # every batch but the last leaves the file unmarked
+                    yield Batch(chunk, cursor, requests=0)
+                    chunk = following
+                cursor = marked
                 yield Batch(chunk, cursor, requests=0)
-                chunk = following
-            cursor = marked
-            yield Batch(chunk, cursor, requests=0)
         if failures:
             raise failures[0]
 

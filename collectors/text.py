@@ -128,6 +128,8 @@ def normalise_whitespace(text: str) -> str:
 def strip_controls(value: str) -> str:
     """``value`` without control or bidi-override characters (an id, a date, a link taken
     from a file: a NUL in one must neither reach the store nor break a parser)."""
+    if value.isascii() and value.isprintable():  # the common case, checked in C
+        return value
     return _CONTROL.sub("", value)
 
 

@@ -22,11 +22,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from rumordesk.base.backoff import doubling
 from rumordesk.store.db import Database
-from rumordesk.store.schema import pending_scores
+from rumordesk.store.schema import UTCDateTime, pending_scores, posts
 
 SCORE = "score"
 SPREAD = "spread"
@@ -61,29 +75,36 @@ def record(
     now: datetime,
 ) -> None:
     """Note, inside the caller's transaction, the posts that need scoring or a spread refresh."""
-    rows = [{"post_id": int(i), "kind": SCORE} for i in dict.fromkeys(score_ids)]
-    scored = {row["post_id"] for row in rows}
-    rows += [
-        {"post_id": int(i), "kind": SPREAD} for i in dict.fromkeys(spread_ids) if i not in scored
-    ]
-    if not rows:
-        return
-    for row in rows:
-        row.update(generation=1, queued_at=now, attempts=0)
+    scores = list(dict.fromkeys(int(i) for i in score_ids))
+    noted = set(scores)
+    spreads = [i for i in dict.fromkeys(int(i) for i in spread_ids) if i not in noted]
     dialect = connection.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        _upsert(connection, rows, dialect)
-    else:
-        _merge(connection, rows)
+    for kind, ids in ((SCORE, scores), (SPREAD, spreads)):
+        for chunk in _chunks(ids):
+            if dialect in ("sqlite", "postgresql"):
+                _upsert(connection, chunk, kind, now, dialect)
+            else:
+                _merge(connection, [{"post_id": i, "kind": kind, "queued_at": now} for i in chunk])
 
 
-def _upsert(connection: Connection, rows: list[dict], dialect: str) -> None:
+def _upsert(connection: Connection, ids: list[int], kind: str, now: datetime, dialect: str) -> None:
+    """One ``INSERT … SELECT … ON CONFLICT`` per chunk: the values are bound once, not per post
+    (this runs inside every ``save_batch``)."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     table = pending_scores
-    statement = dialect_insert(table)
+    rows = select(
+        posts.c.id,
+        literal(kind, String),
+        literal(1, Integer),
+        literal(now, UTCDateTime),
+        literal(0, Integer),
+    ).where(posts.c.id.in_(ids))
+    statement = dialect_insert(table).from_select(
+        ["post_id", "kind", "generation", "queued_at", "attempts"], rows
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.post_id],
         set_={
@@ -95,8 +116,7 @@ def _upsert(connection: Connection, rows: list[dict], dialect: str) -> None:
             "last_error": None,
         },
     )
-    for start in range(0, len(rows), _CHUNK):
-        connection.execute(statement, rows[start : start + _CHUNK])
+    connection.execute(statement)
 
 
 def _merge(connection: Connection, rows: list[dict]) -> None:
@@ -111,7 +131,11 @@ def _merge(connection: Connection, rows: list[dict]) -> None:
                 )
             ).all()
         )
-    fresh = [row for post_id, row in by_id.items() if post_id not in present]
+    fresh = [
+        {**row, "generation": 1, "attempts": 0}
+        for post_id, row in by_id.items()
+        if post_id not in present
+    ]
     if fresh:
         connection.execute(insert(pending_scores), fresh)
     again = [
