@@ -119,8 +119,10 @@ def query(database: Path, sql: str) -> int:
     raw = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
     try:
         return int(raw.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # the schema is not there yet
-        return 0
+    except sqlite3.OperationalError as exc:
+        if "no such table: posts" in str(exc):  # the first run has not created it yet
+            return 0
+        raise
     finally:
         raw.close()
 
