@@ -29,6 +29,8 @@ class Route:
 class SeenRequest:
     path: str
     headers: dict[str, str]
+    #: When the request arrived (time.monotonic()).
+    at: float = 0.0
 
 
 class FeedServer:
@@ -44,7 +46,7 @@ class FeedServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server.requests.append(SeenRequest(self.path, dict(self.headers)))
+                server.requests.append(SeenRequest(self.path, dict(self.headers), time.monotonic()))
                 route = server.routes.get(self.path.split("?")[0]) or server.routes.get(self.path)
                 if route is None:
                     return self._send(404, b"not found", {})
