@@ -320,8 +320,7 @@ def parse(body: bytes) -> feedparser.FeedParserDict:
             id="utf-16-without-items",
         ),
         pytest.param(
-            b"<rss version='2.0'><channel><item><title>Fish & chips</title>"
-            b"</item></channel></rss>",
+            b"<rss version='2.0'><channel><item><title>Fish & chips</title></item></channel></rss>",
             ["Fish & chips"],  # a bare ampersand: malformed, and feedparser recovers it
             True,
             id="malformed-without-declarations",
