@@ -1,7 +1,8 @@
-"""A chore: work the collector loop does between collection passes, when it is due.
+"""A chore: work the collector loop does beside collection, when it is due.
 
-Each chore runs in the loop's own thread; a failing chore is logged and rescheduled and
-never stops collection or the other chores. Which chores exist is decided at the top, by
+The chores run one after another in the loop's chore thread (never in a collector's
+worker); a failing chore is logged and rescheduled and never stops collection or the
+other chores. Which chores exist is decided at the top, by
 the loop (:mod:`rumordesk.loop`); the parts that offer one (alerts, the weekly export, the
 purge) build it from this small type, so nothing below the loop needs to know the loop.
 """

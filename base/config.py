@@ -81,6 +81,9 @@ class CollectSettings(Settings):
     retries: Annotated[int, Field(ge=0, le=5)] = 2
     backoff_seconds: Annotated[float, Field(ge=0)] = 0.5
     max_failure_backoff_seconds: Annotated[int, Field(ge=1)] = 3600
+    #: How long one poll of a source may take, all its requests together; a source past it
+    #: stops, keeps what it stored, and resumes from its cursor on its next poll.
+    source_deadline_seconds: Annotated[int, Field(ge=1)] = 120
     user_agent: str = "RumorDesk/0.1 (Santa Clara Police Department PIO; rumor monitoring)"
 
 

@@ -30,6 +30,8 @@ class SourceBase(Settings):
     purpose: str | None = None
     #: Overrides [collect].interval_seconds for this source.
     interval_seconds: Annotated[int, Field(ge=1)] | None = None
+    #: Overrides [collect].source_deadline_seconds: how long one poll of it may take.
+    deadline_seconds: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _placeholders_only_when_disabled(self) -> SourceBase:
@@ -48,7 +50,26 @@ class SourceBase(Settings):
         return False
 
 
-class FeedSource(SourceBase):
+#: A host name or an IP address, as a redirect's target is compared with it.
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]+")
+
+
+class _HttpSource(SourceBase):
+    #: Other hosts this source's redirects may lead to (its own host always may); a
+    #: redirect anywhere else is refused and shown in source health.
+    redirect_hosts: tuple[str, ...] = ()
+
+    @field_validator("redirect_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(host.strip().lower().strip("[]") for host in hosts)
+        for host in cleaned:
+            if not _HOST.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (no scheme, port or path)")
+        return cleaned
+
+
+class FeedSource(_HttpSource):
     """One RSS/Atom feed: the city website, Nixle, Pinterest, a Mastodon tag…"""
 
     kind: Literal["feed"]
@@ -60,7 +81,7 @@ class FeedSource(SourceBase):
         return http_url(value)
 
 
-class FeedSearchSource(SourceBase):
+class FeedSearchSource(_HttpSource):
     """A keyword search served as RSS (Google News, Reddit search): one feed per query."""
 
     kind: Literal["feed_search"]
@@ -95,7 +116,7 @@ class FeedSearchSource(SourceBase):
         return True
 
 
-class YouTubeSource(SourceBase):
+class YouTubeSource(_HttpSource):
     """A YouTube channel's public feed; views and likes become metrics."""
 
     kind: Literal["youtube"]
@@ -218,7 +239,7 @@ class XSearchSource(_ReadBudget, SourceBase):
         return True
 
 
-class _GraphSource(SourceBase):
+class _GraphSource(_HttpSource):
     #: Graph API version, e.g. "v24.0" (Meta retires versions about two years after release).
     api_version: Annotated[str, Field(pattern=r"^v\d+\.\d+$")] = "v24.0"
     graph_url: str = "https://graph.facebook.com"

@@ -13,7 +13,12 @@ Two settings differ from the shipped ones so that every trial is a new rumour th
 alert (and not the same story re-alerting): ``quiet_minutes = 0`` and a clustering window
 of 0.36 s. Target (issue 7): median ≤ polling interval + 2 s.
 
-Run: ``.venv/bin/python bench/alert_latency.py [--trials 20] [--every 2]``.
+``--slowloris`` adds a second source beside the feed: a server that announces a large body
+and trickles it a byte a second, forever (issue 14). The bench then also reports the good
+feed's poll intervals (when its requests arrived at the server): a slow source must not
+delay them by more than the interval, nor the alerts.
+
+Run: ``.venv/bin/python bench/alert_latency.py [--trials 20] [--every 2] [--slowloris]``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLAIM = "ACTIVE SHOOTER at Great America right now, people running, stay away"
 #: ``rumordesk`` itself, with the keyword baseline as the scorer's text model.
 KEYWORD_LOOP = (
-    "import sys; import classify.scoring as s; from classify.baseline import KeywordBaseline; "
+    "import sys; import rumordesk.classify.scoring as s; "
+    "from rumordesk.classify.baseline import KeywordBaseline; "
     "s.load_default_model = lambda settings: (KeywordBaseline().predict_proba, 'keyword'); "
     "from rumordesk.cli.main import main; sys.argv[0] = 'rumordesk'; main()"
 )
@@ -78,11 +84,12 @@ class FeedFile:
         return time.time()
 
 
-def serve_feed(feed: FeedFile) -> ThreadingHTTPServer:
+def serve_feed(feed: FeedFile, polls: list[float]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802
+            polls.append(time.monotonic())
             body = feed.path.read_bytes()
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag:
@@ -97,6 +104,36 @@ def serve_feed(feed: FeedFile) -> ThreadingHTTPServer:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def serve_slowloris(requests: list[float]) -> ThreadingHTTPServer:
+    """A feed server that never finishes: 1 MB announced, one byte a second."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            requests.append(time.monotonic())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("Content-Length", str(1024 * 1024))
+            self.end_headers()
+            try:
+                self.wfile.write(b"<?xml version='1.0'?><rss version='2.0'><channel>")
+                while True:
+                    self.wfile.flush()
+                    time.sleep(1.0)
+                    self.wfile.write(b" ")
+            except (BrokenPipeError, ConnectionResetError):
+                return
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -147,7 +184,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_config(folder: Path, feed_url: str, smtp_port: int) -> Path:
+def write_config(folder: Path, feed_url: str, smtp_port: int, slow_url: str | None = None) -> Path:
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
     model = folder / "misinfo.skops"  # trained by the loop on its first batch (the warm-up)
     places = "".join(
@@ -187,10 +224,23 @@ kind = "feed"
 channel = "mastodon"
 purpose = "Benchmark: a local community feed on loopback."
 url = "{feed_url}"
-""",
+{_slow_source(slow_url)}""",
         encoding="utf-8",
     )
     return path
+
+
+def _slow_source(url: str | None) -> str:
+    if not url:
+        return ""
+    return f"""
+[[sources]]
+name = "slowloris"
+kind = "feed"
+channel = "website"
+purpose = "Benchmark: a source that trickles a byte a second and never ends."
+url = "{url}"
+"""
 
 
 def _toml(value: Any) -> str:
@@ -235,6 +285,11 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=2.0, help="collect --every SECONDS")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait per trial")
     parser.add_argument(
+        "--slowloris",
+        action="store_true",
+        help="add a source that trickles a byte a second, forever, beside the feed",
+    )
+    parser.add_argument(
         "--model",
         choices=["configured", "keyword"],
         default="configured",
@@ -246,13 +301,17 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="rumordesk-alert-bench-"))
     feed = FeedFile(folder / "feed.xml")
-    http = serve_feed(feed)
+    polls: list[float] = []
+    http = serve_feed(feed, polls)
+    slow_requests: list[float] = []
+    slow = serve_slowloris(slow_requests) if args.slowloris else None
     inbox = Inbox()
     smtp_port = free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     feed_url = f"http://127.0.0.1:{http.server_address[1]}/feed.xml"
-    config = write_config(folder, feed_url, smtp_port)
+    slow_url = f"http://127.0.0.1:{slow.server_address[1]}/slow.xml" if slow else None
+    config = write_config(folder, feed_url, smtp_port, slow_url)
     log = (folder / "collect.log").open("w")
     command = [str(ROOT / ".venv/bin/rumordesk")]
     if args.model == "keyword":
@@ -272,6 +331,7 @@ def main() -> int:
     )
     latencies: list[float] = []
     missed = 0
+    measured_from = 0.0
     try:
         time.sleep(args.every + 1)  # the first (empty) pass
         for trial in range(args.trials + 1):
@@ -291,6 +351,7 @@ def main() -> int:
             latency = arrived - written
             if trial == 0:
                 print(f"warm-up (the loop loads or trains its model): {latency:.2f} s")
+                measured_from = time.monotonic()
             else:
                 latencies.append(latency)
                 print(f"trial {trial:2d}: {latency:.2f} s")
@@ -306,6 +367,8 @@ def main() -> int:
             loop.kill()
         smtp.stop()
         http.shutdown()
+        if slow:
+            slow.shutdown()
         log.close()
 
     if not latencies:
@@ -322,6 +385,16 @@ def main() -> int:
     )
     print(f"target median ≤ {target:g} s: {'met' if median <= target else 'NOT met'}")
     print(f"e-mails received: {len(inbox.subjects)} (one per trial expected)")
+    polled = [at for at in polls if at >= measured_from]
+    gaps = sorted(b - a for a, b in zip(polled, polled[1:], strict=False))
+    if gaps:
+        print(
+            f"feed polls after the warm-up: {len(polled)}, interval median "
+            f"{statistics.median(gaps):.2f} s, p90 {gaps[int(0.9 * (len(gaps) - 1))]:.2f} s, "
+            f"max {gaps[-1]:.2f} s (every {args.every:g} s configured)"
+        )
+    if slow:
+        print(f"slowloris source: {len(slow_requests)} request(s), none ever finished")
     return 0 if median <= target and not missed else 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -75,10 +76,12 @@ def read_labelled_csv(
     except FileNotFoundError:
         raise DatasetError(f"{source}: file not found") from None
     try:
-        lines = raw.decode("utf-8-sig").splitlines()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(lines)
+    # Lines as CSV ends them: str.splitlines() also breaks at a vertical tab, a form feed,
+    # U+0085 or U+2028 inside a text, and the rest of that row became a row of its own.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
     needed = [text_column, "label", *([group_by] if group_by else []), *(where or {})]
     missing = [c for c in dict.fromkeys(needed) if c not in columns]

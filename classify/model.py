@@ -46,6 +46,8 @@ _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 _PUNCT = re.compile(r"[.,](?!\d)|(?<!\d)[.,]|[!?:;\"“”‘’()\[\]…–—]")
 
 _NUMBER = re.compile(r"\d+")
+#: C0 and C1 control characters, bidi controls and the BOM (tab and newline stay spacing).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 # Words counted by the cues, looked up per token (a set lookup is ~10x faster than an
 # IGNORECASE regex): 0 hedges and report markers, 1 first/second person, 2 authorities.
@@ -63,7 +65,10 @@ _CUE_WORDS: dict[str, int] = {
 
 
 def normalise_text(text: str) -> str:
-    """One post as the features see it: links and handles replaced, punctuation spaced."""
+    """One post as the features see it: links and handles replaced, punctuation spaced,
+    control characters read as spaces (the character n-grams separate posts with NUL)."""
+    if not text.isprintable():
+        text = _CONTROL.sub(" ", text)
     if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
         text = _URL.sub(" HTTPURL ", text)
     if "@" in text:

@@ -39,12 +39,18 @@ from rumordesk.classify.rank import (
     Scored,
 )
 from rumordesk.classify.spread import Spread, reach
+from rumordesk.store import pending
 from rumordesk.store.db import Database
 from rumordesk.store.schema import post_scores, posts, rumors
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 500
+#: Outbox notes scored per round of :meth:`PostScorer.score_pending` (the lock is held
+#: for one round: a collector's fresh batch waits at most that long).
+_DRAIN = 500
+#: This many posts failing one after another, alone, is a failure of scoring itself.
+_SYSTEMIC_FAILURES = 3
 #: At most this many recent Department posts form the official context.
 MAX_OFFICIAL_POSTS = 1000
 #: At most this many posts of open stories are rescored when a Department post arrives.
@@ -105,6 +111,9 @@ class PostScorer:
 
     Thread-safe: the collector's workers report batches concurrently, and two batches
     must not both open a rumour for the same story, so batches are scored one at a time.
+    A post's note in the scoring outbox (:mod:`~rumordesk.store.pending`) is removed in the
+    transaction that writes its score: :meth:`score_pending` finishes whatever a crash, a
+    failure or another process left.
     """
 
     def __init__(
@@ -121,7 +130,10 @@ class PostScorer:
         self._predict = predict
         self.model_version = model_version
         self.clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # score_pending holds it around score()
+        #: Fresh batches waiting to be scored: a catch-up of the outbox lets them go first.
+        self._fresh = 0
+        self._turns = threading.Condition()
         self._ranker: Ranker | None = None
         #: Text → p_misinfo already in post_scores, read instead of the model while set.
         self._known_p: dict[str, float] = {}
@@ -151,18 +163,90 @@ class PostScorer:
         return np.array([self._known_p.get(t, fresh.get(t, 0.0)) for t in texts], dtype=float)
 
     def __call__(self, ids: list[int]) -> None:
-        """The collector's ``on_stored`` hook: a failure is logged, collection goes on."""
-        try:
-            self.score(ids)
-        except Exception:
-            log.exception("scoring %d stored post(s) failed; they stay unscored", len(ids))
+        """The collector's ``on_stored`` hook: the batch's notes in the outbox are scored; a
+        failure is recorded on them (tried again later), collection goes on."""
+        self.score_pending(ids)
 
     def engagement_changed(self, ids: list[int]) -> None:
-        """The collector's ``on_metrics`` hook: a failure is logged, collection goes on."""
-        try:
-            self.refresh_engagement(ids)
-        except Exception:
-            log.exception("refreshing the spread of %d stored post(s) failed", len(ids))
+        """The collector's ``on_metrics`` hook: as ``on_stored``, for spread notes."""
+        self.score_pending(ids)
+
+    def score_pending(self, ids: Iterable[int] | None = None) -> ScoringResult:
+        """Act on the scoring outbox: every note that is due, or only those of ``ids``.
+
+        Never raises for a post's trouble: a batch that fails is halved until the posts
+        that cannot be scored are alone, and those keep their notes with the error and a
+        later retry time (the others are scored). Each note leaves in the transaction that
+        writes its score, so stopping at any moment loses nothing. With ``ids`` (a
+        collector's fresh batch) it goes first: a long catch-up of everything waiting
+        yields to it between rounds of at most ``_DRAIN`` posts.
+        """
+        result = ScoringResult()
+        if ids is not None:
+            wanted = list(dict.fromkeys(int(i) for i in ids))
+            if wanted:
+                with self._turns:
+                    self._fresh += 1
+                try:
+                    with self._lock:
+                        self._round(pending.due(self.db, self.clock(), ids=wanted), result)
+                finally:
+                    with self._turns:
+                        self._fresh -= 1
+                        self._turns.notify_all()
+            return result
+        after = 0  # one pass over the outbox; a note queued again meanwhile waits for the next
+        while True:
+            with self._turns:
+                self._turns.wait_for(lambda: self._fresh == 0)
+            with self._lock:
+                notes = pending.due(self.db, self.clock(), after=after, limit=_DRAIN)
+                if not notes:
+                    return result  # nothing left, or only what waits for its retry time
+                after = notes[-1].post_id
+                self._round(notes, result)
+
+    def _round(self, notes: Sequence[pending.Pending], result: ScoringResult) -> None:
+        self._act(self.score, [n.post_id for n in notes if n.kind == pending.SCORE], result)
+        self._act(
+            self.refresh_engagement,
+            [n.post_id for n in notes if n.kind == pending.SPREAD],
+            result,
+        )
+
+    def _act(
+        self,
+        action: Callable[[list[int]], ScoringResult],
+        ids: list[int],
+        result: ScoringResult,
+    ) -> None:
+        """``action`` on ``ids``; a batch that fails is halved until the posts that cannot
+        be scored are alone, and only their notes keep the error (the others are scored)."""
+        groups = [ids] if ids else []
+        failures = 0
+        while groups:
+            group = groups.pop()
+            try:
+                _merge(result, action(group))
+                continue
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            # What the failed call left in the outbox (its chunks commit one by one).
+            group = [note.post_id for note in pending.due(self.db, self.clock(), ids=group)]
+            if len(group) > 1:
+                half = len(group) // 2
+                groups += [group[half:], group[:half]]
+                continue
+            if not group:
+                continue
+            log.error("post %d could not be scored (%s); tried again later", group[0], error)
+            failures += 1
+            if failures >= _SYSTEMIC_FAILURES:
+                # Post after post fails alone (the model cannot load, the store refuses):
+                # scoring itself is broken; say so on every note left instead of trying each.
+                group += [post_id for rest in groups for post_id in rest]
+                groups = []
+            pending.failed(self.db, group, error, self.clock())
 
     def refresh_engagement(self, ids: Iterable[int]) -> ScoringResult:
         """Posts whose likes/shares/replies moved but whose text did not: refresh the reach,
@@ -203,6 +287,10 @@ class PostScorer:
                 connection, set(in_story), now, restamp=in_story, keep_unchanged=True
             )
             rising = self._restamp_alone(connection, alone, now)
+            # Spread notes end here, except for posts scored next (their notes end there).
+            done = {int(row["post_id"]) for row in rows} - {int(r["post_id"]) for r in rising}
+            held = pending.generations(connection, sorted(done), kind=pending.SPREAD)
+            pending.take(connection, held)
         result.refreshed += len(rows)
         unscored = sorted(set(ids) - {int(row["post_id"]) for row in rows})
         if unscored:  # never scored (the scorer failed on its batch): score them now
@@ -275,6 +363,8 @@ class PostScorer:
             rows = connection.execute(select(posts).where(posts.c.id.in_(ids))).mappings().all()
             if not rows:
                 return
+            # The notes these posts have in the outbox, as they are when the texts are read.
+            held = pending.generations(connection, ids)
             inputs = [post_input(row) for row in rows]
             times = [p.created_at for p in inputs if p.created_at] or [self.clock()]
             window = timedelta(hours=self.settings.classify.official_window_hours)
@@ -308,6 +398,7 @@ class PostScorer:
                 if (rumour_id := rumor_of.get(s.id)) is not None
             ]
             rumours.recompute(connection, affected, now, joined=joined)
+            pending.take(connection, held)
         result.scored += len(scored)
         result.rumors_updated |= affected
         result.department_times += [by_id[s.id].created_at or now for s in scored if s.department]
@@ -396,6 +487,14 @@ class PostScorer:
             connection.execute(
                 update(post_scores).where(post_scores.c.post_id == row["post_id"]).values(**row)
             )
+
+
+def _merge(total: ScoringResult, part: ScoringResult) -> None:
+    total.scored += part.scored
+    total.refreshed += part.refreshed
+    total.rumors_opened += part.rumors_opened
+    total.rumors_updated |= part.rumors_updated
+    total.department_times += part.department_times
 
 
 #: What :meth:`PostScorer.refresh_engagement` reads of a scored post instead of the model.

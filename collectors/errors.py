@@ -42,6 +42,21 @@ class Misconfigured(CollectorError):
     status = "misconfigured"
 
 
+class BodyIncomplete(TransientError):
+    """The body ended before its end (shorter than its Content-Length, a dropped
+    connection, a compressed stream or a feed document cut off): nothing of it is parsed."""
+
+
+class DeadlinePassed(TransientError):
+    """The source used up its own time for this poll; it resumes from its cursor next time."""
+
+
+class RedirectRefused(CollectorError):
+    """A redirect to another host, an internal address or a scheme other than http(s)."""
+
+    status = "rejected"
+
+
 class ResponseTooLarge(CollectorError):
     """The body exceeded the configured cap; nothing of it is parsed."""
 

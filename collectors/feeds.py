@@ -32,7 +32,7 @@ from rumordesk.base.urls import safe_url
 from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited
 from rumordesk.collectors.http import Fetched, HttpClient
 from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
-from rumordesk.collectors.xml_guard import ensure_safe_xml
+from rumordesk.collectors.xml_guard import ensure_complete_xml, ensure_safe_xml
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def parse_feed(fetched: Fetched) -> feedparser.FeedParserDict:
     headers = {"content-type": _content_type(fetched)}
     try:
         ensure_safe_xml(fetched.body, origin=fetched.url, content_type=headers["content-type"])
+        ensure_complete_xml(fetched.body, origin=fetched.url, content_type=headers["content-type"])
         parsed = feedparser.parse(
             io.BytesIO(fetched.body),
             response_headers=headers,

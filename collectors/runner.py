@@ -3,6 +3,14 @@
 A source that times out, answers 429 or 500, or serves a hostile feed gets its error
 recorded and its next attempt scheduled (from Retry-After, or with growing backoff); the
 other sources go on. Posts stored before a failure stay stored, and their cursor with them.
+
+Sources never wait for each other. Polling (:meth:`Runner.run_forever`), each source is
+started when it is due, in a worker of its own, and each poll has its own deadline
+(``[collect] source_deadline_seconds``, or the source's ``deadline_seconds``): a slow or
+hanging source holds one worker until its deadline, and the others keep their schedule.
+Each batch is scored as soon as it is committed (``on_stored``), and the loop's chores
+(the alert check first) are woken by it, not by the end of a pass. Whatever is left in the
+scoring outbox (:mod:`rumordesk.store.pending`) is scored before anything else runs.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +27,7 @@ from rumordesk.base.backoff import doubling
 from rumordesk.base.config import AppSettings
 from rumordesk.base.source_settings import SourceBase
 from rumordesk.base.times import utc_now
-from rumordesk.collectors.errors import CollectorError, RateLimited
+from rumordesk.collectors.errors import CollectorError, DeadlinePassed, RateLimited
 from rumordesk.collectors.http import HttpClient
 from rumordesk.collectors.registry import build_collector
 from rumordesk.store.db import Database
@@ -40,7 +48,16 @@ OnStored = Callable[[list[int]], None]
 #: Called with the ids of stored posts whose engagement alone moved (same text), after
 #: they are committed: their rumours' reach and spread are refreshed, not rescored.
 OnMetrics = Callable[[list[int]], None]
+#: Scores what the scoring outbox holds (``PostScorer.score_pending``); run before anything
+#: else, and again now and then for notes a failure or another process left.
+ScorePending = Callable[[], object]
+#: The loop's chores; called with True when a batch was stored and scored since the last
+#: call (the alert check must then run at once).
+RunChores = Callable[[bool], object]
 Clock = Callable[[], datetime]
+#: How often the polling loop scores notes left in the outbox (failures to retry, notes
+#: left by a command that was stopped). Fresh batches are scored by their worker at once.
+PENDING_EVERY_SECONDS = 15.0
 #: A failing source waits its interval, doubled per failure in a row at most this often
 #: (and never longer than [collect] max_failure_backoff_seconds).
 MAX_FAILURE_DOUBLINGS = 10
@@ -77,18 +94,37 @@ class Runner:
         *,
         on_stored: OnStored | None = None,
         on_metrics: OnMetrics | None = None,
+        score_pending: ScorePending | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
         self.db = db
         self.on_stored = on_stored
         self.on_metrics = on_metrics
+        self.score_pending = score_pending
         self.clock = clock
+        #: Set when a worker committed (and scored) a batch: the alert check runs at once.
+        self.stored = threading.Event()
+        #: Wakes the scheduling thread: a source finished, or the loop stops.
+        self._woken = threading.Event()
         sync_sources(db, settings.sources)
 
     def interval(self, source: SourceBase, every: float | None = None) -> timedelta:
         seconds = source.interval_seconds or every or self.settings.collect.interval_seconds
         return timedelta(seconds=seconds)
+
+    def deadline(self, source: SourceBase) -> float:
+        """Seconds one poll of ``source`` may take, all its requests together."""
+        return float(source.deadline_seconds or self.settings.collect.source_deadline_seconds)
+
+    def catch_up(self) -> None:
+        """Score what the outbox holds, before anything else (never raises)."""
+        if self.score_pending is None:
+            return
+        try:
+            self.score_pending()
+        except Exception:  # scoring trouble is recorded on the notes; never stop collection
+            log.exception("scoring the posts left in the outbox failed")
 
     def run_once(
         self,
@@ -98,7 +134,9 @@ class Runner:
         every: float | None = None,
         progress: Callable[[SourceRun], None] | None = None,
     ) -> list[SourceRun]:
-        """Collect every enabled source (or ``names``) once, concurrently."""
+        """Score what is pending, then collect every enabled source (or ``names``) once,
+        concurrently; each source's batches are scored as they are committed."""
+        self.catch_up()
         chosen = [s for s in self.settings.enabled_sources if names is None or s.name in set(names)]
         now = self.clock()
         waiting = {h.name: h for h in source_health(self.db, [s.name for s in chosen])}
@@ -134,10 +172,16 @@ class Runner:
         started = time.monotonic()
         total = SaveResult()
         requests = 0
-        http = HttpClient(self.settings.collect)
+        limit = self.deadline(source)
+        http = HttpClient(
+            self.settings.collect,
+            redirect_hosts=getattr(source, "redirect_hosts", ()),
+            deadline=started + limit,
+        )
         try:
             collector = build_collector(source, http, zone=self.settings.department.tz)
-            for batch in collector.collect(load_cursor(self.db, source.name)):
+            batches = collector.collect(load_cursor(self.db, source.name))
+            for batch in batches:
                 result = save_batch(self.db, source.name, batch, now=self.clock())
                 requests += batch.requests
                 total.add(result)
@@ -145,6 +189,14 @@ class Runner:
                     self._notify(source.name, self.on_stored, result.changed_ids)
                 if result.metrics_changed_ids and self.on_metrics:
                     self._notify(source.name, self.on_metrics, result.metrics_changed_ids)
+                if result.changed_ids or result.metrics_changed_ids:
+                    self.stored.set()
+                if time.monotonic() - started > limit:
+                    getattr(batches, "close", lambda: None)()
+                    raise DeadlinePassed(
+                        f"{source.name}: stopped at its {limit:g}s deadline after {requests} "
+                        "request(s); what it stored is kept, and it resumes from there"
+                    )
         except CollectorError as exc:
             return self._failed(source, exc, total, requests, started, every)
         except Exception as exc:  # a bug in one collector must not stop the others
@@ -221,15 +273,95 @@ class Runner:
         stop: threading.Event,
         progress: Callable[[SourceRun], None] | None = None,
         tick: float = 1.0,
-        between_passes: Callable[[], object] | None = None,
+        chores: RunChores | None = None,
     ) -> None:
         """Poll each source when it is due until ``stop`` is set.
 
-        ``between_passes`` (the loop's chores: alerts, purge, scheduled exports) runs after
-        every pass; it must catch its own errors (:class:`rumordesk.chores.Chores` does).
+        The outbox is scored first. Then this thread only starts sources: each due source
+        runs in a worker (one at a time per source), and the thread sleeps until the next
+        source is due, a worker stored a batch, or ``tick``. ``chores`` (the loop's alerts,
+        weekly export and purge; they catch their own errors) run in a thread of their own,
+        woken at once by every stored batch, so neither a slow source nor a slow chore holds
+        up the sources or the alert check. Notes left in the outbox are retried by a third.
         """
+        self.catch_up()
+        threads = [threading.Thread(target=self._retry_pending, args=(stop,), daemon=True)]
+        if chores is not None:
+            threads.append(
+                threading.Thread(target=self._chores, args=(stop, chores, tick), daemon=True)
+            )
+        for thread in threads:
+            thread.start()
+        workers = ThreadPoolExecutor(
+            max_workers=self.settings.collect.workers, thread_name_prefix="collect"
+        )
+        running: dict[str, Future[SourceRun]] = {}
+        try:
+            while not stop.is_set():
+                self._reap(running, progress)
+                wait = self._start_due(workers, running, every, tick)
+                self._woken.wait(wait)
+                self._woken.clear()
+        finally:
+            self._woken.set()
+            workers.shutdown(wait=False, cancel_futures=True)
+            for thread in threads:
+                thread.join(timeout=tick + 1)
+
+    def _start_due(
+        self,
+        workers: ThreadPoolExecutor,
+        running: dict[str, Future[SourceRun]],
+        every: float,
+        tick: float,
+    ) -> float:
+        """Start each due source that is not running; returns seconds until the next is due."""
+        sources = self.settings.enabled_sources
+        health = {h.name: h for h in source_health(self.db, [s.name for s in sources])}
+        now = self.clock()
+        wait = tick
+        for source in sources:
+            if source.name in running:
+                continue
+            state = health.get(source.name)
+            next_poll = state.next_poll_at if state else None
+            if next_poll is not None and next_poll > now:
+                wait = min(wait, (next_poll - now).total_seconds())
+                continue
+            running[source.name] = workers.submit(self._run_source, source, every)
+        return max(wait, 0.01)
+
+    def _run_source(self, source: SourceBase, every: float) -> SourceRun:
+        try:
+            return self.collect_source(source, every=every)
+        finally:
+            self._woken.set()
+
+    def _reap(
+        self, running: dict[str, Future[SourceRun]], progress: Callable[[SourceRun], None] | None
+    ) -> None:
+        for name, future in list(running.items()):
+            if not future.done():
+                continue
+            del running[name]
+            try:
+                run = future.result()
+            except Exception:  # collect_source catches everything; this is a last resort
+                log.exception("%s: the worker failed", name)
+                continue
+            if progress:
+                progress(run)
+
+    def _chores(self, stop: threading.Event, chores: RunChores, tick: float) -> None:
         while not stop.is_set():
-            self.run_once(due_only=True, every=every, progress=progress)
-            if between_passes is not None:
-                between_passes()
-            stop.wait(tick)
+            stored = self.stored.is_set()
+            self.stored.clear()
+            try:
+                chores(stored)
+            except Exception:  # chores catch their own errors; this is a last resort
+                log.exception("the loop's chores failed")
+            self.stored.wait(tick)
+
+    def _retry_pending(self, stop: threading.Event) -> None:
+        while not stop.wait(PENDING_EVERY_SECONDS):
+            self.catch_up()

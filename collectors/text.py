@@ -125,6 +125,14 @@ def normalise_whitespace(text: str) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
+def strip_controls(value: str) -> str:
+    """``value`` without control or bidi-override characters (an id, a date, a link taken
+    from a file: a NUL in one must neither reach the store nor break a parser)."""
+    if value.isascii() and value.isprintable():  # the common case, checked in C
+        return value
+    return _CONTROL.sub("", value)
+
+
 def join_title_and_body(title: str, body: str) -> str:
     """Title and body as one text, without saying the same thing twice.
 

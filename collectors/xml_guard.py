@@ -8,17 +8,23 @@ for declarations before feedparser's lenient parser may try to recover it. The d
 then judged once more as feedparser will read it: feedparser decodes any encoding that the
 server or the document names (UTF-7, EBCDIC, ``unicode_escape``…), and such an encoding
 can hide a declaration from every scan of the raw bytes.
+
+A document whose root element is never closed was cut off on its way (a server that
+closed the connection early without announcing a length): :func:`ensure_complete_xml`
+refuses it, since feedparser would recover its first entries and store them as if the
+feed ended there.
 """
 
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import ParseError
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
 from feedparser.encodings import convert_to_utf8
 
-from rumordesk.collectors.errors import FeedRejected
+from rumordesk.collectors.errors import BodyIncomplete, FeedRejected
 
 _UTF8_DECLARATIONS = (b"<!ENTITY", b"<!entity")
 _DECLARATIONS = tuple(
@@ -37,6 +43,32 @@ def ensure_safe_xml(body: bytes, *, origin: str, content_type: str | None = None
     decoded = _as_feedparser_reads(body, content_type)
     if any(marker in decoded for marker in _UTF8_DECLARATIONS):
         _check(decoded, origin)  # the full check again: a marker may be mere text in CDATA
+
+
+#: The prolog (declaration, comments, processing instructions, doctype), then the root's
+#: start tag: its name, and whether it closes itself.
+_ROOT = re.compile(
+    rb"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>\s*)*"
+    rb"<([A-Za-z_][\w.:-]*)[^>]*?(/?)>",
+    re.DOTALL,
+)
+
+
+def ensure_complete_xml(body: bytes, *, origin: str, content_type: str | None = None) -> None:
+    """Raise :class:`BodyIncomplete` if the document's root element is never closed.
+
+    A body that is not XML at all (empty, JSON, plain text) is left to the parser to judge.
+    """
+    document = _as_feedparser_reads(body, content_type)
+    root = _ROOT.match(document)
+    if root is None or root.group(2):  # no root element, or <rss/>
+        return
+    name = root.group(1)
+    if b"</" + name not in document[root.end() :]:
+        raise BodyIncomplete(
+            f"{origin}: the document ends before its <{name.decode(errors='replace')}> "
+            "element is closed: cut off on its way; nothing of it is stored"
+        )
 
 
 def _as_feedparser_reads(body: bytes, content_type: str | None) -> bytes:

@@ -1,10 +1,12 @@
 """The collector loop: what `rumordesk collect --every` and `rumordesk run` keep doing.
 
-Each pass collects the due sources (:class:`~rumordesk.collectors.runner.Runner`), scores
-what they stored (:class:`~rumordesk.classify.scoring.PostScorer`), and between passes runs
-the chores that are due, in this order: alerts first (a dangerous rumour must not wait),
-last week's report, the retention purge. Everything the loop does is wired here, in plain
-sight, and nothing below this module knows that a loop exists.
+First, whatever the scoring outbox holds is scored (a crash, a failure or a stopped command
+left it). Then each source is collected when it is due, in a worker of its own
+(:class:`~rumordesk.collectors.runner.Runner`), and each batch it stores is scored at once
+(:class:`~rumordesk.classify.scoring.PostScorer`). The chores run in a thread of their own,
+in this order: alerts first (a dangerous rumour must not wait: a stored batch wakes the
+alert check at once), last week's report, the retention purge. Everything the loop does is
+wired here, in plain sight, and nothing below this module knows that a loop exists.
 """
 
 from __future__ import annotations
@@ -17,15 +19,23 @@ from rumordesk.base.chores import Chore, Chores
 from rumordesk.base.config import AppSettings
 from rumordesk.store.db import Database
 
+#: The chore that a stored batch makes due at once (triage/alerts: ``Chore("alerts", …)``).
+ALERT_CHORE = "alerts"
+
 
 def collection_hooks(settings: AppSettings, db: Database) -> dict[str, Any]:
     """The runner's hooks: new or edited posts are scored (the model loads on the first
-    batch; a failure is logged, not raised); posts whose engagement alone moved refresh
-    their rumours' reach and spread without the text model."""
+    batch; a failure stays recorded in the outbox and is retried, never raised); posts
+    whose engagement alone moved refresh their rumours' reach and spread without the text
+    model; ``score_pending`` scores what the outbox holds before anything else."""
     from rumordesk.classify.scoring import PostScorer
 
     scorer = PostScorer(settings, db)
-    return {"on_stored": scorer, "on_metrics": scorer.engagement_changed}
+    return {
+        "on_stored": scorer,
+        "on_metrics": scorer.engagement_changed,
+        "score_pending": scorer.score_pending,
+    }
 
 
 def record_configuration(settings: AppSettings, db: Database) -> None:
@@ -49,9 +59,19 @@ def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
     return chores
 
 
-def between_passes(settings: AppSettings, db: Database) -> Callable[[], object]:
-    """What the runner calls after each pass: the chores that are due."""
-    return Chores(build_chores(settings, db)).run_due
+def loop_chores(settings: AppSettings, db: Database) -> Callable[[bool], object]:
+    """What the runner's chore thread calls on every tick: the chores that are due; when a
+    batch was stored and scored since the last call, the alert check is due at once."""
+    chores = Chores(build_chores(settings, db))
+
+    def run(stored: bool = False) -> list[str]:
+        if stored:
+            for chore in chores.chores:
+                if chore.name == ALERT_CHORE:
+                    chore.next_at = None
+        return chores.run_due()
+
+    return run
 
 
 def _purge_chore(settings: AppSettings, db: Database) -> Chore:

@@ -40,6 +40,10 @@ def _alerts(connection: Connection) -> None:
     schema.ix_rumors_updated_at.create(connection, checkfirst=True)
 
 
+def _pending_scores(connection: Connection) -> None:
+    schema.pending_scores.create(connection, checkfirst=True)
+
+
 def _guardrails(connection: Connection) -> None:
     schema.search_config_log.create(connection, checkfirst=True)
     schema.ix_rumors_lead_post.create(connection, checkfirst=True)
@@ -94,6 +98,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
     Migration(7, "guardrails: the collection-configuration log, rumours by lead post", _guardrails),
+    Migration(8, "scoring outbox: posts stored but not yet scored", _pending_scores),
     Migration(
         9,
         "security: session revocation, sign-in throttling, the audit log's signatures and head",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
+from rumordesk.store import pending
 from rumordesk.store.db import Database
 from rumordesk.store.records import Batch, Metrics, Post
 from rumordesk.store.schema import metric_snapshots, posts, raw_payloads, sources
@@ -67,9 +68,16 @@ def canonical_json(value: Any) -> str:
 
 
 def save_batch(
-    db: Database, source: str, batch: Batch, *, now: datetime | None = None
+    db: Database,
+    source: str,
+    batch: Batch,
+    *,
+    now: datetime | None = None,
+    in_transaction: Callable[[Connection, SaveResult], object] | None = None,
 ) -> SaveResult:
-    """Store ``batch`` and the source's new cursor atomically."""
+    """Store ``batch`` and the source's new cursor atomically, with the note that its new
+    and changed posts must be scored (:mod:`~rumordesk.store.pending`); ``in_transaction``
+    writes what must commit with them (an import's audit entry)."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
         result = _save_posts(connection, source, _dedupe(batch.posts), now)
@@ -78,6 +86,9 @@ def save_batch(
             .where(sources.c.name == source)
             .values(cursor=canonical_json(batch.cursor))
         )
+        pending.record(connection, result.changed_ids, result.metrics_changed_ids, now)
+        if in_transaction is not None:
+            in_transaction(connection, result)
     return result
 
 

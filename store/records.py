@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ class Metrics:
     views: int | None = None
 
     @classmethod
+    @functools.cache  # read for every post stored: dataclasses.fields() is slow
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 

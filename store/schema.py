@@ -209,6 +209,24 @@ Index("ix_post_scores_rumor", post_scores.c.rumor_id)
 Index("ix_post_scores_score", post_scores.c.score)
 Index("ix_post_scores_text_key", post_scores.c.text_key)
 
+# The scoring outbox (store/pending.py): a post new or edited (kind "score") or whose
+# engagement alone moved (kind "spread") is written here in the transaction that stores
+# it, and leaves only in the transaction that writes its score, so a crash between the
+# two is repaired by the next run. ``generation`` grows with every new reason to score:
+# the scorer removes only the generation it read.
+pending_scores = Table(
+    "pending_scores",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("generation", Integer, nullable=False, default=1),
+    Column("queued_at", UTCDateTime, nullable=False),
+    # Set when scoring this post failed: tried again from retry_at, the error kept.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("retry_at", UTCDateTime),
+    Column("last_error", Text),
+)
+
 # --- rumours → decisions (triage/) ---------------------------------------------------
 
 users = Table(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from rumordesk.cli.context import Context, friendly_errors
+from rumordesk.cli.context import Context, friendly_errors, unscored_warning
 
 
 @click.command("import")
@@ -17,36 +19,41 @@ from rumordesk.cli.context import Context, friendly_errors
 def import_file(obj: Context, file: Path, source_name: str) -> None:
     """Import a CSV export (Nextdoor, Facebook, Instagram, spreadsheet): all rows or none."""
     from rumordesk.collectors.csv_import import import_csv
-    from rumordesk.triage.audit import record_now
+    from rumordesk.loop import collection_hooks
+    from rumordesk.triage.audit import record
     from rumordesk.triage.roles import SYSTEM
 
-    result = import_csv(obj.db, obj.settings, source_name, file)
-    if result.changed_ids or result.metrics_changed_ids:  # as the collector loop does
-        from rumordesk.loop import collection_hooks
+    score_pending = collection_hooks(obj.settings, obj.db)["score_pending"]
+    score_pending()  # what an earlier run left unscored goes first
 
-        hooks = collection_hooks(obj.settings, obj.db)
-        if result.changed_ids:
-            hooks["on_stored"](list(result.changed_ids))
-        if result.metrics_changed_ids:
-            hooks["on_metrics"](list(result.metrics_changed_ids))
-    record_now(
-        obj.db,
-        SYSTEM,
-        "import",
-        subject=f"source:{source_name}",
-        detail={
-            "file": result.file,
-            "sha256": result.sha256,
-            "rows": result.rows,
-            "new": result.new,
-            "updated": result.updated,
-        },
-    )
+    def audit(connection: Any, result: Any) -> None:
+        """The import's audit entry, in the transaction that stores its posts."""
+        record(
+            connection,
+            SYSTEM,
+            "import",
+            subject=f"source:{source_name}",
+            detail={
+                "file": result.file,
+                "sha256": result.sha256,
+                "rows": result.rows,
+                "new": result.new,
+                "updated": result.updated,
+            },
+        )
+
+    result = import_csv(obj.db, obj.settings, source_name, file, in_transaction=audit)
+    if result.changed_ids or result.metrics_changed_ids:  # as the collector loop does
+        click.echo(f"scoring {len(result.changed_ids):,} new or changed post(s)…", err=True)
+        score_pending()
     again = " (this file was imported before)" if result.already_imported else ""
     click.echo(
         f"{result.file}: {result.rows} row(s): {result.new} new, {result.updated} updated, "
         f"{result.unchanged} unchanged{again}"
     )
+    if unscored := unscored_warning(obj.db):
+        click.echo("! " + unscored, err=True)
+        sys.exit(1)
 
 
 @click.command()

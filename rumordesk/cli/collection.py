@@ -21,8 +21,9 @@ from rumordesk.cli.context import (
     friendly_errors,
     open_and_migrate,
     print_table,
+    unscored_warning,
 )
-from rumordesk.loop import between_passes, collection_hooks, record_configuration
+from rumordesk.loop import collection_hooks, loop_chores, record_configuration
 
 
 def dashboard_command(port: int, address: str) -> list[str]:
@@ -127,16 +128,17 @@ def collect(obj: Context, once: bool, every: float | None, names: tuple[str, ...
         failed = [run for run in runs if run.status not in ("ok", "skipped")]
         new = sum(run.new for run in runs)
         click.echo(f"collected {new} new post(s) from {len(runs)} source(s); {len(failed)} failed")
-        if failed:
+        unscored = unscored_warning(obj.db)
+        if unscored:
+            click.echo("! " + unscored, err=True)
+        if failed or unscored:
             sys.exit(1)
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"polling every {every:g}s; Ctrl-C to stop")
-    runner.run_forever(
-        every, stop, progress=_print_run, between_passes=between_passes(obj.settings, obj.db)
-    )
+    runner.run_forever(every, stop, progress=_print_run, chores=loop_chores(obj.settings, obj.db))
 
 
 def _print_run(run: Any) -> None:
@@ -180,6 +182,14 @@ def sources(obj: Context) -> None:
         header = header[:5]
         rows = [row[:5] + row[6:] for row in rows]
     print_table([*header, "next poll", "last error"], rows)
+    from rumordesk.store.pending import summary
+
+    waiting = summary(obj.db)
+    if waiting.waiting:
+        oldest = format_when(waiting.oldest)
+        click.echo(f"\nscoring: {waiting.waiting} stored post(s) waiting (oldest {oldest} UTC)")
+    if warning := unscored_warning(obj.db):
+        click.echo("! " + warning, err=True)
 
 
 @click.command()
@@ -281,7 +291,7 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
             every or settings.collect.interval_seconds,
             stop,
             progress=_print_run,
-            between_passes=between_passes(settings, db),
+            chores=loop_chores(settings, db),
         )
     finally:
         if dashboard.poll() is None:

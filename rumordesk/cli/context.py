@@ -86,3 +86,17 @@ def format_when(moment: datetime | None, tz: tzinfo | None = None) -> str:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def unscored_warning(db: Any) -> str | None:
+    """One line when stored posts could not be scored (they are retried by every run and
+    the loop; a rumour that never reaches the PIO is the worst loss), else None."""
+    from rumordesk.store.pending import summary
+
+    waiting = summary(db)
+    if not waiting.failing:
+        return None
+    return (
+        f"{waiting.failing} stored post(s) could not be scored yet and are retried "
+        f"automatically; last error: {waiting.last_error}"
+    )

@@ -72,6 +72,7 @@ INERT = {
     "insights": "which engagement figures to read",
     "login": "the Department's own account that signs in; it reads nothing by itself",
     "service_url": "the Bluesky server",
+    "redirect_hosts": "hosts a source's own redirects may lead to; it reads nothing by itself",
     "host": "the Department's mail server",
     "ca_file": "a certificate file",
     "username": "the Department's mailbox login",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from rumordesk.classify.scoring import PostScorer, post_input
 from rumordesk.collectors.runner import Runner
-from rumordesk.store import open_database
+from rumordesk.store import open_database, pending
 from rumordesk.store.posts import save_batch
 from rumordesk.store.records import Batch, Metrics, Post, Provenance
 from rumordesk.store.schema import post_scores, posts, rumors
@@ -203,8 +203,14 @@ def test_a_model_failure_is_logged_and_never_raised(store, caplog):
     with caplog.at_level(logging.ERROR):
         job(ids)  # the collector's hook
 
-    assert "scoring 1 stored post(s) failed" in caplog.text
+    assert f"post {ids[0]} could not be scored (RuntimeError: model file is corrupt)" in (
+        caplog.text
+    )
     assert score_rows(db) == {}
+    # the post stays in the outbox with the reason, to be tried again later
+    waiting = pending.summary(db)
+    assert (waiting.waiting, waiting.failing) == (1, 1)
+    assert waiting.last_error == "RuntimeError: model file is corrupt"
 
 
 def test_the_adapter_keeps_unknown_engagement_unknown(store):

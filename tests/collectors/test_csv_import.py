@@ -296,3 +296,225 @@ def test_a_row_whose_time_cannot_be_read_rejects_the_file_with_the_value(db, tmp
     with pytest.raises(ImportRejected, match=f"row 2: '{value}' is not a date and time"):
         import_csv(db, make_settings(sources()), "nextdoor", write_csv(tmp_path / "t.csv", rows))
     assert count_posts(db) == 0
+
+
+# -- streamed: the size first, every problem with its row, bounded memory -----------------
+
+
+def test_utf16_without_a_byte_order_mark_is_named_as_such(db, tmp_path):
+    path = tmp_path / "u16.csv"
+    data = io.StringIO()
+    csv.writer(data).writerows(NEXTDOOR)
+    path.write_bytes(data.getvalue().encode("utf-16-le"))  # no BOM: Excel's "Unicode text"
+
+    with pytest.raises(ImportRejected) as error:
+        import_csv(db, make_settings(sources()), "nextdoor", path)
+
+    assert str(error.value) == (
+        "u16.csv: UTF-16 text without a byte-order mark; save it as 'CSV UTF-8' and import again"
+    )
+    assert count_posts(db) == 0
+
+
+def test_windows_1252_is_named_with_its_line_and_row(db, tmp_path):
+    rows = [*NEXTDOOR, ["nd-3", "11/23/2026", "", "Caf\u00e9 closed", "", "", "", ""]]
+    path = write_csv(tmp_path / "cp.csv", rows, encoding="cp1252")
+    with pytest.raises(ImportRejected) as error:
+        import_csv(db, make_settings(sources()), "nextdoor", path)
+    assert "not UTF-8 text (byte 0xe9 on line 4), in row 4" in str(error.value)
+    assert "looks like Windows-1252" in str(error.value)
+
+
+def test_a_quote_never_closed_names_its_row_and_line(db, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "Post ID,Date posted,Body\n"
+        "nd-1,11/23/2026,Fine\n"
+        'nd-2,11/23/2026,"Shots at Valley Fair\n'
+        "nd-3,11/23/2026,Also fine\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as error:
+        import_csv(db, make_settings(sources()), "nextdoor", path)
+    assert "row 3 (lines 3-4): a quoted cell opened here is never closed" in str(error.value)
+    assert count_posts(db) == 0
+
+
+def test_every_unreadable_row_is_listed_with_its_number(db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "Post ID,Date posted,Body\n"
+        'nd-1,11/23/2026,"quoted"then more\n'
+        "nd-2,11/23/2026,Fine\n"
+        "\n"  # a blank line is row 4 of the spreadsheet, though it is no post
+        'nd-3,11/23/2026,"again"x\n'
+        "nd-4,never,Fine\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as error:
+        import_csv(db, make_settings(sources()), "nextdoor", path)
+    message = str(error.value)
+    assert "3 bad row(s) of 4" in message
+    assert "row 2 (line 2): not readable as CSV" in message
+    assert "row 5 (line 5): not readable as CSV" in message
+    assert "row 6: 'never' is not a date and time" in message
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
+    from rumordesk.collectors import csv_import
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # a sparse file: 60 MB without writing them
+        handle.truncate(60 * 1024 * 1024)
+    opened: list[str] = []
+    real_open = Path.open
+
+    def watching(self, *args, **kwargs):
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", watching)
+    with pytest.raises(
+        ImportRejected, match=r"huge.csv: 62,914,560 bytes; the limit is 52,428,800"
+    ):
+        import_csv(db, make_settings(sources()), "nextdoor", path)
+    assert "huge.csv" not in opened
+    assert csv_import.MAX_FILE_BYTES == 50 * 1024 * 1024
+
+
+def test_nul_and_control_characters_are_taken_out_of_values(db, tmp_path):
+    rows = [
+        NEXTDOOR[0],
+        [
+            "nd-\x001",
+            "11/23/2026 7:05 PM",
+            "Road\x00 closure",
+            "El Camino\x07 closed",
+            "",
+            "1",
+            "",
+            "",
+        ],
+    ]
+    result = import_csv(
+        db, make_settings(sources()), "nextdoor", write_csv(tmp_path / "n.csv", rows)
+    )
+    assert result.new == 1
+    [stored] = list_posts(db)
+    assert stored["source_id"] == "nd-1"
+    assert stored["text"] == "Road closure\n\nEl Camino closed"
+
+
+def test_a_row_repeated_exactly_is_stored_once(db, tmp_path):
+    rows = [*NEXTDOOR, NEXTDOOR[1]]
+    result = import_csv(
+        db, make_settings(sources()), "nextdoor", write_csv(tmp_path / "r.csv", rows)
+    )
+    assert (result.rows, result.new) == (3, 2)
+
+
+def big_export(path: Path, rows: int, *, start: int = 0) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(NEXTDOOR[0])
+        for n in range(start, start + rows):
+            writer.writerow(
+                [
+                    f"nd-{n}",
+                    f"11/{1 + n % 28:02d}/2026 {1 + n % 12}:{n % 60:02d} PM",
+                    f"Update {n}",
+                    f"Neighbours report a road closure near Central Park, post {n}. " * 3,
+                    f"https://nextdoor.com/p/{n}",
+                    str(n % 300),
+                    str(n % 40),
+                    f"{n * 3:,}",
+                ]
+            )
+    return path
+
+
+@pytest.mark.slow
+def test_memory_stays_bounded_whatever_the_number_of_rows(db, tmp_path):
+    """Peak Python memory grows with the ids kept for the repeat check (a few dozen bytes a
+    row), never with the posts: ten times the rows is far less than ten times the memory."""
+    import tracemalloc
+
+    settings = make_settings(sources())
+    peaks = {}
+    for rows in (2_000, 20_000):
+        path = big_export(tmp_path / f"{rows}.csv", rows, start=rows * 10)
+        tracemalloc.start()
+        result = import_csv(db, settings, "nextdoor", path)
+        peaks[rows] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert result.new == rows
+    assert peaks[20_000] < 2 * peaks[2_000], peaks
+    assert peaks[20_000] < 40 * 1024 * 1024, peaks  # holding every post would be ~80 MB
+
+
+def test_the_import_is_one_transaction_with_its_audit_entry(db, tmp_path, monkeypatch):
+    """Chunks are written one after another, but a failure before the end (the process
+    killed: tests/cli/test_crash_recovery.py) leaves nothing: no post, no cursor, no entry."""
+    from sqlalchemy import select
+
+    from rumordesk.collectors import csv_import
+    from rumordesk.store.schema import audit_log
+    from rumordesk.triage.audit import record
+    from rumordesk.triage.roles import SYSTEM
+
+    monkeypatch.setattr(csv_import, "WRITE_CHUNK", 100)
+    path = big_export(tmp_path / "big.csv", 450)
+    saves: list[int] = []
+    real_save = csv_import.save_batch
+
+    def failing_on_the_fourth(db_, source, batch, **kwargs):
+        saves.append(len(batch.posts))
+        if len(saves) == 4:
+            raise OSError("disk full")
+        return real_save(db_, source, batch, **kwargs)
+
+    def audit(connection, result):
+        record(connection, SYSTEM, "import", detail={"new": result.new})
+
+    monkeypatch.setattr(csv_import, "save_batch", failing_on_the_fourth)
+    with pytest.raises(OSError):
+        import_csv(db, make_settings(sources()), "nextdoor", path, in_transaction=audit)
+    assert saves == [100, 100, 100, 100] and count_posts(db) == 0
+    assert load_cursor(db, "nextdoor") == {}
+
+    monkeypatch.setattr(csv_import, "save_batch", real_save)
+    result = import_csv(db, make_settings(sources()), "nextdoor", path, in_transaction=audit)
+    assert result.new == 450 and count_posts(db) == 450
+    with db.read() as connection:
+        assert connection.execute(select(audit_log.c.detail)).scalars().all() == ['{"new": 450}']
+
+
+def test_an_inbox_file_is_stored_in_chunks_and_marked_imported_with_the_last(
+    db, tmp_path, monkeypatch
+):
+    from rumordesk.collectors import csv_import
+
+    monkeypatch.setattr(csv_import, "WRITE_CHUNK", 100)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    big_export(inbox / "big.csv", 450)
+    with (inbox / "huge.csv").open("wb") as handle:
+        handle.truncate(60 * 1024 * 1024)
+    settings = make_settings(sources(inbox=str(inbox)))
+    cursors: list[int] = []
+    from rumordesk.collectors import runner as runner_module
+    from rumordesk.store.posts import save_batch as real_save
+
+    def watching(db_, source, batch, **kwargs):
+        cursors.append(len(batch.cursor.get("imports") or {}))
+        return real_save(db_, source, batch, **kwargs)
+
+    monkeypatch.setattr(runner_module, "save_batch", watching)
+    first = Runner(settings, db).run_once()[0]
+
+    assert first.status == "rejected" and "huge.csv: 62,914,560 bytes" in first.error
+    assert count_posts(db) == 450
+    # big.csv: four batches leave it unmarked, the fifth marks it; then huge.csv's refusal
+    assert cursors == [0, 0, 0, 0, 1, 1]
+    again = Runner(settings, db).run_once()[0]
+    assert (again.status, again.new, again.requests) == ("ok", 0, 0)

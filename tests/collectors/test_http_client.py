@@ -8,22 +8,35 @@ keyword search: each checked by its effect on the store and on the server's requ
 from __future__ import annotations
 
 import gzip
+import re
 import socket
+import struct
+import threading
 import time
+import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from rumordesk.base.config import CollectSettings
+from rumordesk.base.errors import ConfigError
 from rumordesk.collectors.errors import (
     HttpStatusError,
     Misconfigured,
     RateLimited,
+    RedirectRefused,
     ResponseTooLarge,
     TransientError,
 )
-from rumordesk.collectors.http import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER, HttpClient, retry_at
+from rumordesk.collectors.http import (
+    DEFAULT_RETRY_AFTER,
+    MAX_RETRY_AFTER,
+    HttpClient,
+    RedirectPolicy,
+    retry_at,
+)
 from rumordesk.collectors.runner import Runner
 from rumordesk.store.posts import PostFilter, count_posts, list_posts
 from rumordesk.store.sources import load_cursor, source_health
@@ -443,13 +456,237 @@ def test_redirects_are_followed_and_links_resolve_against_the_final_url(feed_ser
 @pytest.mark.parametrize(
     "location", ["file:///etc/passwd", "ftp://127.0.0.1/feed", "javascript:alert(1)"]
 )
-def test_a_redirect_away_from_http_is_an_error_not_a_crash(feed_server, db, location):
+def test_a_redirect_away_from_http_is_refused_not_a_crash(feed_server, db, location):
     url = feed_server.serve("/bounce.xml", status=302, headers={"Location": location})
 
     runs = Runner(make_settings([feed_source("bounce", url)]), db).run_once()
 
-    assert runs[0].status == "error"
+    assert runs[0].status == "rejected"
+    assert "only http(s) URLs are followed" in runs[0].error
     assert "unexpected" not in runs[0].error
+
+
+@pytest.fixture
+def other_host() -> Iterator[FeedServer]:
+    """A second server on another loopback address: a host inside the city network, as a
+    redirect from a configured feed could reach it."""
+    try:
+        server = FeedServer(host="127.0.0.2")
+    except OSError:  # pragma: no cover - Linux routes all of 127/8 to loopback
+        pytest.skip("127.0.0.2 is not available on this machine")
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_a_redirect_to_another_host_is_refused_and_shown_in_health(feed_server, other_host, db):
+    secret = other_host.serve("/admin/feed.xml", rss(("inside", "Internal only")))
+    url = feed_server.serve("/feed.xml", status=302, headers={"Location": secret})
+
+    runs = Runner(make_settings([feed_source("moved", url)]), db).run_once()
+
+    assert runs[0].status == "rejected"
+    assert other_host.hits("/admin/feed.xml") == []  # never requested
+    assert count_posts(db) == 0
+    state = health(db, "moved")
+    assert state.status == "rejected"
+    assert f"redirect to {secret} refused: 127.0.0.2 is not the configured host" in (
+        state.last_error or ""
+    )
+    assert "redirect_hosts" in (state.last_error or "")
+
+
+def test_a_redirect_to_a_host_listed_for_the_source_is_followed(feed_server, other_host, db):
+    target = other_host.serve("/feed.xml", rss(("mirror", "From the mirror")))
+    url = feed_server.serve("/feed.xml", status=301, headers={"Location": target})
+    settings = make_settings([feed_source("mirrored", url, redirect_hosts=["127.0.0.2"])])
+
+    runs = Runner(settings, db).run_once()
+
+    assert [(r.status, r.new) for r in runs] == [("ok", 1)]
+    assert len(other_host.hits("/feed.xml")) == 1
+
+
+def test_a_redirect_chain_is_checked_at_every_hop(feed_server, other_host, db):
+    """The first hop stays on the host; the second leaves it and is refused."""
+    away = other_host.serve("/x.xml", rss(("x", "Elsewhere")))
+    feed_server.serve("/second.xml", status=302, headers={"Location": away})
+    url = feed_server.serve("/first.xml", status=302, headers={"Location": "/second.xml"})
+
+    runs = Runner(make_settings([feed_source("chain", url)]), db).run_once()
+
+    assert runs[0].status == "rejected" and "127.0.0.2 is not the configured host" in runs[0].error
+    assert len(feed_server.hits("/second.xml")) == 1 and other_host.hits("/x.xml") == []
+
+
+def test_too_many_redirects_on_the_same_host_stop(feed_server, db):
+    url = feed_server.serve("/loop.xml", status=302, headers={"Location": "/loop.xml"})
+
+    runs = Runner(make_settings([feed_source("loop", url)]), db).run_once()
+
+    assert runs[0].status == "error" and "more than 5 redirects" in runs[0].error
+    assert len(feed_server.hits("/loop.xml")) == 6
+
+
+@pytest.mark.parametrize(
+    ("origin", "target", "allowed", "reason"),
+    [
+        # a public feed may not lead the collector to an internal address, even a listed one
+        ("https://news.example.org/f", "https://127.0.0.2/f", {"127.0.0.2"}, "internal address"),
+        ("https://news.example.org/f", "http://10.1.2.3/f", {"10.1.2.3"}, "leaves https"),
+        ("http://news.example.org/f", "http://10.1.2.3/f", {"10.1.2.3"}, "internal address"),
+        ("http://news.example.org/f", "http://169.254.169.254/", {"169.254.169.254"}, "internal"),
+        ("http://news.example.org/f", "http://[::1]/f", {"::1"}, "internal address"),
+        ("http://news.example.org/f", "http://evil.example.net/f", set(), "not the configured"),
+        ("http://news.example.org/f", "http://news.example.org:8080/f", set(), "port 8080"),
+        ("https://news.example.org/f", "http://news.example.org/f", set(), "leaves https"),
+        ("http://news.example.org/f", "gopher://news.example.org/f", set(), "only http(s)"),
+    ],
+)
+def test_the_redirect_policy_refuses(origin, target, allowed, reason):
+    with pytest.raises(RedirectRefused, match=re.escape(reason)):
+        RedirectPolicy(origin, frozenset(allowed)).check(origin, target)
+
+
+@pytest.mark.parametrize(
+    ("origin", "target", "allowed"),
+    [
+        ("http://news.example.org/f", "https://news.example.org/f", set()),  # upgraded to TLS
+        ("http://news.example.org:8080/f", "http://news.example.org:8080/g", set()),
+        ("http://NEWS.example.org/f", "http://news.example.org/g", set()),
+        ("http://news.example.org/f", "http://cdn.example.net/f", {"cdn.example.net"}),
+        # a feed inside the city network may redirect within it, to a host listed for it
+        ("http://10.0.0.5/f", "http://10.0.0.6/f", {"10.0.0.6"}),
+        ("http://127.0.0.1:8000/f", "http://127.0.0.1:8000/g", set()),
+    ],
+)
+def test_the_redirect_policy_allows(origin, target, allowed):
+    assert RedirectPolicy(origin, frozenset(allowed)).check(origin, target) is None
+
+
+def test_redirect_hosts_must_be_host_names():
+    with pytest.raises(ConfigError, match="is not a host name"):
+        make_settings([feed_source("x", "https://a.example/f", redirect_hosts=["https://b/"])])
+
+
+# -- whole bodies only -------------------------------------------------------------------------
+
+
+class RawServer:
+    """A loopback server that answers each connection with the bytes a test gives, then
+    closes it (optionally with a reset): bodies cut short, as a failing server sends them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.answers: list[tuple[bytes, bool]] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/feed.xml"
+
+    def answer(self, data: bytes, *, reset: bool = False) -> str:
+        self.answers.append((data, reset))
+        return self.url
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                data, reset = self.answers.pop(0) if self.answers else (b"", False)
+                connection.sendall(data)
+                if reset:  # RST instead of FIN: the connection dropped
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    server = RawServer()
+    yield server
+    server.close()
+
+
+FEED = rss(("a", "Shooting at Valley Fair"), ("b", "Police say there is no shooting")).encode()
+
+
+def response(body: bytes, **headers: str) -> bytes:
+    head = "".join(f"{key.replace('_', '-')}: {value}\r\n" for key, value in headers.items())
+    return f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n{head}\r\n".encode() + body
+
+
+CUT = FEED[: len(FEED) * 2 // 3]  # ends inside the second item
+
+
+@pytest.mark.parametrize(
+    ("answer", "reset", "reason"),
+    [
+        # shorter than its Content-Length, then the connection closes
+        (response(CUT, Content_Length=str(len(FEED))), False, f"of {len(FEED):,} bytes"),
+        # no length announced, and the connection is reset mid-body
+        (response(CUT, Connection="close"), True, "connection dropped"),
+        # chunked, and the connection closes before the last chunk
+        (
+            response(f"{len(CUT):x}\r\n".encode() + CUT, Transfer_Encoding="chunked"),
+            False,
+            "connection dropped",
+        ),
+        # gzip without its end, the connection closed cleanly
+        (
+            response(gzip.compress(FEED)[:-12], Content_Encoding="gzip", Connection="close"),
+            False,
+            "gzip body ended before its end",
+        ),
+        # no length, closed cleanly (FIN) inside the document: only the XML shows it
+        (response(CUT, Connection="close"), False, "cut off"),
+    ],
+    ids=["short-of-content-length", "reset", "chunked-cut", "gzip-cut", "closed-mid-document"],
+)
+def test_a_truncated_body_is_an_error_and_nothing_is_stored(raw_server, db, answer, reset, reason):
+    url = raw_server.answer(answer, reset=reset)
+
+    runs = Runner(make_settings([feed_source("cut", url)], collect={"retries": 0}), db).run_once()
+
+    assert runs[0].status == "error", runs[0]
+    assert reason in runs[0].error
+    assert count_posts(db) == 0
+    assert load_cursor(db, "cut") == {}  # the next poll asks for the whole feed again
+    assert health(db, "cut").last_error == runs[0].error
+
+
+def test_the_whole_feed_after_a_truncated_one_is_stored_once(raw_server, db):
+    """The partial entry is not stored under an invented id that would duplicate the story."""
+    settings = make_settings([feed_source("cut", raw_server.url)], collect={"retries": 0})
+    raw_server.answer(response(CUT, Connection="close"))
+    raw_server.answer(response(FEED, Content_Length=str(len(FEED))))
+    runner = Runner(settings, db)
+
+    assert runner.run_once()[0].status == "error"
+    later = Runner(settings, db, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    assert [(r.status, r.new) for r in later.run_once()] == [("ok", 2)]
+    assert sorted(p["source_id"] for p in list_posts(db)) == ["a", "b"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
+def test_whole_compressed_bodies_are_read(raw_server, encoding):
+    if encoding == "gzip":
+        data = gzip.compress(FEED)
+    else:
+        packer = zlib.compressobj(wbits=zlib.MAX_WBITS if encoding == "deflate" else -15)
+        data = packer.compress(FEED) + packer.flush()
+    name = "gzip" if encoding == "gzip" else "deflate"
+    url = raw_server.answer(response(data, Content_Encoding=name, Content_Length=str(len(data))))
+    assert HttpClient(collect_settings()).get(url).body == FEED
 
 
 # -- keyword searches: one URL per query -------------------------------------------------------

@@ -15,11 +15,11 @@ import feedparser
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from rumordesk.collectors.errors import FeedRejected, FeedUnreadable
+from rumordesk.collectors.errors import BodyIncomplete, FeedRejected, FeedUnreadable
 from rumordesk.collectors.feeds import parse_feed
 from rumordesk.collectors.http import Fetched
 from rumordesk.collectors.runner import Runner, SourceRun
-from rumordesk.collectors.xml_guard import ensure_safe_xml
+from rumordesk.collectors.xml_guard import ensure_complete_xml, ensure_safe_xml
 from rumordesk.store.db import Database
 from rumordesk.store.posts import PostFilter, count_posts, list_posts
 from rumordesk.store.sources import load_cursor, source_health
@@ -320,8 +320,8 @@ def parse(body: bytes) -> feedparser.FeedParserDict:
             id="utf-16-without-items",
         ),
         pytest.param(
-            b"<rss version='2.0'><channel><item><title>Unclosed",
-            [None],  # feedparser recovers the item, not its unfinished title
+            b"<rss version='2.0'><channel><item><title>Fish & chips</title></item></channel></rss>",
+            ["Fish & chips"],  # a bare ampersand: malformed, and feedparser recovers it
             True,
             id="malformed-without-declarations",
         ),
@@ -333,6 +333,38 @@ def test_documents_without_declarations_pass_the_guard_and_are_parsed(body, titl
     assert parsed.version == "rss20"
     assert [entry.get("title") for entry in parsed.entries] == titles
     assert bool(parsed.bozo) is malformed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"<rss version='2.0'><channel><item><title>Unclosed", id="mid-title"),
+        pytest.param(
+            rss(("a", "Shooting at Valley Fair"), ("b", "Second")).encode()[:-30],
+            id="after-an-item",
+        ),
+        pytest.param(
+            rss(("a", "Sp\u00e4t")).replace("utf-8", "utf-16").encode("utf-16")[:-40],
+            id="utf-16",
+        ),
+    ],
+)
+def test_a_document_cut_off_before_its_root_closes_is_refused_whole(body):
+    """feedparser would recover the first items of a cut-off feed and they would be stored
+    as the whole feed (a partial entry under an id made up from its partial text)."""
+    assert ensure_safe_xml(body, origin="https://example.org/feed") is None  # not hostile
+    with pytest.raises(BodyIncomplete, match="element is closed: cut off"):
+        ensure_complete_xml(body, origin="https://example.org/feed")
+    with pytest.raises(BodyIncomplete, match="https://example.org/feed: "):
+        parse(body)
+
+
+def test_a_self_closed_or_commented_root_is_complete():
+    for body in (
+        b"<?xml version='1.0'?><!-- a <note> --><rss version='2.0'/>",
+        rss(("a", "Fine")).encode() + b"<!-- trailing </channel> -->\n",
+    ):
+        assert ensure_complete_xml(body, origin="https://example.org/feed") is None
 
 
 def test_an_empty_body_passes_the_guard_and_is_unreadable_not_hostile():

@@ -29,12 +29,15 @@ class Route:
 class SeenRequest:
     path: str
     headers: dict[str, str]
+    #: When the request arrived (time.monotonic()).
+    at: float = 0.0
 
 
 class FeedServer:
-    """A threaded HTTP server on 127.0.0.1 whose answers the test sets per path."""
+    """A threaded HTTP server on 127.0.0.1 (or another loopback address) whose answers
+    the test sets per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
         server = self
@@ -43,7 +46,7 @@ class FeedServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server.requests.append(SeenRequest(self.path, dict(self.headers)))
+                server.requests.append(SeenRequest(self.path, dict(self.headers), time.monotonic()))
                 route = server.routes.get(self.path.split("?")[0]) or server.routes.get(self.path)
                 if route is None:
                     return self._send(404, b"not found", {})
@@ -93,7 +96,7 @@ class FeedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval (0.5 s by default).
         self.thread = threading.Thread(

@@ -1,11 +1,12 @@
 """The alert chore of the collector loop: check changed rumours, deliver what is due.
 
-It runs every ``check_every_seconds`` (1 s by default) right after the collection pass
-that stored and scored new posts, so an alert goes out on the same tick its rumour
-crosses the rule. Nothing changed costs one index range scan. Delivery is bounded per
-tick (``max_deliveries_per_check``, ``max_seconds_per_check``, short timeouts, and a
-target that failed is not tried again in the same tick), so a dead mail server or chat
-service slows collection by seconds at most and never stops it.
+It runs every ``check_every_seconds`` (1 s by default), and at once when a collector
+worker has stored and scored a batch (the loop's chore thread is woken), so an alert goes
+out as soon as its rumour crosses the rule. Nothing changed costs one index range scan.
+Delivery is bounded per tick (``max_deliveries_per_check``, ``max_seconds_per_check``,
+short timeouts, and a target that failed is not tried again in the same tick), so a dead
+mail server or chat service delays the other chores by seconds at most, and never
+collection, which runs in its own workers.
 """
 
 from __future__ import annotations
