@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -255,11 +256,26 @@ _SQLITE_APPEND_ONLY = [
     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     for verb in ("UPDATE", "DELETE")
 ]
+# On PostgreSQL TRUNCATE is refused too (it fires no row trigger), and the triggers belong to
+# the role that owns the tables, which the application does not use (docs/postgresql/):
+# the application's role can neither drop nor disable them.
+POSTGRES_NO_TRUNCATE = (
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+)
+#: The same, for a database created before it existed (migration 11).
+POSTGRES_NO_TRUNCATE_IF_MISSING = (
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE "
+    "tgname = 'audit_log_no_truncate' AND tgrelid = 'audit_log'::regclass) THEN "
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only(); END IF; END $$"
+)
 _POSTGRES_APPEND_ONLY = [
     "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
     "RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    POSTGRES_NO_TRUNCATE,
 ]
 for _statement in _SQLITE_APPEND_ONLY:
     event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
@@ -343,3 +359,35 @@ Index("ix_search_config_log_name", search_config_log.c.name, search_config_log.c
 # The purge deletes posts in bulk; each deleted post clears rumors.lead_post_id (ON DELETE
 # SET NULL), which without this index is a scan of every rumour per post.
 ix_rumors_lead_post = Index("ix_rumors_lead_post", rumors.c.lead_post_id)
+
+# --- several hosts on one database (store/leases.py, store/shared_files.py) -------------
+
+leases = Table(
+    "leases",
+    metadata,
+    # What is held: "chore:purge", "weekly-export:2026-W42", ...
+    Column("name", String(200), primary_key=True),
+    # host:pid:random of the process holding it (store.leases.THIS_PROCESS)
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    # Free for another holder from this moment on (a holder that died lets go by itself).
+    Column("expires_at", UTCDateTime, nullable=False),
+    # JSON the holder keeps with it (the weekly export: its files and the mail's state).
+    Column("state", Text, nullable=False, default="{}"),
+)
+
+shared_files = Table(
+    "shared_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # model (the text model every host loads) | screenshot (evidence, staff reports)
+    Column("kind", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    # JSON: for a model, its sidecar (versions, training data hashes, metrics).
+    Column("meta", Text, nullable=False, default="{}"),
+    Column("stored_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "sha256", name="uq_shared_files_kind_sha256"),
+)
