@@ -55,6 +55,7 @@ def _scale_out(connection: Connection) -> None:
     schema.leases.create(connection, checkfirst=True)
     schema.shared_files.create(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":
+        connection.execute(text(schema.POSTGRES_APPEND_ONLY_FUNCTION))
         connection.execute(text(schema.POSTGRES_NO_TRUNCATE_IF_MISSING))
 
 

@@ -270,9 +270,14 @@ POSTGRES_NO_TRUNCATE_IF_MISSING = (
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only(); END IF; END $$"
 )
-_POSTGRES_APPEND_ONLY = [
+#: Raised as an integrity violation (SQLSTATE 23001), as SQLite's RAISE(ABORT) is.
+POSTGRES_APPEND_ONLY_FUNCTION = (
     "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+    "RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'restrict_violation'; "
+    "END $$ LANGUAGE plpgsql"
+)
+_POSTGRES_APPEND_ONLY = [
+    POSTGRES_APPEND_ONLY_FUNCTION,
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
     POSTGRES_NO_TRUNCATE,

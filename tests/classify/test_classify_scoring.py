@@ -20,8 +20,8 @@ from tests.helpers.settings import feed_source, make_settings, rss
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+def store(database_url, tmp_path: Path):
+    url = database_url
     db = open_database(url)
     yield app_settings(url), db
     db.dispose()
@@ -219,7 +219,7 @@ def test_the_adapter_keeps_unknown_engagement_unknown(store):
     assert given.created_at == at("19:00")
 
 
-def test_the_collector_loop_scores_what_it_stores(feed_server, tmp_path: Path):
+def test_the_collector_loop_scores_what_it_stores(database_url, feed_server, tmp_path: Path):
     url = feed_server.serve(
         "/feed.xml",
         rss(
@@ -227,7 +227,7 @@ def test_the_collector_loop_scores_what_it_stores(feed_server, tmp_path: Path):
             ("g2", "Farmers market at Central Park has great peaches today"),
         ),
     )
-    database = f"sqlite:///{tmp_path / 'loop.db'}"
+    database = database_url
     settings = make_settings(
         [feed_source("community", url)],
         storage={"database_url": database},

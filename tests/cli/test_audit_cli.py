@@ -1,13 +1,12 @@
 """`rumordesk audit verify`: a clear message, and exit 1 when an entry was edited or removed.
 
-The library is tested in tests/test_triage_audit.py; here the command runs against a real
-SQLite file that someone then edits behind the application's back (a plain sqlite3
-connection that drops the append-only triggers first).
+The library is tested in tests/triage/test_triage_audit.py; here the command runs against a
+real database (SQLite and PostgreSQL) that someone then edits behind the application's back
+(tests.helpers.database.tamper: past the append-only triggers), with the same verdicts.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rumordesk.cli.main import main
 from rumordesk.store.db import Database
 from rumordesk.triage import audit
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.database import storage_toml, tamper
 from tests.helpers.settings import write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -37,23 +37,11 @@ def config(tmp_path: Path, db: Database) -> Path:
                 detail={"note": f"checked with dispatch ({index})"},
                 at=start + timedelta(minutes=index),
             )
-    return write_config(
-        tmp_path / "config.toml", f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
-    )
+    return write_config(tmp_path / "config.toml", storage_toml(db))
 
 
 def verify(config: Path):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, ["--config", str(config), "audit", "verify"])
-
-
-def tamper(db: Database, *statements: str) -> None:
-    raw = sqlite3.connect(db.url.database)
-    raw.execute("DROP TRIGGER audit_log_no_update")
-    raw.execute("DROP TRIGGER audit_log_no_delete")
-    for statement in statements:
-        raw.execute(statement)
-    raw.commit()
-    raw.close()
 
 
 def test_an_intact_log_is_reported_as_intact(config):

@@ -13,6 +13,7 @@ from rumordesk.base.config import CONFIG_ENV, DATABASE_URL_ENV
 from rumordesk.cli.main import main
 from rumordesk.store.db import Database
 from rumordesk.triage import audit, config_log
+from tests.helpers.database import storage_toml
 from tests.helpers.settings import make_settings, write_config
 
 
@@ -122,9 +123,7 @@ def _config(tmp_path: Path, db: Database, queries: str) -> Path:
     return write_config(
         tmp_path / "config.toml",
         f"""
-[storage]
-database_url = "sqlite:///{db.url.database}"
-
+{storage_toml(db)}
 [[sources]]
 name = "reddit-santaclara"
 kind = "feed_search"

@@ -33,6 +33,7 @@ from rumordesk.store.schema import (
 from rumordesk.triage import audit, workflow
 from rumordesk.triage.retention import purge
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.database import storage_toml
 from tests.helpers.settings import make_settings, write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -324,8 +325,7 @@ def test_the_collector_loop_runs_the_purge_hourly(world):
 def _cli_config(tmp_path: Path, db: Database) -> Path:
     return write_config(
         tmp_path / "config.toml",
-        f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
-        f'[staff_reports]\nscreenshot_dir = "{tmp_path / "screenshots"}"\n',
+        storage_toml(db) + f'[staff_reports]\nscreenshot_dir = "{tmp_path / "screenshots"}"\n',
     )
 
 

@@ -1,0 +1,53 @@
+"""The test's database as the other parts of a test need it: a URL for a config file, and
+a way to change it behind the application's back (what the audit chain must catch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from rumordesk.store.db import Database
+
+#: The append-only triggers of SQLite (store/schema.py); a tamperer drops them first.
+SQLITE_AUDIT_TRIGGERS = ("audit_log_no_update", "audit_log_no_delete")
+
+
+def url_of(db: Database) -> str:
+    """The database's URL, credentials included, for a config file or a subprocess."""
+    return db.url.render_as_string(hide_password=False)
+
+
+def storage_toml(db: Database) -> str:
+    """A config file's ``[storage]`` section pointing at ``db``."""
+    return f'[storage]\ndatabase_url = "{url_of(db)}"\n'
+
+
+def tamper(db: Database, *statements: str, **params: Any) -> None:
+    """Run ``statements`` as someone with direct access to the data, not the application:
+    on SQLite a plain connection to the file that drops the triggers; on PostgreSQL the
+    cluster's superuser with triggers switched off for the transaction."""
+    engine = create_engine(db.url)
+    try:
+        with engine.begin() as connection:
+            if db.is_sqlite:
+                for trigger in SQLITE_AUDIT_TRIGGERS:
+                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+            else:
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for statement in statements:
+                connection.execute(text(statement), params)
+    finally:
+        engine.dispose()
+
+
+def query_plan(db: Database, statement: str, **params: Any) -> str:
+    """How the database would run ``statement``, as text. PostgreSQL is told to avoid a
+    table scan, so a tiny test table still shows whether an index *can* answer it."""
+    with db.read() as connection:
+        if db.is_sqlite:
+            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {statement}"), params).all()
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.execute(text(f"EXPLAIN {statement}"), params).all()
+    return "\n".join(str(row) for row in rows)
