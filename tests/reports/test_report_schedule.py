@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from rumordesk.base.chores import Chores
 from rumordesk.reports import schedule
 from rumordesk.reports.schedule import build_chore, due_week, run_weekly_export
-from rumordesk.store import open_database
+from rumordesk.store import leases, open_database
 from rumordesk.triage.audit import entries
 from tests.helpers.database import url_of
 from tests.helpers.weekly import build, scenario_settings, utc
@@ -171,8 +171,15 @@ def test_a_second_loop_does_not_export_the_same_week(tmp_path, store_with_data):
     settings = settings_for(tmp_path, None, url=url_of(store_with_data))
     folder = tmp_path / "exports"
     folder.mkdir()
-    manifest = folder / "weekly-report-2026-W43.json"
-    assert schedule._claim(manifest, MONDAY_0705)  # another process is writing it right now
+    # another process (on another host) is writing it right now
+    week = due_week(settings, MONDAY_0705)
+    assert leases.acquire(
+        store_with_data,
+        schedule.lease_name(week),
+        now=MONDAY_0705,
+        ttl=schedule.STALE_CLAIM,
+        holder="host-b:4242:0badc0de",
+    )
     outcome = run_weekly_export(settings, store_with_data, now=MONDAY_0705 + timedelta(minutes=5))
     assert not outcome.ran
     assert not (folder / "weekly-report-2026-W43.xlsx").exists()
