@@ -57,6 +57,7 @@ def _scale_out(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text(schema.POSTGRES_APPEND_ONLY_FUNCTION))
         connection.execute(text(schema.POSTGRES_NO_TRUNCATE_IF_MISSING))
+        connection.execute(text(schema.POSTGRES_AUDIT_PRIVILEGES))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

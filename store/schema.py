@@ -276,8 +276,21 @@ POSTGRES_APPEND_ONLY_FUNCTION = (
     "RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'restrict_violation'; "
     "END $$ LANGUAGE plpgsql"
 )
+#: No role but the table's owner may UPDATE, DELETE or TRUNCATE it, whatever the default
+#: privileges granted when it was created (docs/postgresql/roles.sql grants the app role
+#: read and write on every table; this takes the audit log's back).
+POSTGRES_AUDIT_PRIVILEGES = (
+    "DO $$ DECLARE who oid; BEGIN "
+    "FOR who IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a "
+    "WHERE c.oid = 'audit_log'::regclass AND a.grantee <> c.relowner "
+    "AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') LOOP "
+    "EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ' || "
+    "CASE WHEN who = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(who)) END; "
+    "END LOOP; END $$"
+)
 _POSTGRES_APPEND_ONLY = [
     POSTGRES_APPEND_ONLY_FUNCTION,
+    POSTGRES_AUDIT_PRIVILEGES,
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
     POSTGRES_NO_TRUNCATE,
