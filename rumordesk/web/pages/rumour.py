@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
+from rumordesk.store import shared_files
 from rumordesk.triage import queue, workflow
 from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
@@ -160,13 +161,18 @@ def _run(label: str, action, *args, **kwargs) -> None:  # type: ignore[no-untype
 
 
 def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
-    """A screenshot from our own data folder, as bytes (never a URL), if it is intact."""
+    """A screenshot from our own data folder, as bytes (never a URL), if it is intact; from
+    the database when it was received on another host (store/shared_files.py)."""
     if not path_text:
         return
     folder = Path(settings.staff_reports.screenshot_dir).resolve()
     path = Path(path_text).resolve()
     if not (path.is_relative_to(folder) and path.is_file()):
-        st.caption("The screenshot file is missing from the data folder.")
+        stored = shared_files.get(db, shared_files.SCREENSHOT, sha256) if sha256 else None
+        if stored is None:
+            st.caption("The screenshot file is missing from the data folder.")
+            return
+        st.image(stored.content, width=480)
         return
     data = path.read_bytes()
     if sha256 and hashlib.sha256(data).hexdigest() != sha256:
