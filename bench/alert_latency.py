@@ -43,7 +43,7 @@ CLAIM = "ACTIVE SHOOTER at Great America right now, people running, stay away"
 #: ``rumordesk`` itself, with the keyword baseline as the scorer's text model.
 KEYWORD_LOOP = (
     "import sys; import classify.scoring as s; from classify.baseline import KeywordBaseline; "
-    "s.load_default_model = lambda settings: (KeywordBaseline().predict_proba, 'keyword'); "
+    "s.load_default_model = lambda *_: (KeywordBaseline().predict_proba, 'keyword'); "
     "from rumordesk.cli.main import main; sys.argv[0] = 'rumordesk'; main()"
 )
 

@@ -130,7 +130,7 @@ class PostScorer:
     def ranker(self) -> Ranker:
         if self._ranker is None:
             if self._predict is None:
-                self._predict, self.model_version = load_default_model(self.settings)
+                self._predict, self.model_version = load_default_model(self.settings, self.db)
             self._ranker = Ranker(
                 self._probabilities,
                 self.settings.classify,
@@ -439,11 +439,15 @@ _CACHED_COLUMNS = (
 )
 
 
-def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:
-    """The configured model (trained on first use when missing), as a predict callable."""
+def load_default_model(
+    settings: AppSettings, db: Database | None = None
+) -> tuple[ProbabilityModel, str]:
+    """The configured model (trained on first use when missing), as a predict callable;
+    with ``db``, the one pinned in the database, so every host scores with the same."""
+    from rumordesk.classify.shared_model import pinned_model
     from rumordesk.classify.training import default_model
 
-    model = default_model(settings)
+    model = pinned_model(settings, db) if db is not None else default_model(settings)
     version = getattr(model, "version", None) or getattr(model, "model_version", None)
     return model.predict_proba, str(version or "unknown")
 

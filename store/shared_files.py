@@ -42,22 +42,29 @@ def put(
     media_type: str,
     meta: dict[str, Any] | None = None,
     now: datetime | None = None,
+    newest: bool = False,
 ) -> str:
-    """Keep ``content`` (once: a second copy of the same bytes is the same row); its SHA-256."""
+    """Keep ``content`` (once: a second copy of the same bytes is the same row); its SHA-256.
+
+    ``newest``: make it the newest of its kind even if it was stored before (pinning a
+    model that was pinned once already)."""
     digest = hashlib.sha256(content).hexdigest()
-    connection.execute(
-        insert_for(connection, shared_files)
-        .values(
-            kind=kind,
-            sha256=digest,
-            media_type=media_type,
-            size=len(content),
-            content=content,
-            meta=json.dumps(meta or {}, sort_keys=True, default=str),
-            stored_at=now or datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=[shared_files.c.kind, shared_files.c.sha256])
+    stamp = now or datetime.now(UTC)
+    statement = insert_for(connection, shared_files).values(
+        kind=kind,
+        sha256=digest,
+        media_type=media_type,
+        size=len(content),
+        content=content,
+        meta=json.dumps(meta or {}, sort_keys=True, default=str),
+        stored_at=stamp,
     )
+    keys = [shared_files.c.kind, shared_files.c.sha256]
+    if newest:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_={"stored_at": stamp})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(statement)
     return digest
 
 
@@ -73,12 +80,16 @@ def get(db: Database, kind: str, sha256: str) -> SharedFile | None:
 def newest(db: Database, kind: str) -> SharedFile | None:
     """The file of this kind stored last (the model every host loads)."""
     with db.read() as connection:
-        row = connection.execute(
-            select(shared_files)
-            .where(shared_files.c.kind == kind)
-            .order_by(shared_files.c.id.desc())
-            .limit(1)
-        ).first()
+        return newest_in(connection, kind)
+
+
+def newest_in(connection: Connection, kind: str) -> SharedFile | None:
+    row = connection.execute(
+        select(shared_files)
+        .where(shared_files.c.kind == kind)
+        .order_by(shared_files.c.stored_at.desc(), shared_files.c.id.desc())
+        .limit(1)
+    ).first()
     return _checked(row)
 
 

@@ -31,6 +31,7 @@ BOTH_BACKENDS = (
     "tests/triage/",
     "tests/classify/test_classify_scoring.py",
     "tests/classify/test_scoring_engagement.py",
+    "tests/classify/test_shared_model.py",
     "tests/reports/test_report_schedule.py",
     "tests/cli/test_audit_cli.py",
 )

@@ -386,7 +386,7 @@ def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(
         asked_about.extend(texts)
         return keyword.predict_proba(texts)
 
-    monkeypatch.setattr(scoring, "load_default_model", lambda _s: (predict, "keyword"))
+    monkeypatch.setattr(scoring, "load_default_model", lambda *_: (predict, "keyword"))
     config = tmp_path / "c.toml"
     config.write_text(
         f'[storage]\ndatabase_url = "{database_url}"\n'

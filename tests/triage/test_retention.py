@@ -50,7 +50,6 @@ TABLES = {
 }
 
 
-
 def shared_screenshots(db: Database) -> set[str]:
     with db.read() as connection:
         return set(
