@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
-from rumordesk.store.db import Database, insert_for
+from rumordesk.store.bulk import insert_rows
+from rumordesk.store.db import Database
 from rumordesk.store.records import Batch, Metrics, Post
 from rumordesk.store.schema import metric_snapshots, posts, raw_payloads, sources
 
@@ -204,12 +205,14 @@ def _insert_new(
     if not fresh:
         return []
     rows = [_new_row(source, item, now) for item in sorted(fresh, key=lambda i: i.post.source_id)]
-    statement = (
-        insert_for(connection, posts)
-        .on_conflict_do_nothing(index_elements=[posts.c.source, posts.c.source_id])
-        .returning(posts.c.id, posts.c.source_id)
+    returned = insert_rows(
+        connection,
+        posts,
+        rows,
+        skip_conflicts_on=("source", "source_id"),
+        returning=("id", "source_id"),
     )
-    inserted = {source_id: post_id for post_id, source_id in connection.execute(statement, rows)}
+    inserted = {source_id: post_id for post_id, source_id in returned}
     raced = []
     for item in fresh:  # in the batch's order, as the ids are reported
         post, post_id = item.post, inserted.get(item.post.source_id)
@@ -248,10 +251,8 @@ def _apply_writes(connection: Connection, writes: _Writes) -> None:
             .values(raw_sha256=bindparam("_sha")),
             sorted(writes.raw_shas, key=itemgetter("_post")),
         )
-    if writes.raws:
-        connection.execute(insert(raw_payloads), writes.raws)
-    if writes.snapshots:
-        connection.execute(insert(metric_snapshots), writes.snapshots)
+    insert_rows(connection, raw_payloads, writes.raws)
+    insert_rows(connection, metric_snapshots, writes.snapshots)
 
 
 def _existing(

@@ -9,6 +9,7 @@ collector process polls every feed, so each post is contested by all of them.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -98,15 +99,21 @@ def shipped_classify_toml() -> str:
     return "\n".join(section) + "\n"
 
 
-def config_text(database_url: str, urls: Sequence[str], *, workers: int = 4) -> str:
+def config_text(
+    database_url: str, urls: Sequence[str], *, workers: int = 4, model_path: str | None = None
+) -> str:
+    """A config.toml: the feeds as sources, the shipped gazetteer, ``model_path`` if given."""
     sources = "".join(
         f'\n[[sources]]\nname = "feed-{i}"\nkind = "feed"\nchannel = "reddit"\nurl = "{url}"\n'
         for i, url in enumerate(urls)
     )
+    classify = shipped_classify_toml()
+    if model_path is not None:
+        classify = re.sub(r'(?m)^model_path = ".*"$', f'model_path = "{model_path}"', classify)
     return (
         f'[storage]\ndatabase_url = "{database_url}"\n\n'
         f"[collect]\nworkers = {workers}\nretries = 0\n\n"
-        "[reports]\nweekly_export = false\n\n" + shipped_classify_toml() + sources
+        "[reports]\nweekly_export = false\n\n" + classify + sources
     )
 
 
