@@ -51,3 +51,20 @@ def query_plan(db: Database, statement: str, **params: Any) -> str:
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             rows = connection.execute(text(f"EXPLAIN {statement}"), params).all()
     return "\n".join(str(row) for row in rows)
+
+
+def wait_for_lock_waiters(db: Database, count: int = 1, *, timeout: float = 30.0) -> None:
+    """Poll PostgreSQL until ``count`` backends wait for an advisory lock (observed in
+    ``pg_locks``, not guessed from timing)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.read() as connection:
+            waiting = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            ).scalar()
+        if waiting >= count:
+            return
+        assert time.monotonic() < deadline, "nobody waited for the lock"
+        time.sleep(0.005)  # the polling interval
