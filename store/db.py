@@ -29,7 +29,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -172,13 +171,6 @@ def insert_for(connection: Connection, table: Table) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_nothing`` and ``…_do_update``."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
-
-
-def database_now(connection: Connection) -> datetime:
-    """The database server's clock (the local one for SQLite, which has no server)."""
-    if connection.dialect.name != "postgresql":
-        return datetime.now(UTC)
-    return connection.execute(text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -152,14 +152,3 @@ def store_counts(db: Database) -> dict[str, int]:
                 .where(post_scores.c.rumor_id.is_not(None))
             ),
         }
-
-
-__all__ = [
-    "STORIES",
-    "config_text",
-    "entry_text",
-    "serve_feeds",
-    "start_collectors",
-    "store_counts",
-    "story_count",
-]

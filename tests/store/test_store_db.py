@@ -68,7 +68,7 @@ def test_a_deadlock_victim_runs_again_and_both_transactions_finish(db: Database)
         thread.join(timeout=60)
 
     assert errors == []
-    assert len(attempts) == 3  # one of the two ran twice
+    assert len(attempts) >= 3  # the victim ran again (a busy machine may make another round)
     with db.read() as connection:
         counts = dict(connection.execute(text("SELECT name, last_new FROM sources")).all())
     assert counts == {"a": 2, "b": 2}  # each transaction's two updates, once
