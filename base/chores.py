@@ -5,6 +5,11 @@ worker); a failing chore is logged and rescheduled and never stops collection or
 other chores. Which chores exist is decided at the top, by
 the loop (:mod:`rumordesk.loop`); the parts that offer one (alerts, the weekly export, the
 purge) build it from this small type, so nothing below the loop needs to know the loop.
+
+Several loops may share one database (collectors on several hosts). A chore that must run
+in one of them only is given a ``gate`` by the loop (a lease in the database,
+:class:`rumordesk.store.leases.LeaseGate`): when the gate says no, the chore is skipped and
+asked again after ``recheck``.
 """
 
 from __future__ import annotations
@@ -19,12 +24,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Chore:
-    """``run(now)`` every ``every``; the first run happens on the first tick."""
+    """``run(now)`` every ``every``; the first run happens on the first tick.
+
+    ``gate(now)``, when set, decides whether this process runs it (another may be doing it);
+    refused, it is asked again after ``recheck`` (default: ``every``).
+    """
 
     name: str
     every: timedelta
     run: Callable[[datetime], object]
     next_at: datetime | None = None
+    gate: Callable[[datetime], bool] | None = None
+    recheck: timedelta | None = None
 
 
 class Chores:
@@ -41,6 +52,9 @@ class Chores:
             now = self.clock()
             if chore.next_at is not None and now < chore.next_at:
                 continue
+            if not self._may_run(chore, now):
+                chore.next_at = now + (chore.recheck or chore.every)
+                continue
             try:
                 chore.run(now)
             except Exception:  # a chore's trouble must not stop collection
@@ -48,3 +62,13 @@ class Chores:
             chore.next_at = now + chore.every
             ran.append(chore.name)
         return ran
+
+    @staticmethod
+    def _may_run(chore: Chore, now: datetime) -> bool:
+        if chore.gate is None:
+            return True
+        try:
+            return chore.gate(now)
+        except Exception:  # the database is unreachable: skip, ask again later
+            log.exception("chore %s: cannot tell whether another process runs it", chore.name)
+            return False

@@ -49,7 +49,7 @@ CLAIM = "ACTIVE SHOOTER at Great America right now, people running, stay away"
 KEYWORD_LOOP = (
     "import sys; import rumordesk.classify.scoring as s; "
     "from rumordesk.classify.baseline import KeywordBaseline; "
-    "s.load_default_model = lambda settings: (KeywordBaseline().predict_proba, 'keyword'); "
+    "s.load_default_model = lambda *_: (KeywordBaseline().predict_proba, 'keyword'); "
     "from rumordesk.cli.main import main; sys.argv[0] = 'rumordesk'; main()"
 )
 

@@ -22,7 +22,7 @@ from rumordesk.base.config import parse_settings  # noqa: E402
 from rumordesk.collectors.feeds import FeedCollector  # noqa: E402
 from rumordesk.collectors.http import Fetched  # noqa: E402
 from rumordesk.store import open_database  # noqa: E402
-from rumordesk.store.posts import _new_row, canonical_json, content_hash, save_batch  # noqa: E402
+from rumordesk.store.posts import _Incoming, _new_row, save_batch  # noqa: E402
 from rumordesk.store.records import Batch  # noqa: E402
 from rumordesk.store.sources import sync_sources  # noqa: E402
 
@@ -93,9 +93,7 @@ def main() -> None:
         from datetime import UTC, datetime
 
         now = datetime.now(UTC)
-        rows = [
-            _new_row(source.name, p, content_hash(p), canonical_json(p.raw), now) for p in all_posts
-        ]
+        rows = [_new_row(source.name, _Incoming.of(p), now) for p in all_posts]
         columns = list(rows[0])
         plain = [
             tuple(v.isoformat() if isinstance(v, datetime) else v for v in r.values()) for r in rows

@@ -8,6 +8,12 @@ from its posts by :func:`recompute`; its *workflow* columns (status, assignee, d
 holds …) belong to ``triage/`` and are never written here, except the priority that
 intake gives a staff report. The names of the statuses and decisions live here too, so
 the workflow, the queue and the reports agree on them.
+
+One rumour per story, however many processes attach posts to it: whoever looks a story up
+in order to open or join its rumour first takes :func:`lock_stories` on its keys, in the
+same transaction. On SQLite the write transaction already excludes every other writer; on
+PostgreSQL (several collectors on one database) the keys' advisory locks make the second
+process wait until the first has committed the rumour, and then find it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from rumordesk.base.times import stored_utc
 from rumordesk.classify.rank import OFFICIAL_CEILING, story_score
 from rumordesk.classify.spread import Spread, reach, reach_sql
+from rumordesk.store.db import lock
 from rumordesk.store.schema import post_scores, posts, rumors
 
 #: Where a rumour stands in triage; ``new`` until someone acts on it.
@@ -47,6 +54,19 @@ class Joined:
 
 
 # --- finding and creating ---------------------------------------------------------------
+
+
+def lock_stories(
+    connection: Connection, cluster_keys: Iterable[str], text_keys: Iterable[str] = ()
+) -> None:
+    """Hold these story keys (same claim at a place) and near-copy keys until the
+    transaction ends; call it before :func:`find_story`, with every key the transaction
+    will look up (all at once: locks taken one story at a time could deadlock)."""
+    lock(
+        connection,
+        *(f"story:{key}" for key in cluster_keys),
+        *(f"story-text:{key}" for key in text_keys if key),
+    )
 
 
 def find_story(
@@ -127,6 +147,7 @@ def open_for_post(connection: Connection, post_id: int, now: datetime, *, reason
     Staff intake uses this so a report reaches the PIO even when the model would not have
     opened a rumour for it (or could not score it): ``reason`` leads its reasons.
     """
+    lock_stories(connection, [f"report:{post_id}"])
     rumour_id = connection.scalar(
         select(post_scores.c.rumor_id).where(post_scores.c.post_id == post_id)
     )
@@ -202,7 +223,7 @@ def recompute(
     }
     plans: list[tuple[int, Any, Spread]] = []
     restamped: list[dict[str, Any]] = []
-    for rumour_id in rumour_ids:
+    for rumour_id in sorted(rumour_ids):  # one order of row locks for every writer
         row = stats.get(rumour_id)
         if row is None:  # every post moved to another story: keep the rumour, emptied
             connection.execute(
@@ -224,6 +245,7 @@ def recompute(
     write_restamped(connection, restamped)  # before the leads are chosen by score
     leads = _leads(connection, [rumour_id for rumour_id, _, _ in plans])
     changes: list[dict[str, Any]] = []
+    member_scores: list[dict[str, Any]] = []
     for rumour_id, row, spread in plans:
         members = [j for j in joined if j.rumour_id == rumour_id]
         values = _shown(currents[rumour_id], leads[rumour_id], row, spread, members, now)
@@ -233,11 +255,19 @@ def recompute(
         # The batch's posts take their story's spread, so their scores agree with it.
         for member in members:
             story = story_score(member.base_logit, spread.weight)
-            connection.execute(
-                update(post_scores)
-                .where(post_scores.c.post_id == member.post_id)
-                .values(score=min(story, OFFICIAL_CEILING) if member.department else story)
+            member_scores.append(
+                {
+                    "_post": member.post_id,
+                    "_score": min(story, OFFICIAL_CEILING) if member.department else story,
+                }
             )
+    if member_scores:
+        connection.execute(
+            update(post_scores)
+            .where(post_scores.c.post_id == bindparam("_post"))
+            .values(score=bindparam("_score")),
+            sorted(member_scores, key=lambda row: row["_post"]),
+        )
     if changes:
         columns = [key for key in changes[0] if key != "_id"]
         statement = update(rumors).where(rumors.c.id == bindparam("_id"))
@@ -396,7 +426,7 @@ def write_restamped(connection: Connection, rows: Sequence[Mapping[str, Any]]) -
                 signals=bindparam("signals"),
                 reasons=bindparam("reasons"),
             ),
-            rows,
+            sorted(rows, key=lambda row: row["_post"]),  # one order of row locks
         )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from rumordesk.base.config import AppSettings
 from rumordesk.base.times import stored_utc
@@ -40,7 +40,7 @@ from rumordesk.classify.rank import (
 )
 from rumordesk.classify.spread import Spread, reach
 from rumordesk.store import pending
-from rumordesk.store.db import Database
+from rumordesk.store.db import Database, insert_for
 from rumordesk.store.schema import post_scores, posts, rumors
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class PostScorer:
     def ranker(self) -> Ranker:
         if self._ranker is None:
             if self._predict is None:
-                self._predict, self.model_version = load_default_model(self.settings)
+                self._predict, self.model_version = load_default_model(self.settings, self.db)
             self._ranker = Ranker(
                 self._probabilities,
                 self.settings.classify,
@@ -373,7 +373,14 @@ class PostScorer:
         now = self.clock()
         cluster_window = timedelta(hours=self.settings.classify.cluster_window_hours)
         by_id = {p.id: p for p in inputs}
-        with self.db.write() as connection:
+
+        def write(connection: Connection) -> tuple[set[int], int]:
+            # every story of the batch, locked at once before any is looked up (PostgreSQL:
+            # another collector scoring the same story waits, then finds its rumour)
+            public = [s for s in scored if not s.department]
+            rumours.lock_stories(
+                connection, {s.cluster_key for s in public}, {s.text_key for s in public}
+            )
             previous = dict(
                 connection.execute(
                     select(post_scores.c.post_id, post_scores.c.rumor_id).where(
@@ -381,7 +388,8 @@ class PostScorer:
                     )
                 ).all()
             )
-            rumor_of = self._assign(connection, scored, by_id, cluster_window, now, result)
+            opened = ScoringResult()
+            rumor_of = self._assign(connection, scored, by_id, cluster_window, now, opened)
             self._write_scores(connection, scored, rumor_of, previous, now, by_id)
             affected = {r for r in rumor_of.values() if r is not None}
             affected |= {r for r in previous.values() if r is not None}
@@ -398,7 +406,12 @@ class PostScorer:
                 if (rumour_id := rumor_of.get(s.id)) is not None
             ]
             rumours.recompute(connection, affected, now, joined=joined)
-            pending.take(connection, held)
+            pending.take(connection, held)  # the notes leave with the scores, or stay
+            return affected, opened.rumors_opened
+
+        # run again from the start if the server broke a deadlock by rolling this back
+        affected, opened = self.db.transact(write)
+        result.rumors_opened += opened
         result.scored += len(scored)
         result.rumors_updated |= affected
         result.department_times += [by_id[s.id].created_at or now for s in scored if s.department]
@@ -482,8 +495,17 @@ class PostScorer:
             }
             (again if int(s.id) in previous else fresh).append(row)
         if fresh:
-            connection.execute(insert(post_scores), fresh)
-        for row in again:
+            # another collector may have scored the same new post a moment ago: keep ours
+            statement = insert_for(connection, post_scores)
+            columns = [key for key in fresh[0] if key != "post_id"]
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[post_scores.c.post_id],
+                    set_={c: statement.excluded[c] for c in columns},
+                ),
+                sorted(fresh, key=lambda row: row["post_id"]),
+            )
+        for row in sorted(again, key=lambda row: row["post_id"]):
             connection.execute(
                 update(post_scores).where(post_scores.c.post_id == row["post_id"]).values(**row)
             )
@@ -516,11 +538,15 @@ _CACHED_COLUMNS = (
 )
 
 
-def load_default_model(settings: AppSettings) -> tuple[ProbabilityModel, str]:
-    """The configured model (trained on first use when missing), as a predict callable."""
+def load_default_model(
+    settings: AppSettings, db: Database | None = None
+) -> tuple[ProbabilityModel, str]:
+    """The configured model (trained on first use when missing), as a predict callable;
+    with ``db``, the one pinned in the database, so every host scores with the same."""
+    from rumordesk.classify.shared_model import pinned_model
     from rumordesk.classify.training import default_model
 
-    model = default_model(settings)
+    model = pinned_model(settings, db) if db is not None else default_model(settings)
     version = getattr(model, "version", None) or getattr(model, "model_version", None)
     return model.predict_proba, str(version or "unknown")
 

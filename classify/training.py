@@ -79,7 +79,11 @@ def stale_reason(path: str | Path) -> str | None:
     fit this code), or a default model whose built-in training set has since changed."""
     if not Path(path).is_file():
         return "missing"
-    sidecar = read_sidecar(path)
+    return sidecar_stale_reason(read_sidecar(path))
+
+
+def sidecar_stale_reason(sidecar: dict | None) -> str | None:
+    """:func:`stale_reason` from a model's sidecar alone (a model kept in the database)."""
     if sidecar is None:
         return "without a readable sidecar"
     if sidecar.get("sklearn_version") != sklearn.__version__:

@@ -23,6 +23,7 @@ from rumordesk.base.config import AppSettings
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.base.urls import safe_url
 from rumordesk.collectors.text import MAX_TEXT_CHARS, normalise_whitespace
+from rumordesk.store import shared_files
 from rumordesk.store.db import Database
 from rumordesk.store.files import save_image
 from rumordesk.store.posts import save_batch
@@ -89,6 +90,13 @@ def submit(
             )
         except RumorDeskError as exc:
             raise ReportRejected(f"screenshot {filename or ''}: {exc}".replace(" :", ":")) from None
+        with db.write() as connection:  # for every host's dashboard (store/shared_files.py)
+            shared_files.put(  # the re-encoded image, kept under its own SHA-256
+                connection,
+                shared_files.SCREENSHOT,
+                saved.path.read_bytes(),
+                media_type=saved.media_type,
+            )
         shot = {
             "path": str(saved.path),
             "sha256": saved.sha256,

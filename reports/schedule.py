@@ -1,13 +1,16 @@
 """The scheduled weekly export: last week's report, written once and e-mailed once.
 
-A chore of the collector loop (rumordesk/chores.py) checks every few minutes whether the
+A chore of the collector loop (rumordesk/loop.py) checks every few minutes whether the
 moment set in ``[reports]`` (e.g. Monday 07:00 local) has passed for the week that just
-ended. What was exported is remembered on disk, beside the files, in a small manifest
-(``weekly-report-2026-W42.json``) created with ``O_EXCL`` *before* the work starts: a
-restart, or a second loop (``collect --every`` and ``run`` at once), finds it and does not
-export the week again. A manifest left half-done by a crash is taken over after an hour.
-Mail that fails for a passing reason is retried on later checks, a few times; mail that
-may already have been delivered, or was refused for good, is not.
+ended. Which week was exported is remembered in the database, in a lease per week
+(``weekly-export:2026-W42``, :mod:`rumordesk.store.leases`) taken *before* the work starts:
+a restart, a second loop, or a loop on another host sharing the database finds it and
+does not export the week again. A lease left by a crash mid-export is taken over after an
+hour. The mail has a lease of its own (``weekly-mail:2026-W42``): one process sends it;
+mail that fails for a passing reason is retried on later checks by any of them, a few
+times; mail that may already have been delivered (a crash while sending), or was refused
+for good, is not. A manifest beside the files (``weekly-report-2026-W42.json``) records
+the same for whoever reads the folder.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from rumordesk.reports.weekly import build_report
 from rumordesk.reports.weekly_layout import report_tables
 from rumordesk.reports.weekly_model import WeeklyReport
 from rumordesk.reports.weeks import Week
+from rumordesk.store import leases
 from rumordesk.triage.checkpoint import MEDIA_TYPE as CHECKPOINT_MEDIA_TYPE
 from rumordesk.triage.checkpoint import mail as mail_checkpoint
 from rumordesk.triage.checkpoint import take as take_checkpoint
@@ -79,6 +83,14 @@ def weekly_files(report: WeeklyReport, formats: tuple[str, ...]) -> list[ExportF
     return [render(tables, stem=stem(report.week), fmt=fmt, title=title) for fmt in formats]
 
 
+def lease_name(week: Week) -> str:
+    return f"weekly-export:{week.label}"
+
+
+def mail_lease_name(week: Week) -> str:
+    return f"weekly-mail:{week.label}"
+
+
 def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> ExportOutcome:
     """Export the due week unless it already was; retry its pending mail otherwise."""
     week = due_week(settings, now)
@@ -86,9 +98,12 @@ def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> 
         return ExportOutcome(None, reason="the weekly export is off ([reports] weekly_export)")
     folder = Path(settings.reports.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = folder / f"{stem(week)}.json"
-    if not _claim(manifest, now):
-        return _retry_mail(settings, manifest, week, now)
+    name = lease_name(week)
+    before = leases.find(db, name)
+    if not leases.acquire(db, name, now=now, ttl=STALE_CLAIM):
+        return _retry_mail(settings, db, week, now)
+    if before is not None:
+        log.warning("taking over the weekly export %s left unfinished", week.label)
 
     report = build_report(
         db, week, sources=settings.sources, department=settings.department.name, now=now
@@ -130,56 +145,87 @@ def run_weekly_export(settings: AppSettings, db: Database, *, now: datetime) -> 
     except mail.MailError as exc:
         state["checkpoint"]["mail_error"] = str(exc)
         log.warning("audit checkpoint for %s: %s", week.label, exc)
-    if settings.mail.enabled and settings.reports.recipients:
+    wants_mail = settings.mail.enabled and settings.reports.recipients
+    if wants_mail:
         state["mail"] = "pending"
         state["body"] = _body(settings, report, files)
-        outcome.mailed = _mail(settings, state, files)
-    _save(manifest, state)
+    leases.settle(db, name, state=state, until=leases.FOREVER)
+    _save(folder, week, state)
+    if wants_mail:
+        outcome.mailed = _send_once(settings, db, week, state, files, now)
     log.info("weekly export %s written to %s (mail: %s)", week.label, folder, state["mail"])
     return outcome
 
 
-def _claim(manifest: Path, now: datetime) -> bool:
-    """Create the manifest exclusively; True when this process is to do the export."""
-    claim = json.dumps({"state": "writing", "started_at": now.isoformat()})
-    try:
-        with open(manifest, "x", encoding="utf-8") as handle:
-            handle.write(claim)
-        return True
-    except FileExistsError:
-        pass
-    state = _load(manifest)
-    started = state.get("started_at") if state.get("state") == "writing" else None
-    if started and now - datetime.fromisoformat(started) > STALE_CLAIM:
-        log.warning("taking over the weekly export %s left unfinished", manifest.name)
-        _save(manifest, {"state": "writing", "started_at": now.isoformat()})
-        return True
-    return False
-
-
-def _retry_mail(settings: AppSettings, manifest: Path, week: Week, now: datetime) -> ExportOutcome:
-    state = _load(manifest)
+def _retry_mail(settings: AppSettings, db: Database, week: Week, now: datetime) -> ExportOutcome:
     outcome = ExportOutcome(week, reason=f"{week.label} was already exported")
-    if state.get("mail") != "pending" or not settings.mail.enabled:
+    exported = leases.find(db, lease_name(week))
+    if exported is None or exported.state.get("mail") != "pending" or not settings.mail.enabled:
         return outcome
-    if state.get("mail_attempts", 0) >= MAX_MAIL_ATTEMPTS:
+    state = {**exported.state, **_mail_state(db, week)}
+    if state["mail"] != "pending" or state.get("mail_attempts", 0) >= MAX_MAIL_ATTEMPTS:
         return outcome
-    folder = manifest.parent
-    files = []
-    for name in state.get("files", []):
-        path = folder / name
-        if path.is_file():
-            media = {".zip": CSV_ZIP_MEDIA_TYPE, ".json": CHECKPOINT_MEDIA_TYPE}.get(
-                path.suffix, xlsx.MEDIA_TYPE
-            )
-            files.append(ExportFile(name, path.read_bytes(), media))
-    outcome.mailed = _mail(settings, state, files)
-    _save(manifest, state)
+    files = _files(settings, db, week, state, now)
+    outcome.mailed = _send_once(settings, db, week, state, files, now)
     return outcome
 
 
+def _mail_state(db: Database, week: Week) -> dict[str, Any]:
+    lease = leases.find(db, mail_lease_name(week))
+    return lease.state if lease is not None else {}
+
+
+def _send_once(
+    settings: AppSettings,
+    db: Database,
+    week: Week,
+    state: dict[str, Any],
+    files: list[ExportFile],
+    now: datetime,
+) -> bool:
+    """One attempt at the mail, by one process: under the week's mail lease, marked
+    ``sending`` (for good) before it goes out, so a crash mid-send never sends it again."""
+    name = mail_lease_name(week)
+    if not leases.acquire(db, name, now=now, ttl=STALE_CLAIM):
+        return False  # another process is sending it, or it is settled
+    state.update(_mail_state(db, week))
+    if state.get("mail") not in (None, "pending"):
+        return False
+    leases.settle(db, name, state=_mail_fields(state, mail="sending"), until=leases.FOREVER)
+    sent = _mail(settings, state, files)
+    final = state["mail"] != "pending" or state["mail_attempts"] >= MAX_MAIL_ATTEMPTS
+    # pending: free at once for the next check of any process; otherwise settled for good
+    leases.settle(db, name, state=_mail_fields(state), until=leases.FOREVER if final else now)
+    _save(Path(settings.reports.folder), week, state)
+    return sent
+
+
+def _mail_fields(state: dict[str, Any], **override: Any) -> dict[str, Any]:
+    keys = ("mail", "mail_attempts", "mail_error", "mailed_to")
+    return {**{k: state[k] for k in keys if k in state}, **override}
+
+
+def _files(
+    settings: AppSettings, db: Database, week: Week, state: dict[str, Any], now: datetime
+) -> list[ExportFile]:
+    """The week's files from the folder; rendered again if this host has not got them (a
+    reports folder that is not shared between hosts)."""
+    folder = Path(settings.reports.folder)
+    names = state.get("files", [])
+    if names and all((folder / name).is_file() for name in names):
+        files = []
+        for name in names:
+            media = {".zip": CSV_ZIP_MEDIA_TYPE, ".json": CHECKPOINT_MEDIA_TYPE}.get(
+                Path(name).suffix, xlsx.MEDIA_TYPE
+            )
+            files.append(ExportFile(name, (folder / name).read_bytes(), media))
+        return files
+    report = build_report(db, week, sources=settings.sources, department=settings.department.name)
+    return weekly_files(report, settings.reports.formats)
+
+
 def _mail(settings: AppSettings, state: dict[str, Any], files: list[ExportFile]) -> bool:
-    """Send the files; the manifest's ``mail`` says what happened. True when sent."""
+    """Send the files; ``state["mail"]`` says what happened. True when sent."""
     label = state["week"]
     state["mail_attempts"] = state.get("mail_attempts", 0) + 1
     message = mail.build_message(
@@ -239,15 +285,11 @@ def _write(path: Path, content: bytes) -> Path:
     return path
 
 
-def _load(manifest: Path) -> dict[str, Any]:
-    try:
-        return json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _save(manifest: Path, state: dict[str, Any]) -> None:
-    _write(manifest, json.dumps(state, indent=2, sort_keys=True).encode("utf-8"))
+def _save(folder: Path, week: Week, state: dict[str, Any]) -> None:
+    """The manifest beside the files: what the database's leases say, for the folder."""
+    shown = {key: value for key, value in state.items() if key != "body"}
+    manifest = folder / f"{stem(week)}.json"
+    _write(manifest, json.dumps(shown, indent=2, sort_keys=True).encode("utf-8"))
 
 
 def build_chore(settings: AppSettings, db: Database) -> Chore | None:

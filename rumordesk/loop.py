@@ -7,6 +7,12 @@ left it). Then each source is collected when it is due, in a worker of its own
 in this order: alerts first (a dangerous rumour must not wait: a stored batch wakes the
 alert check at once), last week's report, the retention purge. Everything the loop does is
 wired here, in plain sight, and nothing below this module knows that a loop exists.
+
+Any number of loops may share one database (``collect --every`` on several hosts, next to
+``run``): each chore runs in one of them, decided by a lease in the database
+(:mod:`rumordesk.store.leases`). The alert chore is held by one loop while it runs and
+taken over :data:`ALERTS_LEASE` after that loop stopped; the purge runs once per period in
+whichever loop comes first; the weekly export keeps one lease per week.
 """
 
 from __future__ import annotations
@@ -18,6 +24,12 @@ from typing import Any
 from rumordesk.base.chores import Chore, Chores
 from rumordesk.base.config import AppSettings
 from rumordesk.store.db import Database
+from rumordesk.store.leases import LeaseGate
+
+#: A loop that stopped hands the alert chore to another after this long.
+ALERTS_LEASE = timedelta(seconds=30)
+#: How often a loop that was refused a chore's lease asks again.
+LEASE_RECHECK = timedelta(minutes=1)
 
 #: The chore that a stored batch makes due at once (triage/alerts: ``Chore("alerts", …)``).
 ALERT_CHORE = "alerts"
@@ -52,6 +64,8 @@ def build_chores(settings: AppSettings, db: Database) -> list[Chore]:
 
     chores: list[Chore] = []
     if alerts := alert_chore(settings, db):  # first: a dangerous rumour must not wait
+        alerts.gate = LeaseGate(db, "chore:alerts", ALERTS_LEASE, renew=True)
+        alerts.recheck = min(ALERTS_LEASE / 6, LEASE_RECHECK)
         chores.append(alerts)
     if weekly := weekly_export_chore(settings, db):  # last week's report, once
         chores.append(weekly)
@@ -79,4 +93,10 @@ def _purge_chore(settings: AppSettings, db: Database) -> Chore:
     from rumordesk.triage.retention import purge
 
     every = timedelta(minutes=settings.retention.purge_every_minutes)
-    return Chore("purge", every, lambda now: purge(db, settings, now=now))
+    return Chore(
+        "purge",
+        every,
+        lambda now: purge(db, settings, now=now),
+        gate=LeaseGate(db, "chore:purge", every),  # once per period, in one loop
+        recheck=min(every, LEASE_RECHECK),
+    )

@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, func, insert, inspect, select, text
+from sqlalchemy.exc import ProgrammingError
 
+from rumordesk.base.errors import RumorDeskError
 from rumordesk.store import schema
-from rumordesk.store.db import Database
+from rumordesk.store.db import Database, lock
+
+#: The advisory lock every migrating process takes first (PostgreSQL; SQLite's write
+#: transaction already excludes other writers).
+MIGRATION_LOCK = "rumordesk:migrations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,15 @@ def _browser_sessions(connection: Connection) -> None:
     schema.ix_browser_sessions_user.create(connection, checkfirst=True)
 
 
+def _scale_out(connection: Connection) -> None:
+    schema.leases.create(connection, checkfirst=True)
+    schema.shared_files.create(connection, checkfirst=True)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(schema.POSTGRES_APPEND_ONLY_FUNCTION))
+        connection.execute(text(schema.POSTGRES_NO_TRUNCATE_IF_MISSING))
+        connection.execute(text(schema.POSTGRES_AUDIT_PRIVILEGES))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -105,6 +120,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _security,
     ),
     Migration(10, "dashboard sign-ins that survive a reload: browser sessions", _browser_sessions),
+    Migration(11, "scale out: leases, shared files, the audit log refuses TRUNCATE", _scale_out),
 )
 
 
@@ -122,24 +138,36 @@ def _applied_versions(db: Database) -> set[int]:
 def migrate(db: Database) -> list[Migration]:
     """Apply every pending migration in one write transaction; return those applied.
 
-    Processes that start together (the loop, the dashboard, a CLI command) all call this:
-    the write transaction (``BEGIN IMMEDIATE`` on SQLite) makes them take turns, and each
+    Processes that start together (collectors, dashboards, a CLI command, on one host or
+    several) all call this. They take turns: SQLite's write transaction (``BEGIN
+    IMMEDIATE``) and, on PostgreSQL, an advisory lock taken before anything is read; each
     reads what is applied only once it holds the lock, so every migration runs once.
     """
     if {m.version for m in MIGRATIONS} <= _applied_versions(db):
         return []  # the common case: nothing pending, no write lock taken
     applied: list[Migration] = []
-    with db.write() as connection:
-        schema.schema_migrations.create(connection, checkfirst=True)
-        done = set(connection.scalars(select(schema.schema_migrations.c.version)))
-        for migration in MIGRATIONS:
-            if migration.version in done:
-                continue
-            migration.apply(connection)
-            connection.execute(
-                insert(schema.schema_migrations).values(
-                    version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
+    try:
+        with db.write() as connection:
+            lock(connection, MIGRATION_LOCK)
+            schema.schema_migrations.create(connection, checkfirst=True)
+            done = set(connection.scalars(select(schema.schema_migrations.c.version)))
+            for migration in MIGRATIONS:
+                if migration.version in done:
+                    continue
+                migration.apply(connection)
+                connection.execute(
+                    insert(schema.schema_migrations).values(
+                        version=migration.version,
+                        name=migration.name,
+                        applied_at=datetime.now(UTC),
+                    )
                 )
-            )
-            applied.append(migration)
+                applied.append(migration)
+    except ProgrammingError as exc:
+        if "permission denied" not in str(exc.orig) and "must be owner" not in str(exc.orig):
+            raise
+        raise RumorDeskError(
+            "the database needs an upgrade that this role may not make: run "
+            "`rumordesk init` once with the owner role's URL (docs/postgresql/README.md)"
+        ) from exc
     return applied

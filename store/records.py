@@ -28,14 +28,18 @@ class Metrics:
     @classmethod
     @functools.cache  # read for every post stored: dataclasses.fields() is slow
     def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        return _METRIC_NAMES
 
     def as_dict(self) -> dict[str, int | None]:
-        return {name: getattr(self, name) for name in self.names()}
+        return {name: getattr(self, name) for name in _METRIC_NAMES}
 
     @property
     def known(self) -> bool:
         return any(value is not None for value in self.as_dict().values())
+
+
+#: Read once: ``save_batch`` asks for every post of every batch.
+_METRIC_NAMES = tuple(f.name for f in fields(Metrics))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -293,11 +294,44 @@ _SQLITE_APPEND_ONLY = [
     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     for verb in ("UPDATE", "DELETE")
 ]
-_POSTGRES_APPEND_ONLY = [
+# On PostgreSQL TRUNCATE is refused too (it fires no row trigger), and the triggers belong to
+# the role that owns the tables, which the application does not use (docs/postgresql/):
+# the application's role can neither drop nor disable them.
+POSTGRES_NO_TRUNCATE = (
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+)
+#: The same, for a database created before it existed (migration 11).
+POSTGRES_NO_TRUNCATE_IF_MISSING = (
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE "
+    "tgname = 'audit_log_no_truncate' AND tgrelid = 'audit_log'::regclass) THEN "
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only(); END IF; END $$"
+)
+#: Raised as an integrity violation (SQLSTATE 23001), as SQLite's RAISE(ABORT) is.
+POSTGRES_APPEND_ONLY_FUNCTION = (
     "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+    "RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'restrict_violation'; "
+    "END $$ LANGUAGE plpgsql"
+)
+#: No role but the table's owner may UPDATE, DELETE or TRUNCATE it, whatever the default
+#: privileges granted when it was created (docs/postgresql/roles.sql grants the app role
+#: read and write on every table; this takes the audit log's back).
+POSTGRES_AUDIT_PRIVILEGES = (
+    "DO $$ DECLARE who oid; BEGIN "
+    "FOR who IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a "
+    "WHERE c.oid = 'audit_log'::regclass AND a.grantee <> c.relowner "
+    "AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') LOOP "
+    "EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ' || "
+    "CASE WHEN who = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(who)) END; "
+    "END LOOP; END $$"
+)
+_POSTGRES_APPEND_ONLY = [
+    POSTGRES_APPEND_ONLY_FUNCTION,
+    POSTGRES_AUDIT_PRIVILEGES,
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    POSTGRES_NO_TRUNCATE,
 ]
 for _statement in _SQLITE_APPEND_ONLY:
     event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
@@ -329,7 +363,8 @@ _SQLITE_HEAD_FORWARD = [
 _POSTGRES_HEAD_FORWARD = [
     "CREATE OR REPLACE FUNCTION audit_head_forward() RETURNS trigger AS $$ BEGIN "
     "IF TG_OP = 'DELETE' OR NEW.seq <> OLD.seq + 1 OR NEW.id <> OLD.id THEN "
-    "RAISE EXCEPTION 'the audit head only moves forward'; END IF; RETURN NEW; END $$ "
+    "RAISE EXCEPTION 'the audit head only moves forward' USING ERRCODE = 'restrict_violation'; "
+    "END IF; RETURN NEW; END $$ "
     "LANGUAGE plpgsql",
     "CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head "
     "FOR EACH ROW EXECUTE FUNCTION audit_head_forward()",
@@ -440,4 +475,37 @@ browser_sessions = Table(
 )
 ix_browser_sessions_user = Index(
     "ix_browser_sessions_user", browser_sessions.c.username, browser_sessions.c.ended_at
+)
+
+
+# --- several hosts on one database (store/leases.py, store/shared_files.py) -------------
+
+leases = Table(
+    "leases",
+    metadata,
+    # What is held: "chore:purge", "weekly-export:2026-W42", ...
+    Column("name", String(200), primary_key=True),
+    # host:pid:random of the process holding it (store.leases.THIS_PROCESS)
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    # Free for another holder from this moment on (a holder that died lets go by itself).
+    Column("expires_at", UTCDateTime, nullable=False),
+    # JSON the holder keeps with it (the weekly export: its files and the mail's state).
+    Column("state", Text, nullable=False, default="{}"),
+)
+
+shared_files = Table(
+    "shared_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # model (the text model every host loads) | screenshot (evidence, staff reports)
+    Column("kind", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    # JSON: for a model, its sidecar (versions, training data hashes, metrics).
+    Column("meta", Text, nullable=False, default="{}"),
+    Column("stored_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "sha256", name="uq_shared_files_kind_sha256"),
 )

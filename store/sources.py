@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from rumordesk.base.redact import mask
 from rumordesk.base.source_settings import SourceBase
-from rumordesk.store.db import Database
+from rumordesk.store.db import Database, insert_for
 from rumordesk.store.schema import sources
 
 
@@ -34,28 +34,36 @@ class SourceHealth:
 
 
 def sync_sources(db: Database, configured: Iterable[SourceBase]) -> None:
-    """Make sure every configured source has a row; keep kind and channel current."""
+    """Make sure every configured source has a row; keep kind and channel current.
+
+    Several processes may start together (collectors on several hosts): a row another one
+    inserted a moment ago is kept (``ON CONFLICT DO NOTHING``) and then brought up to date.
+    """
     with db.write() as connection:
-        known = set(connection.scalars(select(sources.c.name)).all())
-        for source in configured:
+        for source in sorted(configured, key=lambda s: s.name):
             values = {"kind": source.kind, "channel": source.channel}
-            if source.name in known:
-                connection.execute(
-                    update(sources).where(sources.c.name == source.name).values(values)
+            connection.execute(
+                insert_for(connection, sources)
+                .values(
+                    name=source.name,
+                    cursor="{}",
+                    status="never",
+                    consecutive_failures=0,
+                    last_new=0,
+                    last_updated=0,
+                    last_requests=0,
+                    **values,
                 )
-            else:
-                connection.execute(
-                    insert(sources).values(
-                        name=source.name,
-                        cursor="{}",
-                        status="never",
-                        consecutive_failures=0,
-                        last_new=0,
-                        last_updated=0,
-                        last_requests=0,
-                        **values,
-                    )
+                .on_conflict_do_nothing(index_elements=[sources.c.name])
+            )
+            connection.execute(
+                update(sources)
+                .where(
+                    sources.c.name == source.name,
+                    (sources.c.kind != source.kind) | (sources.c.channel != source.channel),
                 )
+                .values(values)
+            )
 
 
 def load_cursor(db: Database, name: str) -> dict[str, Any]:
@@ -108,11 +116,7 @@ def record_failure(
     masked, since a platform's answer may quote the token it was sent."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
-        failures = (
-            connection.scalar(select(sources.c.consecutive_failures).where(sources.c.name == name))
-            or 0
-        ) + 1
-        connection.execute(
+        failures = connection.scalar(  # counted in the database: two collectors may both fail
             update(sources)
             .where(sources.c.name == name)
             .values(
@@ -120,14 +124,15 @@ def record_failure(
                 last_attempt_at=now,
                 last_error=mask(error),
                 last_error_at=now,
-                consecutive_failures=failures,
+                consecutive_failures=sources.c.consecutive_failures + 1,
                 last_new=new,
                 last_updated=updated,
                 last_requests=requests,
                 next_poll_at=next_poll_at,
             )
+            .returning(sources.c.consecutive_failures)
         )
-    return failures
+    return int(failures or 0)
 
 
 def consecutive_failures(db: Database, name: str) -> int:

@@ -35,6 +35,11 @@ class JoinedDatabase(Database):
     def write(self) -> Iterator[Connection]:
         yield self.connection  # committed or rolled back by one_transaction, not here
 
+    def transact(self, work, *, attempts: int = 1):  # type: ignore[no-untyped-def]
+        """``work`` in the open transaction, once: only the transaction's owner could run
+        it again (a PostgreSQL transaction rolled back to break a deadlock is over)."""
+        return work(self.connection)
+
     def dispose(self) -> None:  # the engine belongs to the database this view was made from
         pass
 

@@ -44,9 +44,18 @@ class AccountRefused(PermissionDenied):
 
 
 def require_current(
-    connection: Connection, actor: Actor, permission: Permission, now: datetime
+    connection: Connection,
+    actor: Actor,
+    permission: Permission,
+    now: datetime,
+    *,
+    lock: bool = True,
 ) -> None:
-    """Raise unless ``actor`` may take an action needing ``permission`` right now."""
+    """Raise unless ``actor`` may take an action needing ``permission`` right now.
+
+    ``lock``: in a write transaction the account row is read with a shared lock, so a
+    concurrent disable waits for this action or wins; a read (a snapshot, read-only on
+    PostgreSQL) reads the row as the snapshot has it."""
     require(actor, permission)
     if actor.account == AUTOMATIC:
         return
@@ -54,11 +63,12 @@ def require_current(
         raise AccountRefused(actor, "the session has ended")
     if actor.account == PROVIDER:
         return
-    row = connection.execute(
-        select(users.c.active, users.c.role, users.c.sessions_revoked_at)
-        .where(users.c.username == actor.username)
-        .with_for_update(read=True)  # a concurrent disable waits for this action, or wins
-    ).first()
+    query = select(users.c.active, users.c.role, users.c.sessions_revoked_at).where(
+        users.c.username == actor.username
+    )
+    if lock:
+        query = query.with_for_update(read=True)
+    row = connection.execute(query).first()
     if row is None:
         raise AccountRefused(actor, "the account no longer exists")
     if not row.active:
@@ -110,7 +120,7 @@ def reading(
     moment = now or utc_now()
     try:
         with db.read() as connection:
-            require_current(connection, actor, permission, moment)
+            require_current(connection, actor, permission, moment, lock=False)
             yield connection
     except AccountRefused as refusal:
         _refused(db, refusal, permission)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from rumordesk.store.db import lock
 from rumordesk.store.schema import search_config_log
 from rumordesk.triage import audit
 from rumordesk.triage.roles import Actor, Role
@@ -108,6 +109,8 @@ def record_changes(
     current = configured(settings)
     changes: list[ConfigChange] = []
     with db.write() as connection:
+        # processes starting together (several hosts) compare and log one after the other
+        lock(connection, "config-log")
         logged = last_logged(connection)
         for name, item in current.items():
             digest = fingerprint(item["settings"])

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Connection, Table, delete, func, select, update
 
 from rumordesk.base.times import stored_utc
+from rumordesk.store import shared_files
 from rumordesk.store.records import DEMO_SOURCE
 from rumordesk.store.schema import audit_log, evidence, metadata, post_scores, posts, raw_payloads
 from rumordesk.store.schema import rumors as rumors_table
@@ -135,6 +136,8 @@ class _Plan:
     expired_rumor_ids: list[int] = field(default_factory=list)
     posts_by_year: dict[str, Counter[str]] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
+    #: Screenshots (by SHA-256) that no kept record uses: their shared copy goes too.
+    screenshot_shas: list[str] = field(default_factory=list)
 
     @property
     def all_post_ids(self) -> list[int]:
@@ -215,6 +218,7 @@ def purge_with(
         report.files = _files_to_remove(connection, plan)
         if report.total:
             _delete(connection, plan)
+            shared_files.remove(connection, shared_files.SCREENSHOT, plan.screenshot_shas)
             report.audit_id = audit.record(
                 connection,
                 SYSTEM,
@@ -435,6 +439,10 @@ def _files_to_remove(connection: Connection, plan: _Plan) -> list[str]:
             ).all()
             if any(post_id not in doomed_posts for post_id in users):
                 continue
+            # the copy in the database, unless a kept record names the same bytes elsewhere
+            same = connection.scalars(select(evidence.c.rumor_id).where(evidence.c.sha256 == sha))
+            if all(rumor_id in doomed_rumors for rumor_id in same):
+                plan.screenshot_shas.append(sha)
         files.append(path)
     return files
 

@@ -27,6 +27,7 @@ from rumordesk.base.errors import RumorDeskError
 from rumordesk.base.times import utc_now
 from rumordesk.base.urls import safe_url
 from rumordesk.classify.rumours import DECISIONS, STATUSES
+from rumordesk.store import shared_files
 from rumordesk.store.files import save_image
 from rumordesk.store.schema import evidence, post_scores, posts, raw_payloads, rumors
 from rumordesk.triage import audit
@@ -422,6 +423,14 @@ def attach_screenshot(
     now = saved.captured_at
     with acting(db, actor, Permission.TRIAGE, now=now) as connection:
         row = _load(connection, rumor_id)
+        # every host's dashboard shows it, not only this one's (store/shared_files.py)
+        shared_files.put(  # the re-encoded image, kept under its own SHA-256
+            connection,
+            shared_files.SCREENSHOT,
+            saved.path.read_bytes(),
+            media_type=saved.media_type,
+            now=now,
+        )
         evidence_id = connection.execute(
             evidence.insert().values(
                 rumor_id=rumor_id,

@@ -260,6 +260,28 @@ def posts(
         click.echo(f"wrote {count} post(s) to {out.name}", err=True)
 
 
+def _start_dashboard(
+    obj: Context, port: int, address: str, *, headless: bool = False
+) -> subprocess.Popen[bytes]:
+    """The Streamlit dashboard as a child process, reading the same configuration."""
+    env = {**os.environ}
+    if obj.config_path:
+        env[CONFIG_ENV] = str(Path(obj.config_path).resolve())
+    command = dashboard_command(port, address)
+    if headless:
+        command += ["--server.headless", "true"]
+    return subprocess.Popen(command, env=env)
+
+
+def _stop(dashboard: subprocess.Popen[bytes]) -> None:
+    if dashboard.poll() is None:
+        dashboard.terminate()
+        try:
+            dashboard.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            dashboard.kill()
+
+
 @click.command()
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.option("--address", default="localhost", show_default=True)
@@ -271,10 +293,7 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
     from rumordesk.collectors.runner import Runner
 
     settings, db = obj.settings, obj.db
-    env = {**os.environ}
-    if obj.config_path:
-        env[CONFIG_ENV] = str(Path(obj.config_path).resolve())
-    dashboard = subprocess.Popen(dashboard_command(port, address), env=env)
+    dashboard = _start_dashboard(obj, port, address)
     click.echo(
         f"dashboard: http://{address}:{port}  (collector polling every "
         f"{every or settings.collect.interval_seconds:g}s; Ctrl-C stops both)"
@@ -294,9 +313,28 @@ def run(obj: Context, port: int, address: str, every: float | None) -> None:
             chores=loop_chores(settings, db),
         )
     finally:
-        if dashboard.poll() is None:
-            dashboard.terminate()
-            try:
-                dashboard.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                dashboard.kill()
+        _stop(dashboard)
+
+
+@click.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--address", default="localhost", show_default=True, help="0.0.0.0: all.")
+@click.pass_obj
+@friendly_errors
+def web(obj: Context, port: int, address: str) -> None:
+    """Serve the dashboard only: run any number behind a load balancer, with the collector
+    (`rumordesk collect --every`) elsewhere and one database (docs/postgresql/README.md)."""
+    obj.db  # noqa: B018 - fails here, in one line, if the database is unreachable or stale
+    dashboard = _start_dashboard(obj, port, address, headless=True)
+    click.echo(f"dashboard: http://{address}:{port}  (no collector in this process)")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    watcher = threading.Thread(target=lambda: (dashboard.wait(), stop.set()), daemon=True)
+    watcher.start()
+    try:
+        stop.wait()
+    finally:
+        _stop(dashboard)
+    if dashboard.returncode not in (0, -signal.SIGTERM, None):
+        sys.exit(dashboard.returncode)

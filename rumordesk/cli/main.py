@@ -48,6 +48,7 @@ COMMANDS: tuple[click.Command, ...] = (
     collection.sources,
     collection.posts,
     collection.run,
+    collection.web,
     channels.import_file,
     channels.report,
     model.train,

@@ -70,6 +70,11 @@ def train(
         f"Brier {cv['brier']:.4f}"
     )
     click.echo(f"saved {target} and {target.with_suffix('.json')}")
+    if target.resolve() == Path(obj.settings.classify.model_path).resolve():
+        from rumordesk.classify.shared_model import pin
+
+        pinned = pin(obj.db, target)  # every collector on this database loads it next
+        click.echo(f"pinned in the database for every host: sha256 {pinned.sha256[:12]}")
 
 
 @click.command()

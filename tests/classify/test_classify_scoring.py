@@ -20,8 +20,8 @@ from tests.helpers.settings import feed_source, make_settings, rss
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+def store(database_url, tmp_path: Path):
+    url = database_url
     db = open_database(url)
     yield app_settings(url), db
     db.dispose()
@@ -225,7 +225,7 @@ def test_the_adapter_keeps_unknown_engagement_unknown(store):
     assert given.created_at == at("19:00")
 
 
-def test_the_collector_loop_scores_what_it_stores(feed_server, tmp_path: Path):
+def test_the_collector_loop_scores_what_it_stores(database_url, feed_server, tmp_path: Path):
     url = feed_server.serve(
         "/feed.xml",
         rss(
@@ -233,7 +233,7 @@ def test_the_collector_loop_scores_what_it_stores(feed_server, tmp_path: Path):
             ("g2", "Farmers market at Central Park has great peaches today"),
         ),
     )
-    database = f"sqlite:///{tmp_path / 'loop.db'}"
+    database = database_url
     settings = make_settings(
         [feed_source("community", url)],
         storage={"database_url": database},
@@ -264,3 +264,48 @@ def test_a_department_post_arriving_later_rescores_the_stories_it_answers(store)
     assert 'Department said "no shooting" at 19:52' in after["top_reason"]
     assert after["score"] > before["score"]
     assert after["post_count"] == 2
+
+
+@pytest.mark.backends("postgresql")
+def test_two_scorers_of_one_story_at_once_open_one_rumour(store):
+    """Two collectors (own connections) score posts of the same story at the same moment:
+    each locks the story before looking it up, so the second finds the first's rumour.
+    (Without the lock PostgreSQL let both open one: 50 rumours for 25 stories.)"""
+    import threading
+
+    from rumordesk.store.db import Database, lock
+    from tests.helpers.database import wait_for_lock_waiters
+
+    settings, db = store
+    first = stored(db, "search", public("a", "ACTIVE SHOOTER at Great America right now", "19:00"))
+    second = stored(db, "search", public("b", "Active shooter at Great America, run", "19:01"))
+    url = db.url.render_as_string(hide_password=False)
+    collectors = [Database(url), Database(url)]
+    errors: list[Exception] = []
+
+    def score(database: Database, ids: list[int]) -> None:
+        try:
+            scorer(settings, database).score(ids)
+        except Exception as exc:  # asserted on below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=score, args=(collectors[0], first)),
+        threading.Thread(target=score, args=(collectors[1], second)),
+    ]
+    holder = Database(url)
+    try:
+        with holder.write() as connection:
+            lock(connection, "story:claim:active_shooter@California's Great America")
+            for thread in threads:
+                thread.start()
+            wait_for_lock_waiters(db, 2)  # both wait for the story, neither has looked it up
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for database in (holder, *collectors):
+            database.dispose()
+    assert errors == []
+    [rumour] = rumor_rows(db)
+    assert rumour["post_count"] == 2
+    assert {row["rumor_id"] for row in score_rows(db).values()} == {rumour["id"]}

@@ -60,8 +60,8 @@ class CountingModel:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[tuple]:
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+def store(database_url, tmp_path: Path) -> Iterator[tuple]:
+    url = database_url
     db = open_database(url)
     yield app_settings(url), db
     db.dispose()
@@ -213,8 +213,10 @@ def test_refreshing_never_touches_the_workflow_columns(store):
     assert {key: after[key] for key in workflow} == workflow
 
 
-def test_a_post_in_no_rumour_that_starts_spreading_opens_one_from_its_cached_score(tmp_path):
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+def test_a_post_in_no_rumour_that_starts_spreading_opens_one_from_its_cached_score(
+    database_url, tmp_path
+):
+    url = database_url
     db = open_database(url)
     model, clock = CountingModel(), Clock(at("20:00"))
     job = PostScorer(app_settings(url), db, model, model_version="test", clock=clock)
@@ -257,10 +259,10 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_the_runner_hands_engagement_changes_to_the_scorer(tmp_path: Path):
+def test_the_runner_hands_engagement_changes_to_the_scorer(database_url, tmp_path: Path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    database = f"sqlite:///{tmp_path / 'loop.db'}"
+    database = database_url
     settings = make_settings(
         [
             {
@@ -300,12 +302,12 @@ def test_the_runner_hands_engagement_changes_to_the_scorer(tmp_path: Path):
 # --- end to end: the growth re-alert -----------------------------------------------------
 
 
-def test_engagement_alone_growing_five_fold_re_alerts_once(tmp_path: Path):
+def test_engagement_alone_growing_five_fold_re_alerts_once(database_url, tmp_path: Path):
     hooks = WebhookServer().start()
     try:
         settings = parse_settings(
             {
-                "storage": {"database_url": f"sqlite:///{tmp_path / 'r.db'}"},
+                "storage": {"database_url": database_url},
                 "classify": shipped_classify_section(),
                 "alerts": {
                     "min_score": 0.7,
@@ -368,7 +370,9 @@ def test_engagement_alone_growing_five_fold_re_alerts_once(tmp_path: Path):
         hooks.stop()
 
 
-def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(tmp_path, monkeypatch):
+def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(
+    database_url, tmp_path, monkeypatch
+):
     from click.testing import CliRunner
 
     from rumordesk.classify import scoring
@@ -382,11 +386,10 @@ def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(tmp_pat
         asked_about.extend(texts)
         return keyword.predict_proba(texts)
 
-    monkeypatch.setattr(scoring, "load_default_model", lambda _s: (predict, "keyword"))
-    database = tmp_path / "r.db"
+    monkeypatch.setattr(scoring, "load_default_model", lambda *_: (predict, "keyword"))
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[storage]\ndatabase_url = "sqlite:///{database}"\n'
+        f'[storage]\ndatabase_url = "{database_url}"\n'
         '[[sources]]\nname = "sheet"\nkind = "csv_import"\nchannel = "manual"\n'
         'format = "spreadsheet"\n',
         encoding="utf-8",
@@ -402,7 +405,7 @@ def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(tmp_pat
         assert done.exit_code == 0, done.output
 
     run_import("1.csv", "40")
-    db = open_database(f"sqlite:///{database}")
+    db = open_database(database_url)
     before = the_rumour(db)
     asked = len(asked_about)
     run_import("2.csv", "5000")

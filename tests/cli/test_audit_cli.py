@@ -1,13 +1,12 @@
 """`rumordesk audit verify`: a clear message, and exit 1 when an entry was edited or removed.
 
-The library is tested in tests/test_triage_audit.py; here the command runs against a real
-SQLite file that someone then edits behind the application's back (a plain sqlite3
-connection that drops the append-only triggers first).
+The library is tested in tests/triage/test_triage_audit.py; here the command runs against a
+real database (SQLite and PostgreSQL) that someone then edits behind the application's back
+(tests.helpers.database.tamper: past the append-only triggers), with the same verdicts.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rumordesk.cli.main import main
 from rumordesk.store.db import Database
 from rumordesk.triage import audit
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.database import storage_toml, tamper
 from tests.helpers.settings import write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -37,23 +37,11 @@ def config(tmp_path: Path, db: Database) -> Path:
                 detail={"note": f"checked with dispatch ({index})"},
                 at=start + timedelta(minutes=index),
             )
-    return write_config(
-        tmp_path / "config.toml", f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
-    )
+    return write_config(tmp_path / "config.toml", storage_toml(db))
 
 
 def verify(config: Path):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, ["--config", str(config), "audit", "verify"])
-
-
-def tamper(db: Database, *statements: str) -> None:
-    raw = sqlite3.connect(db.url.database)
-    raw.execute("DROP TRIGGER audit_log_no_update")
-    raw.execute("DROP TRIGGER audit_log_no_delete")
-    for statement in statements:
-        raw.execute(statement)
-    raw.commit()
-    raw.close()
 
 
 def test_an_intact_log_is_reported_as_intact(config):
@@ -110,22 +98,6 @@ def test_the_application_cannot_edit_or_delete_entries(config, db):
 # --- the ends of the log (issue: each passed `audit verify` once the triggers were dropped) --
 
 
-def owner(db: Database, *statements: str) -> None:
-    """The database owner: every trigger dropped, the head row included."""
-    raw = sqlite3.connect(db.url.database)
-    for trigger in (
-        "audit_log_no_update",
-        "audit_log_no_delete",
-        "audit_head_no_delete",
-        "audit_head_forward",
-    ):
-        raw.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    for statement in statements:
-        raw.execute(statement)
-    raw.commit()
-    raw.close()
-
-
 @pytest.mark.parametrize(
     ("statement", "said"),
     [
@@ -136,7 +108,7 @@ def owner(db: Database, *statements: str) -> None:
     ids=["first entries", "last entry", "every entry"],
 )
 def test_removing_either_end_or_everything_fails(config, db, statement, said):
-    owner(db, statement)
+    tamper(db, statement)
     result = verify(config)
     assert result.exit_code == 1, result.output
     assert "AUDIT LOG BROKEN" in result.stderr and said in result.stderr
@@ -155,7 +127,7 @@ def test_rehashing_the_last_entry_fails(config, db):
         subject=entry.subject,
         detail='{"note": "nothing to see"}',
     )
-    owner(
+    tamper(
         db,
         f"UPDATE audit_log SET detail = '{{\"note\": \"nothing to see\"}}', hash = '{forged}' "
         f"WHERE id = {entry.id}",
@@ -176,7 +148,7 @@ def test_a_checkpoint_catches_a_tail_removed_with_the_head_rolled_back(config, d
     kept = tmp_path / "checkpoint.json"
     _checkpoint(config, kept)
     last_kept = audit.entries(db, limit=3)[-1]  # the 4th entry
-    owner(
+    tamper(
         db,
         "DELETE FROM audit_log WHERE id > 4",
         f"UPDATE audit_head SET seq = 4, hash = '{last_kept.hash}'",

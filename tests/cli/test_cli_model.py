@@ -19,7 +19,7 @@ from rumordesk.base.config import CONFIG_ENV, DATABASE_URL_ENV
 from rumordesk.classify.model import MisinfoModel
 from rumordesk.classify.persist import load_model, read_sidecar
 from rumordesk.cli.main import main
-from rumordesk.store import open_database
+from rumordesk.store import open_database, shared_files
 from rumordesk.store.schema import audit_log, post_scores, posts, rumors
 from tests.helpers.settings import write_config
 
@@ -104,6 +104,7 @@ def test_train_on_given_files_alone(config, tmp_path):
     high, low = model.predict_proba(["gunman inside the stadium right now", "road work friday"])
     assert high > low
     assert not (tmp_path / "models").exists()  # --out, not the configured path
+    assert "pinned" not in result.output  # nor the model every host loads
     db = open_database(f"sqlite:///{tmp_path / 'data' / 'test.db'}")
     with db.read() as connection:
         actions = connection.execute(select(audit_log.c.action, audit_log.c.subject)).all()
@@ -176,6 +177,13 @@ def test_train_adds_the_builtin_set_and_the_pios_decisions(config, tmp_path, mon
         "builtin:data/training/posts.csv",
         "store:triage decisions",
     ]
+    # the configured model: pinned in the database, so every collector loads this one
+    assert "pinned in the database for every host" in result.output
+    db = open_database(f"sqlite:///{tmp_path / 'data' / 'test.db'}")
+    pinned = shared_files.newest(db, shared_files.MODEL)
+    db.dispose()
+    assert pinned is not None
+    assert pinned.sha256 == hashlib.sha256(model_path.read_bytes()).hexdigest()
 
 
 def test_evaluate_prints_text_and_json(config, tmp_path):

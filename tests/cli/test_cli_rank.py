@@ -142,7 +142,7 @@ def small_default_model(monkeypatch):
     monkeypatch.setattr(
         scoring,
         "load_default_model",
-        lambda settings: (text_model().predict_proba, "small-test-model"),
+        lambda *_: (text_model().predict_proba, "small-test-model"),
     )
 
 

@@ -151,7 +151,7 @@ def test_import_and_report_store_texts_without_control_characters(config, tmp_pa
     from rumordesk.classify.baseline import KeywordBaseline
 
     monkeypatch.setattr(
-        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+        scoring, "load_default_model", lambda *_: (KeywordBaseline().predict_proba, "keyword")
     )
     export = write_csv(
         tmp_path / "nd.csv",

@@ -217,7 +217,7 @@ def test_the_import_command_reports_counts_scores_and_rejects_with_reasons(
 
     # the configured model would be trained on first use; the keyword baseline stands in
     monkeypatch.setattr(
-        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+        scoring, "load_default_model", lambda *_: (KeywordBaseline().predict_proba, "keyword")
     )
     config = write_config(
         tmp_path / "c.toml",

@@ -161,7 +161,7 @@ def test_the_report_command_puts_the_report_at_the_top_of_the_queue(db, tmp_path
 
     # the configured model would be trained on first use; the keyword baseline stands in
     monkeypatch.setattr(
-        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+        scoring, "load_default_model", lambda *_: (KeywordBaseline().predict_proba, "keyword")
     )
     shot = tmp_path / "shot.jpg"
     shot.write_bytes(image("JPEG"))

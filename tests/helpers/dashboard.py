@@ -111,7 +111,7 @@ def make_desk(
     monkeypatch.setenv("RUMORDESK_CONFIG", str(config))
     # Pages score with the configured model; the keyword baseline stands in for it here.
     monkeypatch.setattr(
-        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "keyword")
+        scoring, "load_default_model", lambda *_: (KeywordBaseline().predict_proba, "keyword")
     )
     # A light argon2id cost: these tests sign accounts in, they do not test the hash
     # (tests/triage/test_auth.py does); the production cost takes ~0.3 s a hash.

@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from rumordesk.base.chores import Chores
 from rumordesk.reports import schedule
 from rumordesk.reports.schedule import build_chore, due_week, run_weekly_export
-from rumordesk.store import open_database
+from rumordesk.store import leases, open_database
 from rumordesk.triage.audit import entries
+from tests.helpers.database import url_of
 from tests.helpers.weekly import build, scenario_settings, utc
 
 # Monday Oct 26 2026, 07:05 PDT: W43 has ended and its export moment (07:00) has passed.
@@ -54,10 +55,10 @@ def smtp():
     sink.controller.stop()
 
 
-def settings_for(tmp_path, port: int | None, **reports: Any):
+def settings_for(tmp_path, port: int | None, *, url: str = "sqlite://", **reports: Any):
     mail = {"host": "127.0.0.1", "port": port, "security": "none"} if port else {}
     return scenario_settings(
-        storage={"database_url": f"sqlite:///{tmp_path / 'rumordesk.db'}"},
+        storage={"database_url": url},
         mail=mail,
         reports={
             "folder": str(tmp_path / "exports"),
@@ -68,8 +69,8 @@ def settings_for(tmp_path, port: int | None, **reports: Any):
 
 
 @pytest.fixture
-def store_with_data(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path / 'rumordesk.db'}")
+def store_with_data(database_url):
+    database = open_database(database_url)
     build(database, scenario_settings())
     yield database
     database.dispose()
@@ -90,7 +91,9 @@ def test_the_due_week_follows_the_local_day_and_time(tmp_path):
 
 
 def test_exports_once_per_week_across_restarts_and_mails_it(tmp_path, smtp, store_with_data):
-    settings = settings_for(tmp_path, smtp.port, formats=["xlsx", "csv"])
+    settings = settings_for(
+        tmp_path, smtp.port, formats=["xlsx", "csv"], url=url_of(store_with_data)
+    )
     first = run_weekly_export(settings, store_with_data, now=MONDAY_0705)
     assert first.ran and first.mailed
     folder = tmp_path / "exports"
@@ -137,7 +140,7 @@ def test_exports_once_per_week_across_restarts_and_mails_it(tmp_path, smtp, stor
 
 
 def test_without_mail_settings_the_export_is_only_written(tmp_path, store_with_data):
-    settings = settings_for(tmp_path, None)
+    settings = settings_for(tmp_path, None, url=url_of(store_with_data))
     outcome = run_weekly_export(settings, store_with_data, now=MONDAY_0705)
     assert outcome.ran and not outcome.mailed
     state = json.loads((tmp_path / "exports" / "weekly-report-2026-W43.json").read_text())
@@ -149,7 +152,7 @@ def test_without_mail_settings_the_export_is_only_written(tmp_path, store_with_d
 
 def test_mail_that_fails_is_retried_later_and_sent_once(tmp_path, store_with_data):
     port = free_port()  # nothing listens yet
-    settings = settings_for(tmp_path, port)
+    settings = settings_for(tmp_path, port, url=url_of(store_with_data))
     first = run_weekly_export(settings, store_with_data, now=MONDAY_0705)
     assert first.ran and not first.mailed
     manifest = tmp_path / "exports" / "weekly-report-2026-W43.json"
@@ -173,11 +176,18 @@ def test_mail_that_fails_is_retried_later_and_sent_once(tmp_path, store_with_dat
 
 
 def test_a_second_loop_does_not_export_the_same_week(tmp_path, store_with_data):
-    settings = settings_for(tmp_path, None)
+    settings = settings_for(tmp_path, None, url=url_of(store_with_data))
     folder = tmp_path / "exports"
     folder.mkdir()
-    manifest = folder / "weekly-report-2026-W43.json"
-    assert schedule._claim(manifest, MONDAY_0705)  # another process is writing it right now
+    # another process (on another host) is writing it right now
+    week = due_week(settings, MONDAY_0705)
+    assert leases.acquire(
+        store_with_data,
+        schedule.lease_name(week),
+        now=MONDAY_0705,
+        ttl=schedule.STALE_CLAIM,
+        holder="host-b:4242:0badc0de",
+    )
     outcome = run_weekly_export(settings, store_with_data, now=MONDAY_0705 + timedelta(minutes=5))
     assert not outcome.ran
     assert not (folder / "weekly-report-2026-W43.xlsx").exists()
@@ -186,14 +196,14 @@ def test_a_second_loop_does_not_export_the_same_week(tmp_path, store_with_data):
     assert late.ran and (folder / "weekly-report-2026-W43.xlsx").is_file()
 
 
-def test_the_collector_loop_runs_the_weekly_export(tmp_path):
+def test_the_collector_loop_runs_the_weekly_export(tmp_path, database_url):
     from rumordesk.loop import build_chores
 
-    settings = settings_for(tmp_path, None)
+    settings = settings_for(tmp_path, None, url=database_url)
     database = open_database(settings.storage.database_url)
     try:
         assert "weekly-export" in [c.name for c in build_chores(settings, database)]
-        off = settings_for(tmp_path, None, weekly_export=False)
+        off = settings_for(tmp_path, None, weekly_export=False, url=database_url)
         assert "weekly-export" not in [c.name for c in build_chores(off, database)]
     finally:
         database.dispose()

@@ -1,4 +1,6 @@
-"""Crash safety and concurrency on real SQLite files.
+"""Crash safety and concurrency on real SQLite files (and, where the behaviour is the
+store's rather than SQLite's, on PostgreSQL too; tests/store/test_postgres_scale_out.py
+has the PostgreSQL-only ones: several collectors, chores and migrations at once).
 
 * A real ``rumordesk collect --once`` process, fetching from a real loopback server, is
   SIGKILLed mid-run: the file stays intact, every batch is stored whole with its cursor or
@@ -22,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from rumordesk.store import open_database
 from rumordesk.store.migrations import MIGRATIONS
 from rumordesk.store.posts import PostFilter, count_posts, list_posts, save_batch
 from rumordesk.store.records import Batch, Post, Provenance
+from rumordesk.store.schema import schema_migrations
 from rumordesk.store.sources import load_cursor, sync_sources
 from tests.helpers.settings import feed_source, make_settings, write_config
 
@@ -190,6 +193,7 @@ def _wait_until_stored(path: Path, at_least: int, process: subprocess.Popen) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.backends("sqlite")
 def test_sigkill_mid_collect_loses_and_duplicates_nothing(feed_server, tmp_path: Path):
     sources, expected = _serve_many(feed_server)
     config = write_config(
@@ -333,6 +337,7 @@ def test_two_writers_at_once_both_succeed(db):
     assert load_cursor(db, "a") == load_cursor(db, "b") == {"batch": 39}
 
 
+@pytest.mark.backends("sqlite")
 def test_writer_waits_for_a_held_lock_instead_of_failing(db):
     """The busy timeout: a writer arriving while another holds the lock waits its turn.
 
@@ -426,9 +431,9 @@ def _write_lock_is_held(path: str) -> bool:
         probe.close()
 
 
-def test_processes_starting_together_migrate_once(tmp_path: Path):
-    """`make run` starts the CLI and the dashboard at once: both open (and migrate) the file."""
-    url = f"sqlite:///{tmp_path / 'together.db'}"
+def test_processes_starting_together_migrate_once(database_url: str):
+    """`make run` starts the CLI and the dashboard at once: both open (and migrate) it."""
+    url = database_url
     errors: list[Exception] = []
     start = threading.Barrier(4)
 
@@ -446,9 +451,10 @@ def test_processes_starting_together_migrate_once(tmp_path: Path):
         thread.join(timeout=30)
 
     assert errors == []
-    with sqlite3.connect(tmp_path / "together.db") as raw:
-        versions = [v for (v,) in raw.execute("SELECT version FROM schema_migrations")]
-    raw.close()
+    db = open_database(url)
+    with db.read() as connection:
+        versions = connection.scalars(select(schema_migrations.c.version)).all()
+    db.dispose()
     assert sorted(versions) == [m.version for m in MIGRATIONS]
 
 
@@ -463,6 +469,7 @@ def _open_in_child(url: str, start, results) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.slow
+@pytest.mark.backends("sqlite")
 def test_real_processes_starting_together_migrate_once(tmp_path: Path):
     """Eight processes open one brand-new file at the same moment: all succeed, each
     migration is applied once (the WAL switch returns SQLITE_BUSY without waiting)."""
@@ -491,6 +498,7 @@ def test_real_processes_starting_together_migrate_once(tmp_path: Path):
     assert mode == "wal"
 
 
+@pytest.mark.backends("sqlite")
 def test_switch_to_wal_waits_for_a_lock_instead_of_failing(tmp_path: Path, monkeypatch):
     """SQLite refuses the WAL switch at once while another connection holds a lock; the
     opener retries until the lock is released instead of failing with "database is locked"."""

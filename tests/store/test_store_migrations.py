@@ -1,10 +1,14 @@
-"""Migrations reach the current schema exactly, once; connections are tuned for concurrency."""
+"""Migrations reach the current schema exactly, once; connections are tuned for concurrency.
+
+The drift checks compare shapes as SQLite reports them (the schema and the migrations are
+one description for both backends); applying, re-applying and idempotence run on both."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, select
 
 from rumordesk.store import open_database, schema
@@ -22,8 +26,8 @@ def test_migration_versions_are_numbered_in_order():
     assert all(m.name for m in MIGRATIONS)
 
 
-def test_fresh_database_reaches_the_latest_version(tmp_path: Path):
-    db = Database(f"sqlite:///{tmp_path / 'nested' / 'fresh.db'}")
+def test_fresh_database_reaches_the_latest_version(database_url: str):
+    db = Database(database_url)
     assert current_version(db) == 0
 
     applied = migrate(db)
@@ -39,8 +43,8 @@ def test_fresh_database_reaches_the_latest_version(tmp_path: Path):
     db.dispose()
 
 
-def test_migrate_twice_applies_nothing_the_second_time(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'twice.db'}"
+def test_migrate_twice_applies_nothing_the_second_time(database_url: str):
+    url = database_url
     first = Database(url)
     assert migrate(first)
     first.dispose()
@@ -194,6 +198,7 @@ def test_every_migration_is_idempotent(db):
         assert _shape(connection) == before
 
 
+@pytest.mark.backends("sqlite")
 def test_connections_use_wal_busy_timeout_and_foreign_keys(db):
     for use in (db.read, db.write):
         with use() as connection:
@@ -207,6 +212,7 @@ def test_connections_use_wal_busy_timeout_and_foreign_keys(db):
     raw.close()
 
 
+@pytest.mark.backends("sqlite")
 def test_write_takes_the_write_lock_at_begin(db):
     """``write()`` is BEGIN IMMEDIATE: another writer is held off before any statement runs."""
     with db.write():

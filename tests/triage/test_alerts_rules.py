@@ -32,6 +32,7 @@ from tests.helpers.alerts import (
     change_rumour,
     wait_for,
 )
+from tests.helpers.database import query_plan
 from tests.helpers.paths import PROJECT_ROOT
 from tests.helpers.settings import make_settings
 
@@ -200,8 +201,8 @@ def test_a_failed_delivery_waits_backoff_seconds_doubling_up_to_the_maximum():
     assert waits == [10, 10, 20, 40, 80, 160, 320, 640, 900, 900]
 
 
-def test_restart_sends_what_was_queued_and_never_twice(tmp_path: Path, hooks):
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+def test_restart_sends_what_was_queued_and_never_twice(database_url, tmp_path: Path, hooks):
+    url = database_url
     path = "/restart"
     hooks.routes[path] = HookRoute(statuses=[503])  # the first attempt fails
     first_db = open_database(url)
@@ -271,9 +272,9 @@ CRASHING_LOOP = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_a_loop_killed_mid_delivery_never_sends_twice(tmp_path: Path, hooks):
+def test_a_loop_killed_mid_delivery_never_sends_twice(database_url, tmp_path: Path, hooks):
     """A real process is killed while Slack is answering; the next one does not resend."""
-    url = f"sqlite:///{tmp_path / 'rumordesk.db'}"
+    url = database_url
     hooks.routes["/slack"] = HookRoute(delays=[30])
     raw = {
         "alerts": {
@@ -317,12 +318,10 @@ def test_restart_rechecks_recent_rumours_without_queueing_again(db, hooks):
 
 
 def test_nothing_changed_is_one_cheap_indexed_query(db, hooks):
-    with db.read() as connection:
-        plan = connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM rumors WHERE updated_at >= ? ORDER BY updated_at",
-            (NOW.replace(tzinfo=None).isoformat(" "),),
-        ).all()
-    assert any("ix_rumors_updated_at" in str(step) for step in plan)
+    plan = query_plan(
+        db, "SELECT id FROM rumors WHERE updated_at >= :since ORDER BY updated_at", since=NOW
+    )
+    assert "ix_rumors_updated_at" in plan
     alerter = Alerter(settings_for(hooks), db)
     report = alerter(NOW)
     assert not report and alert_rows(db) == []
@@ -331,7 +330,7 @@ def test_nothing_changed_is_one_cheap_indexed_query(db, hooks):
 # --- through the real path: posts stored, scored by the classifier, alerted ----------------
 
 
-def test_a_stored_and_scored_shooter_post_alerts_by_email(tmp_path: Path):
+def test_a_stored_and_scored_shooter_post_alerts_by_email(database_url):
     from rumordesk.base.config import parse_settings
     from rumordesk.classify.scoring import PostScorer
     from rumordesk.store.posts import save_batch
@@ -342,7 +341,7 @@ def test_a_stored_and_scored_shooter_post_alerts_by_email(tmp_path: Path):
     try:
         settings = parse_settings(
             {
-                "storage": {"database_url": f"sqlite:///{tmp_path / 'r.db'}"},
+                "storage": {"database_url": database_url},
                 "classify": shipped_classify_section(),
                 "mail": sink.settings(),
                 "alerts": {"email_to": ["pio@santaclaraca.gov"]},
@@ -378,22 +377,26 @@ def test_a_stored_and_scored_shooter_post_alerts_by_email(tmp_path: Path):
         sink.stop()
 
 
-def test_two_loops_over_one_store_deliver_each_alert_once(tmp_path: Path, hooks):
+def test_two_loops_over_one_store_deliver_each_alert_once(database_url, tmp_path: Path, hooks):
     """`rumordesk run` and a stray `collect --every` at once: claims are atomic."""
     import threading
 
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    url = database_url
     setup = open_database(url)
     ids = [add_rumour(setup, cluster_key=f"story-{i}") for i in range(12)]
     setup.dispose()
     settings = settings_for(hooks, max_deliveries_per_check=50)
     loops = [Alerter(settings, open_database(url)) for _ in range(2)]
     start = threading.Barrier(2)
+    errors: list[Exception] = []
 
     def tick(alerter: Alerter) -> None:
         start.wait()
-        for second in range(5):
-            alerter(NOW + timedelta(seconds=second))
+        try:
+            for second in range(5):
+                alerter(NOW + timedelta(seconds=second))
+        except Exception as exc:  # asserted on below: neither loop may fail
+            errors.append(exc)
 
     threads = [threading.Thread(target=tick, args=(a,)) for a in loops]
     for thread in threads:
@@ -401,6 +404,7 @@ def test_two_loops_over_one_store_deliver_each_alert_once(tmp_path: Path, hooks)
     for thread in threads:
         thread.join(timeout=60)
 
+    assert errors == []
     delivered = sorted(h.json["rumour"]["id"] for h in hooks.at("/ops"))
     assert delivered == sorted(ids)
     assert {r["status"] for r in alert_rows(loops[0].db)} == {"sent"}

@@ -1,13 +1,13 @@
 """The audit log is anchored at both ends: a fixed genesis, a head moved in the same
 transaction as every append, signatures with the audit key, and checkpoints kept outside.
 
-Every attack here is the database owner's: a plain sqlite3 connection that drops the
-append-only triggers (and the head's) and edits the file behind the application's back.
+Every attack here is the database owner's (tests.helpers.database.owner): past the
+append-only triggers (and the head's), editing the data behind the application's back, on
+SQLite and on PostgreSQL alike.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -18,17 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from rumordesk.store.db import Database
 from rumordesk.triage import audit, checkpoint
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.database import Raw, owner
 
 PIO = Actor("pat", Role.PIO, "Pat Lee")
 CHIEF = Actor("chris", Role.CHIEF)
 KEY = "k3Hq9-audit-key-for-tests-only-7f2Lw0pZ"
 START = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
-TRIGGERS = (
-    "audit_log_no_update",
-    "audit_log_no_delete",
-    "audit_head_no_delete",
-    "audit_head_forward",
-)
 
 
 @pytest.fixture
@@ -55,15 +50,7 @@ def _fill(db: Database, count: int = 6) -> None:
             )
 
 
-def _owner(db: Database) -> sqlite3.Connection:
-    """The database owner: no triggers in the way."""
-    raw = sqlite3.connect(db.url.database, isolation_level=None)
-    for trigger in TRIGGERS:
-        raw.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    return raw
-
-
-def _rows(raw: sqlite3.Connection) -> list[tuple]:
+def _rows(raw: Raw) -> list[tuple]:
     return raw.execute(
         "SELECT id, at, actor, role, action, rumor_id, subject, detail, prev_hash, hash "
         "FROM audit_log ORDER BY id"
@@ -83,7 +70,7 @@ def _hash(prev: str, row: tuple, **changes: object) -> str:
     return audit.entry_hash(prev, at=at, **fields)  # type: ignore[arg-type]
 
 
-def _rechain_from(raw: sqlite3.Connection, first_id: int) -> None:
+def _rechain_from(raw: Raw, first_id: int) -> None:
     """Recompute every hash from ``first_id`` on and move the head to the new end."""
     rows = _rows(raw)
     prev = (
@@ -103,7 +90,7 @@ def _rechain_from(raw: sqlite3.Connection, first_id: int) -> None:
     raw.execute("UPDATE audit_head SET seq = ?, hash = ?", (count, prev))
 
 
-def _move_head_to_the_end(raw: sqlite3.Connection) -> None:
+def _move_head_to_the_end(raw: Raw) -> None:
     rows = _rows(raw)
     raw.execute(
         "UPDATE audit_head SET seq = ?, hash = ?",
@@ -126,7 +113,7 @@ def test_an_intact_log_ends_at_its_head(db):
 
 def test_deleting_the_first_entries_is_detected(db):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("DELETE FROM audit_log WHERE id IN (1, 2)")
     check = audit.verify(db)
     assert not check.ok and check.first_bad_id == 3
@@ -135,7 +122,7 @@ def test_deleting_the_first_entries_is_detected(db):
 
 def test_deleting_the_last_entry_is_detected(db):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("DELETE FROM audit_log WHERE id = 6")
     check = audit.verify(db)
     assert not check.ok and "end were removed" in check.problem and check.entries == 5
@@ -143,7 +130,7 @@ def test_deleting_the_last_entry_is_detected(db):
 
 def test_deleting_every_entry_is_detected(db):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("DELETE FROM audit_log")
     check = audit.verify(db)
     assert not check.ok and check.entries == 0
@@ -152,7 +139,7 @@ def test_deleting_every_entry_is_detected(db):
 
 def test_rehashing_the_last_entry_is_detected(db):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         last = _rows(raw)[-1]
         forged = _hash(last[8], last, detail='{"note": "nothing happened"}')
         raw.execute(
@@ -165,7 +152,7 @@ def test_rehashing_the_last_entry_is_detected(db):
 
 def test_a_deleted_head_row_is_detected_and_nothing_more_is_recorded(db):
     _fill(db, 2)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("DELETE FROM audit_head")
     assert not audit.verify(db).ok
     with pytest.raises(audit.AuditError, match="no head row"), db.write() as connection:
@@ -200,7 +187,7 @@ def test_with_the_key_every_entry_is_signed_and_checked(db, keyed):
 
 def test_rechaining_after_an_edit_is_detected_by_the_signatures(db, keyed):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
         _rechain_from(raw, 3)
     check = audit.verify(db)
@@ -209,7 +196,7 @@ def test_rechaining_after_an_edit_is_detected_by_the_signatures(db, keyed):
 
 def test_a_forged_decision_appended_without_the_key_is_detected(db, keyed):
     _fill(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         last = _rows(raw)[-1]
         row = (
             0,
@@ -254,7 +241,7 @@ def test_cutting_the_end_off_and_rolling_the_head_back_fails_against_a_checkpoin
     _fill(db)
     kept = checkpoint.parse(checkpoint.take(db).to_json())
     assert checkpoint.check_signature(kept) == "signature valid"
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("DELETE FROM audit_log WHERE id > 4")
         _move_head_to_the_end(raw)
     assert audit.verify(db).ok  # signatures and head agree: only the checkpoint can tell
@@ -265,7 +252,7 @@ def test_cutting_the_end_off_and_rolling_the_head_back_fails_against_a_checkpoin
 def test_rechaining_without_the_key_fails_against_a_checkpoint(db):
     _fill(db)
     kept = checkpoint.take(db)
-    with _owner(db) as raw:
+    with owner(db) as raw:
         raw.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2")
         _rechain_from(raw, 2)
     assert audit.verify(db).ok  # unsigned: a clean re-chain passes on its own

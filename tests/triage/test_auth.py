@@ -197,10 +197,8 @@ def test_identity_provider_accounts_cannot_sign_in_with_a_password(db):
 
 
 @pytest.fixture
-def cli(tmp_path):
-    config = write_config(
-        tmp_path / "config.toml", f'[storage]\ndatabase_url = "sqlite:///{tmp_path / "c.db"}"\n'
-    )
+def cli(tmp_path, database_url):
+    config = write_config(tmp_path / "config.toml", f'[storage]\ndatabase_url = "{database_url}"\n')
     runner = CliRunner()
     return lambda *args, **kw: runner.invoke(main, ["--config", str(config), *args], **kw)
 

@@ -30,6 +30,7 @@ from rumordesk.triage.alerts import send_test
 from rumordesk.triage.authz import AccountRefused
 from rumordesk.triage.roles import SYSTEM, Actor, PermissionDenied, Role
 from tests.helpers.alerts import add_rumour
+from tests.helpers.database import storage_toml
 from tests.helpers.settings import make_settings, write_config
 
 PASSWORD = "Stanford-Crossing-Lights-42"
@@ -62,9 +63,7 @@ def open_tab(
 
 
 def cli(db: Database, tmp_path: Path, *args: str) -> None:
-    config = write_config(
-        tmp_path / "config.toml", f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
-    )
+    config = write_config(tmp_path / "config.toml", storage_toml(db))
     result = CliRunner().invoke(main, ["--config", str(config), *args])
     assert result.exit_code == 0, result.output
 

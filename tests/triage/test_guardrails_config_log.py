@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from rumordesk.base.config import CONFIG_ENV, DATABASE_URL_ENV
 from rumordesk.cli.main import main
-from rumordesk.store.db import Database
+from rumordesk.store.db import Database, lock
 from rumordesk.triage import audit, config_log
-from tests.helpers.settings import make_settings, write_config
+from tests.helpers.database import storage_toml, wait_for_lock_waiters
+from tests.helpers.settings import feed_source, make_settings, write_config
 
 
 def search(**changes: Any) -> dict[str, Any]:
@@ -122,9 +123,7 @@ def _config(tmp_path: Path, db: Database, queries: str) -> Path:
     return write_config(
         tmp_path / "config.toml",
         f"""
-[storage]
-database_url = "sqlite:///{db.url.database}"
-
+{storage_toml(db)}
 [[sources]]
 name = "reddit-santaclara"
 kind = "feed_search"
@@ -153,3 +152,32 @@ def test_init_and_collect_log_the_change_on_start(db, tmp_path, monkeypatch):
     assert entry.subject == "reddit-santaclara" and entry.detail["fields"] == ["queries"]
     again = runner.invoke(main, ["--config", str(config), "init"])
     assert "configuration: 0 change(s)" in again.output
+
+
+@pytest.mark.backends("postgresql")
+def test_processes_starting_together_compare_and_log_one_after_the_other(db: Database):
+    """Two `init` at once after a change both logged it ("AUDIT LOG BROKEN at entry 7"):
+    the comparison and the log are made under one lock, so they take turns and the second
+    finds the change logged."""
+    import threading
+
+    settings = make_settings([feed_source("news", "http://127.0.0.1:9/news.xml")])
+    logged: list[int] = []
+    starting = [
+        threading.Thread(target=lambda: logged.append(len(config_log.record_changes(db, settings))))
+        for _ in range(2)
+    ]
+    holder = Database(db.url)
+    try:
+        with holder.write() as connection:
+            lock(connection, "config-log")  # another process in the middle of logging
+            for thread in starting:
+                thread.start()
+            wait_for_lock_waiters(db, 2)  # both wait: neither has compared anything yet
+            assert logged == []
+        for thread in starting:
+            thread.join(timeout=30)
+    finally:
+        holder.dispose()
+    assert sorted(logged) == [0, 3]  # the source and two sections, logged once
+    assert audit.verify(db).ok

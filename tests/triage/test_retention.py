@@ -3,6 +3,7 @@ posts: what goes, what stays, the files with their records, and a dry run that c
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -29,11 +30,13 @@ from rumordesk.store.schema import (
     posts,
     raw_payloads,
     rumors,
+    shared_files,
 )
 from rumordesk.triage import audit, workflow
 from rumordesk.triage.retention import purge
 from rumordesk.triage.roles import Actor, Role
 from tests.helpers.accounts import enrol
+from tests.helpers.database import storage_toml
 from tests.helpers.settings import make_settings, write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -52,6 +55,19 @@ TABLES = {
 def _accounts(db: Database) -> None:
     """Each actor here has an account: every action re-reads it (triage/authz.py)."""
     enrol(db, PIO)
+
+
+def shared_screenshots(db: Database) -> set[str]:
+    with db.read() as connection:
+        return set(
+            connection.scalars(
+                select(shared_files.c.sha256).where(shared_files.c.kind == "screenshot")
+            )
+        )
+
+
+def sha_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def png(colour: tuple[int, int, int]) -> bytes:
@@ -234,6 +250,8 @@ def test_past_the_records_period_only_held_records_remain(world):
     assert not files[world["e_acted"]].exists()  # the red file went with its record
     assert [Path(p) for p in report.files] == [files[world["e_acted"]]]
     assert all(Path(row.path).exists() for row in kept)  # the blue file is still used
+    # the database's copies (for every host's dashboard) go and stay the same way
+    assert shared_screenshots(db) == {sha_of(Path(row.path)) for row in kept}
     assert audit.verify(db).ok
 
 
@@ -283,6 +301,7 @@ def test_a_staff_reports_screenshot_goes_with_the_report(db: Database, tmp_path:
         filename="nextdoor.png",
     ).post_id
     (shot,) = list(shots.glob("*.png"))
+    assert shared_screenshots(db) == {sha_of(shot)}  # any host's dashboard can show it
     # Kept while it is recent.
     assert purge(db, settings, now=datetime.now(UTC) + timedelta(days=5)).removed == {}
     assert shot.exists()
@@ -291,6 +310,7 @@ def test_a_staff_reports_screenshot_goes_with_the_report(db: Database, tmp_path:
 
     assert post_id not in ids(db, posts)
     assert report.files == [str(shot)] and not shot.exists()
+    assert shared_screenshots(db) == set()
 
 
 def test_a_file_outside_the_screenshot_folders_is_never_deleted(world, tmp_path: Path):
@@ -331,8 +351,7 @@ def test_the_collector_loop_runs_the_purge_hourly(world):
 def _cli_config(tmp_path: Path, db: Database) -> Path:
     return write_config(
         tmp_path / "config.toml",
-        f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n'
-        f'[staff_reports]\nscreenshot_dir = "{tmp_path / "screenshots"}"\n',
+        storage_toml(db) + f'[staff_reports]\nscreenshot_dir = "{tmp_path / "screenshots"}"\n',
     )
 
 

@@ -4,7 +4,6 @@ survive the retention purge (posts collected in a year still count once purged).
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from rumordesk.triage import audit, config_log, transparency, workflow
 from rumordesk.triage.retention import purge
 from rumordesk.triage.roles import Actor, Role
 from tests.helpers.accounts import enrol
+from tests.helpers.database import storage_toml, tamper
 from tests.helpers.settings import make_settings, write_config
 
 PIO = Actor("pat", Role.PIO)
@@ -202,11 +202,7 @@ def test_another_year_counts_only_its_own(db, year):
 
 
 def test_a_broken_audit_chain_shows_in_the_report(db, year, tmp_path: Path):
-    raw = sqlite3.connect(db.url.database)
-    raw.execute("DROP TRIGGER audit_log_no_update")
-    raw.execute("UPDATE audit_log SET actor = 'nobody' WHERE action = 'decide'")
-    raw.commit()
-    raw.close()
+    tamper(db, "UPDATE audit_log SET actor = 'nobody' WHERE action = 'decide'")
     report = transparency.build(db, year["settings"], YEAR)
     assert not report.audit_chain_ok and "was edited" in report.audit_chain_problem
     assert "BROKEN" in transparency.render_text(report)
@@ -215,7 +211,7 @@ def test_a_broken_audit_chain_shows_in_the_report(db, year, tmp_path: Path):
 def test_rumordesk_transparency_text_and_json(db, year, tmp_path: Path):
     config = write_config(
         tmp_path / "config.toml",
-        f'[storage]\ndatabase_url = "sqlite:///{db.url.database}"\n',
+        storage_toml(db),
     )
     runner = CliRunner()
     text = runner.invoke(main, ["--config", str(config), "transparency", "--year", str(YEAR)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from rumordesk.store.db import Database
 from rumordesk.triage import audit
 from rumordesk.triage.roles import Actor, Role
+from tests.helpers.database import tamper
 
 PIO = Actor("pat", Role.PIO, "Pat Lee")
 CHIEF = Actor("chris", Role.CHIEF)
@@ -30,14 +30,6 @@ def _fill(db: Database, count: int = 5) -> None:
                 detail={"text": f"note {index}", "ünïcode": "✓"},
                 at=start + timedelta(minutes=index),
             )
-
-
-def _raw(db: Database) -> sqlite3.Connection:
-    """A plain sqlite3 connection without the triggers: someone editing the file."""
-    connection = sqlite3.connect(db.url.database)
-    connection.execute("DROP TRIGGER audit_log_no_update")
-    connection.execute("DROP TRIGGER audit_log_no_delete")
-    return connection
 
 
 def test_entries_chain_onto_each_other_and_verify(db: Database):
@@ -60,8 +52,7 @@ def test_the_database_refuses_update_and_delete(db: Database):
 def test_an_edited_entry_is_detected(db: Database):
     _fill(db)
     target = audit.entries(db, newest_first=False)[2].id
-    with _raw(db) as connection:
-        connection.execute("UPDATE audit_log SET detail = '{}' WHERE id = ?", (target,))
+    tamper(db, "UPDATE audit_log SET detail = '{}' WHERE id = :id", id=target)
     check = audit.verify(db)
     assert not check.ok and check.first_bad_id == target and "edited" in check.problem
 
@@ -69,8 +60,7 @@ def test_an_edited_entry_is_detected(db: Database):
 def test_a_deleted_entry_is_detected(db: Database):
     _fill(db)
     target = audit.entries(db, newest_first=False)[1].id
-    with _raw(db) as connection:
-        connection.execute("DELETE FROM audit_log WHERE id = ?", (target,))
+    tamper(db, "DELETE FROM audit_log WHERE id = :id", id=target)
     check = audit.verify(db)
     assert not check.ok and check.first_bad_id == target + 1 and "removed" in check.problem
 
@@ -89,11 +79,13 @@ def test_a_rehashed_edit_still_breaks_the_next_link(db: Database):
         subject=row.subject,
         detail='{"text": "note 1"}',
     )
-    with _raw(db) as connection:
-        connection.execute(
-            "UPDATE audit_log SET actor = 'mallory', detail = ?, hash = ? WHERE id = ?",
-            ('{"text": "note 1"}', forged, row.id),
-        )
+    tamper(
+        db,
+        "UPDATE audit_log SET actor = 'mallory', detail = :detail, hash = :hash WHERE id = :id",
+        detail='{"text": "note 1"}',
+        hash=forged,
+        id=row.id,
+    )
     check = audit.verify(db)
     assert not check.ok and check.first_bad_id == row.id + 1
 
@@ -106,3 +98,12 @@ def test_filters_select_by_actor_action_rumour_and_time(db: Database):
     until = datetime(2026, 11, 30, 19, 4, tzinfo=UTC)
     assert [e.rumor_id for e in audit.entries(db, since=since, until=until)] == [3, 2]
     assert audit.entries(db, action="escalate") == []
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_refuses_truncate_too(db: Database):
+    """TRUNCATE fires no row trigger: a statement trigger refuses it (SQLite has none)."""
+    _fill(db, 3)
+    with pytest.raises(IntegrityError, match="append-only"), db.write() as connection:
+        connection.execute(text("TRUNCATE audit_log"))
+    assert audit.verify(db) == audit.ChainCheck(True, 3)

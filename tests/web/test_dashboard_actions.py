@@ -239,6 +239,10 @@ def test_staff_report_with_a_screenshot_and_one_that_no_model_would_flag(desk):
     page = _detail_page(desk, "pat", filed.rumor_id)
     assert not images(page)
     assert any("does not match its recorded SHA-256" in e.value for e in page.error)
+    # a dashboard on another host, which never had the file: shown from the database
+    shot.unlink()
+    page = _detail_page(desk, "pat", filed.rumor_id)
+    assert len(images(page)) == 1 and not page.error
 
 
 def test_admin_adds_and_disables_accounts_on_the_users_page(desk):

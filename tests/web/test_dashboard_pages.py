@@ -296,7 +296,7 @@ def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
 
     # the page scores with the configured model; the keyword baseline stands in for it
     monkeypatch.setattr(
-        scoring, "load_default_model", lambda _s: (KeywordBaseline().predict_proba, "kw")
+        scoring, "load_default_model", lambda *_: (KeywordBaseline().predict_proba, "kw")
     )
     at = desk.app("pat")
     assert not at.exception

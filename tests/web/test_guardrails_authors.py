@@ -257,6 +257,7 @@ SKIP = {
     "init": "creates the database; prints counts of sources",
     "collect": "fetches from the network; prints per-source counts",
     "run": "starts the collector loop and the dashboard",
+    "web": "starts the dashboard alone (tests/cli/test_cli_web.py)",
     "import": "reads a CSV file into the store; prints counts",
     "report": "submits one staff report",
     "rank": "ranks the posts of given CSV files by misinformation score (claims, not people)",

@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 
 from rumordesk.base.config import AlertSettings
 from rumordesk.base.redact import mask_optional
-from rumordesk.store.db import Database
+from rumordesk.store.db import Database, lock
 from rumordesk.store.schema import alerts, rumors
 from rumordesk.triage import audit
 from rumordesk.triage.alerts import rules
@@ -98,6 +98,8 @@ def enqueue(
     if not targets or not rules.qualifies(rumour, rule):
         return []
     with db.write() as connection:
+        # two loops (two hosts) checking the same rumour decide one after the other
+        lock(connection, f"alerts:rumour:{rumour['id']}")
         existing = connection.execute(
             select(alerts.c.kind, alerts.c.target, alerts.c.reach, alerts.c.created_at).where(
                 alerts.c.rumor_id == rumour["id"]

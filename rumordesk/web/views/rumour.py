@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.store import files
+from rumordesk.store import files, shared_files
 from rumordesk.triage import queue, workflow
 from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
@@ -184,7 +184,8 @@ def _flash() -> None:
 
 
 def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
-    """A screenshot from our own data folder, re-encoded (never a URL), if it is intact."""
+    """A screenshot from our own data folder, re-encoded (never a URL), if it is intact; from
+    the database when it was received on another host (store/shared_files.py)."""
     if not path_text:
         return
     folder = Path(settings.staff_reports.screenshot_dir)
@@ -193,6 +194,10 @@ def _show_screenshot(path_text: str | None, sha256: str | None) -> None:
     except files.ImageRejected:
         st.error("The screenshot file does not match its recorded SHA-256.")
         return
+    if data is None and sha256:  # received on another host: the database keeps a copy
+        stored = shared_files.get(db, shared_files.SCREENSHOT, sha256)
+        if stored is not None:
+            data = files.reencode(stored.content, max_bytes=len(stored.content))[0]
     if data is None:
         st.caption("The screenshot file is missing from the data folder.")
         return
