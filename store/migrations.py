@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy.schema import CreateColumn
 
 from rumordesk.store import schema
 from rumordesk.store.db import Database
@@ -45,6 +46,31 @@ def _guardrails(connection: Connection) -> None:
     schema.ix_rumors_lead_post.create(connection, checkfirst=True)
 
 
+def _add_column(connection: Connection, table: str, column: str) -> None:
+    """``ALTER TABLE … ADD COLUMN`` as the current schema describes it, if it is missing."""
+    if column in {c["name"] for c in inspect(connection).get_columns(table)}:
+        return
+    described = schema.metadata.tables[table].c[column]
+    spec = CreateColumn(described).compile(dialect=connection.dialect)
+    references = ""
+    for key in described.foreign_keys:
+        target = key.column
+        references = f" REFERENCES {target.table.name} ({target.name})"
+        if key.ondelete:
+            references += f" ON DELETE {key.ondelete}"
+    connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}{references}")
+
+
+def _threads_and_screenshots(connection: Connection) -> None:
+    _add_column(connection, "posts", "in_reply_to")
+    _add_column(connection, "posts", "reply_to_post_id")
+    schema.ix_posts_in_reply_to.create(connection, checkfirst=True)
+    schema.ix_posts_reply_to_post.create(connection, checkfirst=True)
+    schema.screenshot_texts.create(connection, checkfirst=True)
+    for index in schema.screenshot_texts.indexes:
+        index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: sources, posts, metric snapshots, raw payloads", _baseline),
     Migration(2, "scores and rumours", _create_missing("rumors", "post_scores")),
@@ -53,6 +79,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "alerts: queue and delivery status, rumours by update time", _alerts),
     Migration(7, "guardrails: the collection-configuration log, rumours by lead post", _guardrails),
+    Migration(
+        12,
+        "threads and screenshot text: replies linked to Department posts, OCR of staff screenshots",
+        _threads_and_screenshots,
+    ),
 )
 
 

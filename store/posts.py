@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from rumordesk.store.db import Database
 from rumordesk.store.records import Batch, Metrics, Post
 from rumordesk.store.schema import metric_snapshots, posts, raw_payloads, sources
+from rumordesk.store.threads import link_threads
 
 METRICS = Metrics.names()
 #: The engagement that spreads a story (views alone do not: see classify.signals.engagement).
@@ -72,7 +73,10 @@ def save_batch(
     """Store ``batch`` and the source's new cursor atomically."""
     now = now or datetime.now(UTC)
     with db.write() as connection:
-        result = _save_posts(connection, source, _dedupe(batch.posts), now)
+        unique = _dedupe(batch.posts)
+        result = _save_posts(connection, source, unique, now)
+        if result.changed_ids and any(p.in_reply_to or p.is_official for p in unique):
+            link_threads(connection, result.changed_ids)
         connection.execute(
             update(sources)
             .where(sources.c.name == source)
@@ -206,6 +210,7 @@ def _content_values(post: Post) -> dict[str, Any]:
         "created_at": post.created_at,
         "lang": post.lang,
         "is_official": post.is_official,
+        "in_reply_to": post.in_reply_to,
     }
 
 
