@@ -40,7 +40,7 @@ class BlueskyRepliesCollector(_BlueskyCollector):
         due = [
             (uri, count)
             for uri, count in roots
-            if count is None or count != threads[uri].get("count")
+            if count is None or (count != threads[uri].get("count") and (count or uri in known))
         ][: self.source.max_threads_per_run]
         yield Batch((), {"threads": {k: dict(v) for k, v in threads.items()}})
         for uri, count in due:

@@ -116,7 +116,7 @@ class _CommentsCollector:
         due = [
             (post_id, count)
             for post_id, _, count in listed
-            if count is None or count != (threads[post_id] or {}).get("count")
+            if not threads[post_id].get("gone") and _moved(count, threads[post_id].get("count"))
         ][: self.source.max_threads_per_run]
         if not due:
             yield Batch((), {"threads": threads}, requests=0)
@@ -126,7 +126,7 @@ class _CommentsCollector:
             if done:
                 threads[post_id] = {"count": count}
             else:
-                threads.pop(post_id, None)  # deleted since it was listed
+                threads[post_id] = {"gone": True}  # deleted since it was listed
             yield Batch(posts, {"threads": dict(threads)})
 
     def _list_threads(
@@ -193,6 +193,14 @@ class _CommentsCollector:
 
     def __str__(self) -> str:
         return self.source.name
+
+
+def _moved(count: int | None, known: int | None) -> bool:
+    """Read a thread when its comment count is unknown or moved (a post nobody has
+    commented on yet is not asked about)."""
+    if count is None:
+        return True
+    return count != known and (count > 0 or known is not None)
 
 
 def _gone(error: CollectorError) -> bool:

@@ -299,9 +299,7 @@ def test_the_shipped_configuration_passes_its_own_guardrails():
 
 
 THREAD_CASES = [
-    (kind, field)
-    for kind, field in _fields_of(set(KINDS))
-    if field in guardrails.THREAD_FIELDS
+    (kind, field) for kind, field in _fields_of(set(KINDS)) if field in guardrails.THREAD_FIELDS
 ]
 
 
@@ -324,9 +322,7 @@ def test_replies_are_read_only_under_the_departments_own_posts(kind, field):
     other = {"department_accounts": ["@someone_else"], "department_actor": "someone.bsky.social",
              "department_channel_id": "UC" + "b" * 22}.get(field, "99999999")  # fmt: skip
     with pytest.raises(ConfigError, match=f"{field} .* is not one of the Department's"):
-        parse_settings(
-            {"sources": [{"name": "own", **OWNERS[kind]}, {**alone, field: other}]}
-        )
+        parse_settings({"sources": [{"name": "own", **OWNERS[kind]}, {**alone, field: other}]})
 
 
 @pytest.mark.parametrize("kind", sorted(OWNERS))
