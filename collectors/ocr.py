@@ -31,7 +31,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -333,7 +333,7 @@ _CHROME_WORD = re.compile(
     r"me gusta|comentar|compartir|responder|thích|bình luận|chia sẻ|trả lời|"
     r"nextdoor|facebook|instagram|whatsapp|messenger|telegram|wechat|x|twitter|tiktok|"
     r"lte|[345]g|wi-?fi|am|pm|ago|now|just|min|mins|h|hr|hrs|d|w|yesterday|today|"
-    r"[\d.,:;%·•|/()+#kmb-]+)$",
+    r"[\d.,:;%·•|/()+#*=<>~kmb-]+)$",
     re.IGNORECASE,
 )
 #: A line this much smaller or larger than the text's own size is not the post.
@@ -368,8 +368,11 @@ def post_words(words: Sequence[Word], *, width: int = 0) -> tuple[list[Word], li
         or min(w.top + w.height / 2 for w in members) < app_bar_end
     }
     text_lines = [m for key, m in lines.items() if key not in chrome] or list(lines.values())
-    size = _weighted_median([(_line_size(m), sum(w.width for w in m)) for m in text_lines])
+    # weighed by the square of each line's surely read width: the post's long lines
+    # decide, however many short lines of chrome the filters above did not recognise
+    size = _weighted_median([(_line_size(m), _sure_width(m) ** 2) for m in text_lines])
     low, high = SIZE_BAND[0] * size, SIZE_BAND[1] * size
+    chrome |= _bylines(lines)
     kept: list[Word] = []
     dropped: list[str] = []
     for key, members in lines.items():
@@ -379,6 +382,32 @@ def post_words(words: Sequence[Word], *, width: int = 0) -> tuple[list[Word], li
         else:
             kept += members
     return kept, dropped
+
+
+#: A byline's time: "12 min", "2h", "3 hrs ago", "Yesterday at 4:10 PM", "Just now".
+_WHEN = re.compile(
+    r"(?<!\w)(\d{1,2}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y)\b|\d+\s+\w+\s+ago\b|"
+    r"yesterday|just now|hace \d+|\d+\s?(?:phút|giờ|ngày))",
+    re.IGNORECASE,
+)
+
+
+def _bylines(lines: Mapping[tuple[int, int, int], Sequence[Word]]) -> set[tuple[int, int, int]]:
+    """The author's line and the time under (or beside) it: a short line with a time
+    ("Santa Clara · 12 min", "@sam · 2h"), and the short line just above it (the name)."""
+    ordered = sorted(lines, key=lambda key: min(w.top for w in lines[key]))
+    found: set[tuple[int, int, int]] = set()
+    for index, key in enumerate(ordered):
+        members = lines[key]
+        said = " ".join(w.text for w in members)
+        if len(members) <= 8 and _WHEN.search(said):
+            found.add(key)
+            if index and len(lines[ordered[index - 1]]) <= 4:
+                above = lines[ordered[index - 1]]
+                gap = min(w.top for w in members) - max(w.top + w.height for w in above)
+                if gap < 2 * max(w.height for w in members):
+                    found.add(ordered[index - 1])
+    return found
 
 
 def _app_bar_end(lines: Iterable[Sequence[Word]], width: int) -> float:
@@ -392,6 +421,10 @@ def _app_bar_end(lines: Iterable[Sequence[Word]], width: int) -> float:
         return 0.0
     bottom = max(w.top + w.height for w in first)
     return bottom + APP_BAR * width
+
+
+def _sure_width(members: Sequence[Word]) -> int:
+    return sum(w.width for w in members if w.confidence >= 0.6)
 
 
 def _weighted_median(pairs: Sequence[tuple[float, float]]) -> float:

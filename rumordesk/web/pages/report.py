@@ -6,7 +6,7 @@ import streamlit as st
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage.intake import file_report
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, session
+from rumordesk.web import context, intake_views, session
 
 actor = session.require_page(Permission.REPORT)
 db = context.database()
@@ -18,7 +18,11 @@ st.caption(
 )
 
 if done := st.session_state.pop("report_done", None):
-    st.success(f"Thank you. Your report went to the PIO (rumour #{done}). Follow it on My reports.")
+    st.success(
+        f"Thank you. Your report went to the PIO (rumour #{done.rumor_id}). "
+        "Follow it on My reports."
+    )
+    intake_views.report_outcome(done)
 
 with st.form("report_form", clear_on_submit=True):
     where = st.selectbox(
@@ -44,7 +48,8 @@ with st.form("report_form", clear_on_submit=True):
     text = st.text_area(
         "What does it say?",
         key="report_text",
-        placeholder="Copy the text, or describe it in your own words.",
+        placeholder="Copy the text, or describe it in your own words. With a screenshot "
+        "you may leave this empty: its text is read for you.",
     )
     shot = st.file_uploader(
         "Screenshot (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key="report_shot"
@@ -69,5 +74,5 @@ if sent:
         st.error("The report was not sent:")
         st.text(str(exc))  # may quote what was typed: shown as text, not markdown
     else:
-        st.session_state["report_done"] = filed.rumor_id
+        st.session_state["report_done"] = filed
         st.rerun()

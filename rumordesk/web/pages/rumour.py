@@ -15,7 +15,7 @@ from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage import queue, workflow
 from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, navigation, session
+from rumordesk.web import context, intake_views, navigation, session
 
 actor = session.require_page(Permission.VIEW_QUEUE)
 db = context.database()
@@ -268,6 +268,8 @@ elif actor.can(Permission.DECIDE):
     if st.button("Add note", key="act_add_note"):
         _run("Note", workflow.add_note, note)
 
+intake_views.rumour_threads_section(actor, row.id)
+
 if detail.staff_reports:
     st.subheader("Forwarded by staff")
 for report in detail.staff_reports:
@@ -276,6 +278,7 @@ for report in detail.staff_reports:
         if report.note:
             st.text(report.note)
         _show_screenshot(report.screenshot_path, report.screenshot_sha256)
+intake_views.screenshot_texts_section(actor, row.id)
 
 st.subheader("Evidence")
 items = workflow.evidence_for(db, actor, row.id)
