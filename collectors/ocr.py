@@ -171,7 +171,7 @@ def extract_text(data: bytes, *, languages: Iterable[str] | None = None) -> Extr
         raise OcrFailed(f"the image cannot be read ({exc})") from None
     plain = prepare(image, thorough=False)
     page = plain.image
-    script, rotate = _script(page) if "osd" in have else (None, 0)
+    script, rotate = _script(_below_top_bars(page)) if "osd" in have else (None, 0)
     turned: list[str] = []
     if rotate:
         page = page.rotate(-rotate, expand=True, fillcolor=255)
@@ -219,6 +219,14 @@ def extract_text(data: bytes, *, languages: Iterable[str] | None = None) -> Extr
         seconds=round(time.perf_counter() - started, 3),
         dropped=tuple(dropped),
     )
+
+
+def _below_top_bars(page: Image.Image) -> Image.Image:
+    """The page without its top sixth of a width (a phone's status bar and the app's title
+    bar, in the apps' own, Latin, words), for script detection only; a screenshot too
+    short for that is left whole."""
+    top = round(APP_BAR * page.width)
+    return page.crop((0, top, page.width, page.height)) if page.height > 3 * top else page
 
 
 _OSD_SCRIPT = re.compile(r"Script:\s*(\w+)")
@@ -277,33 +285,42 @@ def hocr_words(hocr: bytes) -> list[Word]:
         if _klass(area) != "ocr_carea":
             continue
         block += 1
-        for number, line in enumerate(e for e in area.iter() if _klass(e) in _LINE_CLASSES):
-            title = line.get("title") or ""
-            size_match = _XSIZE.search(title)
-            for word in line.iter():
-                if _klass(word) != "ocrx_word":
-                    continue
-                text = "".join(word.itertext()).strip()
-                word_title = word.get("title") or ""
-                box = _BBOX.search(word_title)
-                confidence = _WCONF.search(word_title)
-                if not text or not box or not confidence:
-                    continue
-                x0, y0, x1, y1 = (int(v) for v in box.groups())
-                size = float(size_match.group(1)) if size_match else float(y1 - y0)
-                words.append(
-                    Word(
-                        text,
-                        int(confidence.group(1)) / 100,
-                        block,
-                        (block, 0, number),
-                        size,
-                        y0,
-                        x1 - x0,
-                        y1 - y0,
-                        x0,
-                    )
+        paragraphs = [e for e in area.iter() if _klass(e) == "ocr_par"] or [area]
+        for par, paragraph in enumerate(paragraphs):
+            words += _paragraph_words(paragraph, block, par)
+    return words
+
+
+def _paragraph_words(paragraph: Any, block: int, par: int) -> list[Word]:
+    """The words of one hOCR paragraph (``ocr_par``), keyed by block, paragraph, line."""
+    words: list[Word] = []
+    for number, line in enumerate(e for e in paragraph.iter() if _klass(e) in _LINE_CLASSES):
+        title = line.get("title") or ""
+        size_match = _XSIZE.search(title)
+        for word in line.iter():
+            if _klass(word) != "ocrx_word":
+                continue
+            text = "".join(word.itertext()).strip()
+            word_title = word.get("title") or ""
+            box = _BBOX.search(word_title)
+            confidence = _WCONF.search(word_title)
+            if not text or not box or not confidence:
+                continue
+            x0, y0, x1, y1 = (int(v) for v in box.groups())
+            size = float(size_match.group(1)) if size_match else float(y1 - y0)
+            words.append(
+                Word(
+                    text,
+                    int(confidence.group(1)) / 100,
+                    block,
+                    (block, par, number),
+                    size,
+                    y0,
+                    x1 - x0,
+                    y1 - y0,
+                    x0,
                 )
+            )
     return words
 
 
@@ -373,11 +390,19 @@ def post_words(words: Sequence[Word], *, width: int = 0) -> tuple[list[Word], li
     size = _weighted_median([(_line_size(m), _sure_width(m) ** 2) for m in text_lines])
     low, high = SIZE_BAND[0] * size, SIZE_BAND[1] * size
     chrome |= _bylines(lines)
+    # A line of a paragraph that has a line in the post's size, below that line, is the
+    # post's too: a short last line, whose size the engine estimates from a few letters.
+    first_in_size: dict[tuple[int, int], int] = {}
+    for key, members in lines.items():
+        if key not in chrome and low <= _line_size(members) <= high:
+            top = min(w.top for w in members)
+            first_in_size[key[:2]] = min(top, first_in_size.get(key[:2], top))
     kept: list[Word] = []
     dropped: list[str] = []
     for key, members in lines.items():
         said = " ".join(w.text for w in members)
-        if key in chrome or not low <= _line_size(members) <= high:
+        start_of_post = first_in_size.get(key[:2])
+        if key in chrome or start_of_post is None or min(w.top for w in members) < start_of_post:
             dropped.append(said)
         else:
             kept += members
@@ -451,9 +476,9 @@ def _confidence(words: Sequence[Word]) -> float:
     return sum(w.confidence * len(w.text) for w in words) / total
 
 
-#: Between two Chinese characters or Hangul syllables the engine's word breaks are not
-#: the writer's (Korean comes back a syllable at a time): a gap narrower than this share of
-#: the line's text size is no space.
+#: The engine's word breaks inside Chinese and Korean are not the writer's (Korean comes
+#: back a syllable at a time): Chinese characters are joined; Hangul syllables, and a Latin
+#: word beside Chinese, when the gap is narrower than this share of the line's text size.
 JOIN_GAP = 0.2
 
 
@@ -478,11 +503,13 @@ def _join_words(members: Sequence[Word]) -> str:
         else:
             gap = word.left - (previous.left + previous.width)
             close = gap < JOIN_GAP * word.size
-            joined += (
-                word.text
-                if close and _is_cjk(joined[-1]) and _is_cjk(word.text[0])
-                else (" " + word.text)
-            )
+            before, after = joined[-1], word.text[0]
+            if _is_han(before) and _is_han(after):
+                joined += word.text  # Chinese is written without spaces
+            elif close and (_is_cjk(before) or _is_cjk(after)):
+                joined += word.text  # Hangul syllables, or a Latin name inside Chinese
+            else:
+                joined += " " + word.text
         previous = word
     return joined
 
@@ -497,6 +524,11 @@ def _join_lines(lines: list[str]) -> str:
         else:
             joined += " " + line
     return joined
+
+
+def _is_han(character: str) -> bool:
+    """Chinese characters, kana and full-width punctuation: never a space between."""
+    return "\u3000" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
 
 
 def _is_cjk(character: str) -> bool:

@@ -85,7 +85,7 @@ def test_replies_under_the_departments_posts_deleted_blocked_and_own_left_out(db
 def test_a_rate_limited_thread_read_is_scheduled_from_ratelimit_reset(db, xrpc):
     server, url = xrpc
     server.answer("app.bsky.feed.getAuthorFeed", recorded("bluesky_author_feed.json", now=NOW))
-    reset = int(NOW.timestamp()) + 300
+    reset = int(datetime.now(UTC).timestamp()) + 300
     server.answer(
         "app.bsky.feed.getPostThread",
         {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},

@@ -118,7 +118,7 @@ def test_the_read_budget_bounds_the_replies_search(db):
 @responses.activate
 def test_a_429_from_the_search_becomes_rate_limited_until_the_reset(db):
     serve_x_department()
-    reset = int((NOW + timedelta(minutes=14)).timestamp())
+    reset = int((datetime.now(UTC) + timedelta(minutes=14)).timestamp())
     responses.get(
         f"{X_API}/tweets/search/recent",
         json=recorded("x_too_many_requests.json"),
