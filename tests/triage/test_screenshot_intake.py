@@ -188,6 +188,7 @@ def test_a_correction_beside_typed_text_leaves_the_typed_text(desk):
         )
 
 
+@pytest.mark.slow
 def test_a_rumour_seen_under_the_departments_post_names_that_post(desk):
     """Replies linked to a Department post; the rumour they make says "in replies to the
     Department's facebook post of 16:04", and the page shows it."""
