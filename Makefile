@@ -8,7 +8,14 @@ BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 PORT   ?= 8501
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench clean ocr
+
+# Screenshot text (staff reports): Tesseract and the languages of Santa Clara, from
+# Debian's packages, installed once when missing (apt-get; sudo when not root). Elsewhere
+# the reason is printed and Rumor Desk runs without OCR (typed reports still work).
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa tesseract-ocr-vie \
+	tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-kor tesseract-ocr-fil \
+	tesseract-ocr-hin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +29,22 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+ocr:
+	@missing=""; for p in $(OCR_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	    echo "installing OCR packages:$$missing"; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "note: screenshot text needs Tesseract with the languages:$$missing (not a Debian system: install them yourself)"; \
+	  fi; \
+	fi
+
+run: $(VENV)/.installed ocr
 	$(BIN)/rumordesk --config $(CONFIG) init
 	$(BIN)/rumordesk --config $(CONFIG) run --port $(PORT)
 

@@ -79,6 +79,21 @@ HANDLE_FIELDS = frozenset({"accounts", "actor"})
 #: (A YouTube ``channel_id`` is not one of them: a channel that is not the Department's may
 #: be read — meant for local news stations — and, like every source, is logged.)
 ACCOUNT_ID_FIELDS = frozenset({"page_id", "ig_user_id"})
+#: Fields naming the Department account whose posts' replies a source reads (the reply
+#: kinds): each must be one of the Department's own accounts — read by one of its official
+#: sources, or listed in ``department_accounts`` — so only threads under the Department's
+#: own posts are read, never anyone else's.
+THREAD_FIELDS = frozenset(
+    {
+        "department_page_id",
+        "department_ig_user_id",
+        "department_accounts",
+        "department_channel_id",
+        "department_actor",
+    }
+)
+#: Fields of an official source naming the account it reads (for THREAD_FIELDS).
+_OWN_ACCOUNT_FIELDS = HANDLE_FIELDS | ACCOUNT_ID_FIELDS | {"channel_id"}
 #: Fields holding the address a source reads: a third-party source may not read one
 #: account's feed (a Mastodon @user feed, a Reddit /user/ feed, a YouTube channel).
 URL_FIELDS = frozenset({"url", "url_template", "feed_url_template"})
@@ -143,15 +158,28 @@ def department_accounts(settings: Any) -> frozenset[str]:
     return frozenset(_normal(handle) for handle in own if not PLACEHOLDER.search(handle))
 
 
+def _official_account_ids(settings: Any) -> frozenset[str]:
+    """Every account an official source reads, by handle or id (a Page id, an Instagram
+    account id, a YouTube channel id)."""
+    found: set[str] = set()
+    for source in settings.sources:
+        if source.official:
+            for name in _OWN_ACCOUNT_FIELDS & set(type(source).model_fields):
+                found.update(_values(getattr(source, name)))
+    return frozenset(_normal(v) for v in found if v and not PLACEHOLDER.search(v))
+
+
 def collection_problems(settings: Any) -> list[str]:
     """Every way the configured sources would collect by person instead of by topic.
 
     For each source of every kind: a search must state its purpose; its queries may name
     no person or account other than the Department's; a source that reads an account's
-    posts (by handle, id or feed address) must be one of the Department's own; and once
+    posts (by handle, id or feed address) must be one of the Department's own; a source
+    that reads replies reads them only under an account of the Department's; and once
     ``[guardrails].department_accounts`` lists them, only those may be read.
     """
     own = department_accounts(settings)
+    threads_own = own | _official_account_ids(settings)
     listed: frozenset[str] = frozenset()
     if settings.guardrails.department_accounts:
         named = (*settings.guardrails.department_accounts, *settings.classify.department_accounts)
@@ -175,6 +203,15 @@ def collection_problems(settings: Any) -> list[str]:
                         "searches may name places, events and topics, never people or "
                         "accounts other than the Department's"
                     )
+        if getattr(source, "reads_threads", False):
+            problems += [
+                f"{label}: {name} {value!r} is not one of the Department's accounts; replies "
+                "may be read only under the Department's own posts (an official source must "
+                "read that account, or it must be listed in [guardrails] department_accounts)"
+                for name in sorted(THREAD_FIELDS & fields)
+                for value in _values(getattr(source, name))
+                if value and not PLACEHOLDER.search(value) and _normal(value) not in threads_own
+            ]
         if source.official and listed:
             named = [
                 (name, handle)

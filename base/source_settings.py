@@ -49,6 +49,11 @@ class SourceBase(Settings):
     def is_search(self) -> bool:
         return False
 
+    @property
+    def reads_threads(self) -> bool:
+        """Reads replies under the Department's posts (base/guardrails.py: THREAD_FIELDS)."""
+        return False
+
 
 #: A host name or an IP address, as a redirect's target is compared with it.
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]+")
@@ -374,6 +379,129 @@ class ImapSource(SourceBase):
         return self
 
 
+# --- replies and comments under the Department's own posts ----------------------------
+
+
+class _ThreadSource(SourceBase):
+    """Replies and comments under the Department's own posts, where rumours surface first
+    during an incident. What is read is bound by the guardrails (base/guardrails.py): only
+    threads under posts of an account that is the Department's, no search and no author
+    list; the replies are the public's, stored as third-party posts (never official) and
+    purged as such."""
+
+    #: Threads under the Department's posts of this many days are read each run.
+    days: Annotated[int, Field(ge=1, le=30)] = 3
+    #: At most this many of the Department's posts have their threads read per run (the
+    #: newest first; a thread is read again only when its reply count moved).
+    max_threads_per_run: Annotated[int, Field(ge=1, le=500)] = 25
+    #: At most this many replies are read from one thread per run.
+    max_replies_per_thread: Annotated[int, Field(ge=1, le=5000)] = 500
+
+    @model_validator(mode="after")
+    def _never_official(self) -> _ThreadSource:
+        if self.official:
+            raise ValueError(
+                "replies and comments are the public's, not the Department's own posts: "
+                "official must be false"
+            )
+        return self
+
+    @property
+    def reads_threads(self) -> bool:
+        return True
+
+
+class FacebookCommentsSource(_ThreadSource, _GraphSource):
+    """Comments under the Department's Facebook Page posts (Graph ``/{post-id}/comments``,
+    with the Page token)."""
+
+    kind: Literal["facebook_comments"]
+    channel: str = "facebook"
+    #: The Department's Page whose posts' comments are read.
+    department_page_id: str
+    page_size: Annotated[int, Field(ge=1, le=100)] = 100
+
+    @field_validator("department_page_id")
+    @classmethod
+    def _page_id(cls, value: str) -> str:
+        return FacebookPageSource._page_id(value)
+
+
+class InstagramCommentsSource(_ThreadSource, _GraphSource):
+    """Comments under the Department's Instagram media (Graph ``/{ig-media-id}/comments``)."""
+
+    kind: Literal["instagram_comments"]
+    channel: str = "instagram"
+    #: The Department's Instagram professional account whose media's comments are read.
+    department_ig_user_id: str
+    page_size: Annotated[int, Field(ge=1, le=100)] = 50
+
+    @field_validator("department_ig_user_id")
+    @classmethod
+    def _ig_user_id(cls, value: str) -> str:
+        return InstagramSource._ig_user_id(value)
+
+
+class XRepliesSource(_ReadBudget, _ThreadSource):
+    """Replies in the conversations the Department's own X posts started
+    (``conversation_id:`` searches over its recent posts, within the read budget)."""
+
+    kind: Literal["x_replies"]
+    channel: str = "x"
+    #: The Department's X accounts whose conversations are read.
+    department_accounts: Annotated[tuple[str, ...], Field(min_length=1)]
+    #: X's recent search covers 7 days.
+    days: Annotated[int, Field(ge=1, le=7)] = 3
+    max_reads_per_run: Annotated[int, Field(ge=10)] = 200
+    max_reads_per_day: Annotated[int, Field(ge=10)] = 1000
+    page_size: Annotated[int, Field(ge=10, le=100)] = 100
+    max_query_length: Annotated[int, Field(ge=64, le=4096)] = 512
+
+    @field_validator("department_accounts")
+    @classmethod
+    def _accounts(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return _handles(values, _X_HANDLE, "an X handle like @SantaClaraPD")
+
+
+class YouTubeCommentsSource(_ThreadSource):
+    """Comments under the Department's YouTube videos (Data API v3 ``commentThreads``);
+    needs an API key in $RUMORDESK_YOUTUBE_API_KEY."""
+
+    kind: Literal["youtube_comments"]
+    channel: str = "youtube"
+    #: The Department's channel whose videos' comments are read.
+    department_channel_id: str
+    api_url: str = "https://www.googleapis.com/youtube/v3"
+    page_size: Annotated[int, Field(ge=1, le=100)] = 100
+    #: Recent uploads looked at per run (the channel's uploads playlist, newest first).
+    max_videos: Annotated[int, Field(ge=1, le=50)] = 10
+
+    @field_validator("department_channel_id")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        return YouTubeSource._channel_id(value)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return http_url(value, allow_placeholder=False)
+
+
+class BlueskyRepliesSource(_BlueskySource, _ThreadSource):
+    """Replies under the Department's own Bluesky posts (``app.bsky.feed.getPostThread``)."""
+
+    kind: Literal["bluesky_replies"]
+    #: The Department's account whose posts' reply threads are read.
+    department_actor: str
+    #: How deep into a thread replies to replies are read.
+    depth: Annotated[int, Field(ge=1, le=50)] = 6
+
+    @field_validator("department_actor")
+    @classmethod
+    def _actor(cls, value: str) -> str:
+        return _handles((value,), _BSKY_ACTOR, "a Bluesky handle or DID")[0]
+
+
 class CsvImportSource(SourceBase):
     """Posts exported from a channel without a usable API, imported with `rumordesk import`."""
 
@@ -402,7 +530,12 @@ SourceSettings = Annotated[
     | BlueskySearchSource
     | BlueskyAuthorSource
     | ImapSource
-    | CsvImportSource,
+    | CsvImportSource
+    | FacebookCommentsSource
+    | InstagramCommentsSource
+    | XRepliesSource
+    | YouTubeCommentsSource
+    | BlueskyRepliesSource,
     Field(discriminator="kind"),
 ]
 
@@ -419,4 +552,9 @@ SOURCE_KINDS = (
     "bluesky_author",
     "imap",
     "csv_import",
+    "facebook_comments",
+    "instagram_comments",
+    "x_replies",
+    "youtube_comments",
+    "bluesky_replies",
 )

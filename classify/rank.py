@@ -91,6 +91,10 @@ class PostInput:
     is_official: bool = False
     #: When the engagement was read (for growth); defaults to the batch's latest time.
     observed_at: datetime | None = None
+    #: A reply or comment under a Department post: that post's id (an official's ``id``).
+    #: The reply is compared with its thread's post first, whenever that was published,
+    #: and one that names no place is about the place its thread is about.
+    in_reply_to_official_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +227,12 @@ class Ranker:
                     folded,
                 )
         found = [read[p.text][:3] for p in posts]
+        threads = self._threads(posts, officials, context)
+        for index, post in enumerate(posts):
+            thread = threads.get(post.in_reply_to_official_id or "")
+            if thread is not None and found[index][1].level == "unknown":
+                harm, _, own = found[index]
+                found[index] = (harm, thread.where, own)
         keys = [
             cluster_keys(p.text, harm if not dept else _NO_CLAIM, where, read[p.text][3])
             for p, (harm, where, _), dept in zip(posts, found, departments, strict=True)
@@ -247,7 +257,7 @@ class Ranker:
                     where,
                     own,
                     departments[index],
-                    context,
+                    threads.get(post.in_reply_to_official_id or "", context),
                     keys[index].primary,
                     keys[index].text,
                     cluster,
@@ -257,6 +267,29 @@ class Ranker:
             )
         return scored
 
+    def _threads(
+        self,
+        posts: Sequence[PostInput],
+        officials: Sequence[OfficialInput] | OfficialContext,
+        context: OfficialContext,
+    ) -> dict[str, ThreadFirst]:
+        """For each Department post that replies in this batch answer: a context that
+        compares a reply with that post first (at any distance in time), then with the
+        others as for any post."""
+        wanted = {p.in_reply_to_official_id for p in posts if p.in_reply_to_official_id}
+        if not wanted:
+            return {}
+        given = officials.posts if isinstance(officials, OfficialContext) else officials
+        threads: dict[str, ThreadFirst] = {}
+        for official in given:
+            if official.id in wanted and official.id not in threads:
+                own = OfficialContext(self.gazetteer, THREAD_WINDOW)
+                own.add(official.id, official.text, official.created_at)
+                threads[official.id] = ThreadFirst(
+                    own, context, self.gazetteer.locate(official.text)
+                )
+        return threads
+
     def _score(
         self,
         post: PostInput,
@@ -265,7 +298,7 @@ class Ranker:
         where: Locality,
         own: Voice,
         department: bool,
-        context: OfficialContext,
+        context: OfficialContext | ThreadFirst,
         key: str,
         text_key: str,
         cluster: int,
@@ -375,6 +408,27 @@ class Ranker:
 
 
 _NO_CLAIM = Severity(None, 0.0, None)
+#: A reply is compared with the Department post it answers however long after it came.
+THREAD_WINDOW = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadFirst:
+    """The official context of a reply: its thread's Department post first, then the
+    Department's other recent posts (when its own says nothing about what it claims)."""
+
+    thread: OfficialContext
+    rest: OfficialContext
+    #: Where the thread's Department post is about (a reply naming no place is about it).
+    where: Locality
+
+    def status(
+        self, claim: Severity, locality: Locality, created_at: datetime | None, own: Voice
+    ) -> OfficialStatus:
+        found = self.thread.status(claim, locality, created_at, own)
+        if found.relation != "none":
+            return found
+        return self.rest.status(claim, locality, created_at, own)
 
 
 @contextmanager

@@ -71,6 +71,9 @@ def post_input(row: Mapping[str, Any]) -> PostInput:
         quotes=row.get("quotes"),
         is_official=bool(row.get("is_official")),
         observed_at=row.get("metrics_at") or row.get("updated_at"),
+        in_reply_to_official_id=(
+            str(row["reply_to_post_id"]) if row.get("reply_to_post_id") is not None else None
+        ),
     )
 
 
@@ -91,6 +94,27 @@ def recent_officials(connection: Connection, start: datetime, end: datetime) -> 
         .where(posts.c.is_official.is_(True), published >= start, published <= end)
         .order_by(published.desc())
         .limit(MAX_OFFICIAL_POSTS)
+    ).mappings()
+    return [official_input(row) for row in rows]
+
+
+def thread_officials(
+    connection: Connection, inputs: Sequence[PostInput], known: Sequence[OfficialInput]
+) -> list[OfficialInput]:
+    """The Department posts that replies in ``inputs`` answer and that are not in
+    ``known`` (older than the window): a reply is scored with its thread's post first."""
+    have = {official.id for official in known}
+    wanted = {
+        int(p.in_reply_to_official_id)
+        for p in inputs
+        if p.in_reply_to_official_id and p.in_reply_to_official_id not in have
+    }
+    if not wanted:
+        return []
+    rows = connection.execute(
+        select(
+            posts.c.id, posts.c.text, posts.c.created_at, posts.c.first_seen_at, posts.c.channel
+        ).where(posts.c.id.in_(wanted), posts.c.is_official.is_(True))
     ).mappings()
     return [official_input(row) for row in rows]
 
@@ -369,6 +393,7 @@ class PostScorer:
             times = [p.created_at for p in inputs if p.created_at] or [self.clock()]
             window = timedelta(hours=self.settings.classify.official_window_hours)
             officials = recent_officials(connection, min(times) - window, max(times) + window)
+            officials += thread_officials(connection, inputs, officials)
         scored = ranker.rank(inputs, officials, now=self.clock())
         now = self.clock()
         cluster_window = timedelta(hours=self.settings.classify.cluster_window_hours)
@@ -574,4 +599,5 @@ __all__ = [
     "post_input",
     "recent_officials",
     "rescore_recent",
+    "thread_officials",
 ]

@@ -8,13 +8,20 @@ from typing import Any, Protocol
 
 from rumordesk.base.source_settings import SourceBase
 from rumordesk.collectors.bluesky import BlueskyAuthorCollector, BlueskySearchCollector
+from rumordesk.collectors.bluesky_replies import BlueskyRepliesCollector
 from rumordesk.collectors.csv_import import CsvImportCollector
 from rumordesk.collectors.feeds import FeedCollector, FeedSearchCollector
 from rumordesk.collectors.graph import FacebookPageCollector, InstagramCollector
+from rumordesk.collectors.graph_comments import (
+    FacebookCommentsCollector,
+    InstagramCommentsCollector,
+)
 from rumordesk.collectors.http import HttpClient
 from rumordesk.collectors.imap import ImapCollector
 from rumordesk.collectors.x import XSearchCollector, XTimelineCollector
+from rumordesk.collectors.x_replies import XRepliesCollector
 from rumordesk.collectors.youtube import YouTubeCollector
+from rumordesk.collectors.youtube_comments import YouTubeCommentsCollector
 from rumordesk.store.records import Batch
 
 
@@ -38,6 +45,12 @@ COLLECTORS: dict[str, type] = {
     "bluesky_search": BlueskySearchCollector,
     "bluesky_author": BlueskyAuthorCollector,
     "imap": ImapCollector,
+    # replies and comments under the Department's own posts
+    "facebook_comments": FacebookCommentsCollector,
+    "instagram_comments": InstagramCommentsCollector,
+    "x_replies": XRepliesCollector,
+    "youtube_comments": YouTubeCommentsCollector,
+    "bluesky_replies": BlueskyRepliesCollector,
 }
 
 

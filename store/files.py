@@ -113,25 +113,47 @@ def reencode(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, s
     return out.getvalue(), media_type, extension
 
 
+@dataclass(frozen=True, slots=True)
+class CleanImage:
+    """An image re-encoded by :func:`reencode`: what is kept, shown and hashed."""
+
+    data: bytes
+    media_type: str
+    extension: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def clean_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> CleanImage:
+    """Check ``data`` and re-encode it (:func:`reencode`), ready to read, hash and keep."""
+    return CleanImage(*reencode(data, max_bytes=max_bytes))
+
+
 def save_image(data: bytes, *, folder: Path, max_bytes: int = MAX_IMAGE_BYTES) -> SavedImage:
     """Check ``data``, re-encode it, and store it as ``folder/<sha256>.<ext>`` (the hash of
     what is stored; kept once if sent twice)."""
-    data, media_type, extension = reencode(data, max_bytes=max_bytes)
-    digest = hashlib.sha256(data).hexdigest()
+    return keep_image(clean_image(data, max_bytes=max_bytes), folder=folder)
+
+
+def keep_image(image: CleanImage, *, folder: Path) -> SavedImage:
+    """Store an already re-encoded image as ``folder/<sha256>.<ext>`` (once), atomically."""
+    digest = image.sha256
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.{extension}"
+    path = folder / f"{digest}.{image.extension}"
     if not path.exists():
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(data)
+                out.write(image.data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    return SavedImage(path, digest, media_type, len(data), datetime.now(UTC))
+    return SavedImage(path, digest, image.media_type, len(image.data), datetime.now(UTC))
 
 
 def read_image(path_text: str | None, *, folder: Path, sha256: str | None) -> bytes | None:

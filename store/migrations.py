@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, func, insert, inspect, select, text
+from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.schema import CreateColumn
 
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.store import schema
@@ -55,28 +56,36 @@ def _guardrails(connection: Connection) -> None:
     schema.ix_rumors_lead_post.create(connection, checkfirst=True)
 
 
-def _add_missing_columns(connection: Connection, table: Table, *names: str) -> None:
-    """``ALTER TABLE … ADD COLUMN`` for each named column the table does not have yet."""
-    present = {column["name"] for column in inspect(connection).get_columns(table.name)}
-    preparer = connection.dialect.identifier_preparer
-    for name in names:
-        if name in present:
-            continue
-        column = table.c[name]
-        kind = column.type.compile(dialect=connection.dialect)
-        connection.execute(
-            text(
-                f"ALTER TABLE {preparer.format_table(table)} "
-                f"ADD COLUMN {preparer.format_column(column)} {kind}"
-            )
-        )
+def _add_column(connection: Connection, table: str, column: str) -> None:
+    """``ALTER TABLE … ADD COLUMN`` as the current schema describes it, if it is missing."""
+    if column in {c["name"] for c in inspect(connection).get_columns(table)}:
+        return
+    described = schema.metadata.tables[table].c[column]
+    spec = CreateColumn(described).compile(dialect=connection.dialect)
+    references = ""
+    for key in described.foreign_keys:
+        target = key.column
+        references = f" REFERENCES {target.table.name} ({target.name})"
+        if key.ondelete:
+            references += f" ON DELETE {key.ondelete}"
+    connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}{references}")
+
+
+def _threads_and_screenshots(connection: Connection) -> None:
+    _add_column(connection, "posts", "in_reply_to")
+    _add_column(connection, "posts", "reply_to_post_id")
+    schema.ix_posts_in_reply_to.create(connection, checkfirst=True)
+    schema.ix_posts_reply_to_post.create(connection, checkfirst=True)
+    schema.screenshot_texts.create(connection, checkfirst=True)
+    for index in schema.screenshot_texts.indexes:
+        index.create(connection, checkfirst=True)
 
 
 def _security(connection: Connection) -> None:
     """Accounts re-checked at each action, sign-in throttling per client, and the audit
     log's signed entries and head (the head starts where the existing chain ends)."""
-    _add_missing_columns(connection, schema.users, "sessions_revoked_at")
-    _add_missing_columns(connection, schema.audit_log, "mac")
+    _add_column(connection, "users", "sessions_revoked_at")
+    _add_column(connection, "audit_log", "mac")
     schema.sign_in_throttle.create(connection, checkfirst=True)
     schema.audit_head.create(connection, checkfirst=True)
     if connection.scalar(select(func.count()).select_from(schema.audit_head)):
@@ -121,6 +130,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(10, "dashboard sign-ins that survive a reload: browser sessions", _browser_sessions),
     Migration(11, "scale out: leases, shared files, the audit log refuses TRUNCATE", _scale_out),
+    Migration(
+        12,
+        "threads and screenshot text: replies linked to Department posts, OCR of staff screenshots",
+        _threads_and_screenshots,
+    ),
 )
 
 

@@ -23,6 +23,7 @@ from rumordesk.store.bulk import insert_rows
 from rumordesk.store.db import Database
 from rumordesk.store.records import Batch, Metrics, Post
 from rumordesk.store.schema import metric_snapshots, posts, raw_payloads, sources
+from rumordesk.store.threads import link_threads
 
 METRICS = Metrics.names()
 #: The engagement that spreads a story (views alone do not: see classify.signals.engagement).
@@ -85,6 +86,8 @@ def save_batch(
 
     def store(connection: Connection) -> SaveResult:
         result = _save_posts(connection, source, unique, now)
+        if result.changed_ids and any(p.in_reply_to or p.is_official for p in unique):
+            link_threads(connection, result.changed_ids)
         connection.execute(
             update(sources)
             .where(sources.c.name == source)
@@ -301,6 +304,7 @@ def _content_values(post: Post) -> dict[str, Any]:
         "created_at": post.created_at,
         "lang": post.lang,
         "is_official": post.is_official,
+        "in_reply_to": post.in_reply_to,
     }
 
 

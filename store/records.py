@@ -72,6 +72,9 @@ class Post:
     metrics: Metrics = field(default_factory=Metrics)
     #: The item as the platform sent it (JSON-compatible), kept for evidence and re-parsing.
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: A reply or comment: the platform's id of the Department post whose thread it is in
+    #: (that post's ``source_id``); the store links the two (store/threads.py).
+    in_reply_to: str | None = None
 
     def __str__(self) -> str:
         return self.url or f"{self.source}:{self.source_id}"

@@ -103,11 +103,18 @@ posts = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("edited_at", UTCDateTime),
+    # --- threads (migration 12): a reply or comment under one of the Department's posts ---
+    # The platform's id of the Department post it answers (its thread), as collected.
+    Column("in_reply_to", String(500)),
+    # That Department post in the store, once both are stored (store/threads.py).
+    Column("reply_to_post_id", Integer, ForeignKey("posts.id", ondelete="SET NULL")),
     UniqueConstraint("source", "source_id", name="uq_posts_source_source_id"),
 )
 Index("ix_posts_created_at", posts.c.created_at)
 Index("ix_posts_first_seen_at", posts.c.first_seen_at)
 Index("ix_posts_official_created", posts.c.is_official, posts.c.created_at)
+ix_posts_in_reply_to = Index("ix_posts_in_reply_to", posts.c.in_reply_to)
+ix_posts_reply_to_post = Index("ix_posts_reply_to_post", posts.c.reply_to_post_id)
 
 metric_snapshots = Table(
     "metric_snapshots",
@@ -135,6 +142,36 @@ raw_payloads = Table(
     Column("payload", Text, nullable=False),
 )
 Index("ix_raw_payloads_post", raw_payloads.c.post_id, raw_payloads.c.retrieved_at)
+
+# --- a staff report's screenshot → its text (collectors/ocr.py, migration 12) ---------
+
+screenshot_texts = Table(
+    "screenshot_texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    # The screenshot the text was read from (store/files.py keeps it under this name).
+    Column("sha256", String(64), nullable=False),
+    # read | unavailable (no engine here) | failed (the engine could not read it)
+    Column("status", String(16), nullable=False),
+    Column("engine", String(64), nullable=False, default=""),
+    # Tesseract's languages of the pass kept, e.g. "chi_tra+eng".
+    Column("languages", String(64), nullable=False, default=""),
+    # Mean word confidence, 0–1 (None when nothing was read).
+    Column("confidence", Float),
+    # What the engine read (the post's text unless the reporter typed it).
+    Column("text", Text, nullable=False, default=""),
+    # JSON: what was done to the image and which lines were dropped as the phone's chrome.
+    Column("details", Text, nullable=False, default="{}"),
+    Column("message", Text),
+    Column("extracted_at", UTCDateTime, nullable=False),
+    # The PIO's correction (audited: triage/screenshots.py); the post's text follows it.
+    Column("corrected_text", Text),
+    Column("corrected_by", String(64)),
+    Column("corrected_at", UTCDateTime),
+    UniqueConstraint("post_id", name="uq_screenshot_texts_post"),
+)
+Index("ix_screenshot_texts_sha256", screenshot_texts.c.sha256)
 
 # --- scores → rumours (classify/) ------------------------------------------------------
 

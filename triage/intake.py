@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from rumordesk.base.config import AppSettings
 from rumordesk.classify import rumours
-from rumordesk.collectors.staff_report import SOURCE, submit
+from rumordesk.collectors.ocr import Extracted
+from rumordesk.collectors.staff_report import SOURCE, Reading, submit
 from rumordesk.store.db import Database
 from rumordesk.store.schema import audit_log, post_scores, posts, rumors
 from rumordesk.triage import authz
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 class Filed:
     post_id: int
     rumor_id: int
+    #: What was read from the screenshot (None without one): its status, languages,
+    #: confidence, and why nothing was read when nothing was.
+    reading: Reading | None = None
 
 
 def file_report(
@@ -48,7 +52,10 @@ def file_report(
     screenshot: bytes | None = None,
     filename: str | None = None,
     score: Callable[[list[int]], Any] | None = None,
+    extract: Callable[[bytes], Extracted] | None = None,
 ) -> Filed:
+    """File a report (text, or a screenshot alone, or both), score it and put it in the
+    PIO's queue. ``extract`` reads a screenshot (default: Tesseract)."""
     authz.check(db, actor, Permission.REPORT)  # before anything is stored
     stored = submit(
         db,
@@ -60,6 +67,7 @@ def file_report(
         note=note,
         screenshot=screenshot,
         filename=filename,
+        extract=extract,
     )
     post_id = stored.post_id
     if stored.new:
@@ -73,6 +81,7 @@ def file_report(
                     "reported_by": str(actor),
                     "channel": stored.channel,
                     "screenshot_sha256": stored.screenshot["sha256"] if stored.screenshot else None,
+                    "screenshot_text": stored.reading.status if stored.reading else None,
                 },
             )
     if score is None:
@@ -83,10 +92,18 @@ def file_report(
         score([post_id])
     except Exception:  # the report must reach the PIO even when the scorer cannot run
         log.exception("scoring staff report %d failed; it is queued unscored", post_id)
-    return Filed(post_id, _prioritise(db, post_id))
+    return Filed(post_id, prioritise(db, post_id), stored.reading)
 
 
-def _prioritise(db: Database, post_id: int) -> int:
+def describe_reading(reading: Reading) -> str:
+    """One line for the reporter: what was read from the screenshot, or why not."""
+    if reading.status == "read" and reading.text:
+        sure = f", {reading.confidence:.0%} confident" if reading.confidence is not None else ""
+        return f"screenshot text read ({reading.languages}{sure}): {len(reading.text)} characters"
+    return f"screenshot text not read: {reading.message or reading.status}"
+
+
+def prioritise(db: Database, post_id: int) -> int:
     """The report's rumour (its own when the model opened none), at staff priority."""
     with db.write() as connection:
         rumour_id = rumours.open_for_post(

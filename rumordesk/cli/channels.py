@@ -57,7 +57,12 @@ def import_file(obj: Context, file: Path, source_name: str) -> None:
 
 
 @click.command()
-@click.option("--text", required=True, help="What the post says (copy it as written).")
+@click.option(
+    "--text",
+    default="",
+    help="What the post says (copy it as written); may be left out with --screenshot, whose "
+    "text is then read.",
+)
 @click.option("--where", required=True, help="Where it was seen: nextdoor, facebook, x, …")
 @click.option("--by", "reported_by", required=True, help="Who is reporting it.")
 @click.option("--url", default=None, help="The post's link, if there is one.")
@@ -79,7 +84,7 @@ def report(
     screenshot: Path | None,
     note: str | None,
 ) -> None:
-    """Forward a post seen by staff to the PIO's queue (with its screenshot)."""
+    """Forward a post seen by staff to the PIO's queue (its text, a screenshot, or both)."""
     from dataclasses import replace
 
     from rumordesk.triage.intake import file_report
@@ -101,3 +106,7 @@ def report(
     click.echo(
         f"report stored as post {filed.post_id}, in the PIO's queue as rumour {filed.rumor_id}"
     )
+    if filed.reading is not None:
+        from rumordesk.triage.intake import describe_reading
+
+        click.echo(describe_reading(filed.reading))

@@ -57,6 +57,26 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "imap": {"kind": "imap", "host": "imap.santaclaraca.gov", "username": "pio-alerts"},
     "csv_import": {"kind": "csv_import", "channel": "nextdoor", "format": "nextdoor"},
+    "facebook_comments": {"kind": "facebook_comments", "department_page_id": "123456789"},
+    "instagram_comments": {
+        "kind": "instagram_comments",
+        "department_ig_user_id": "17841400000000000",
+    },
+    "x_replies": {"kind": "x_replies", "department_accounts": ["@SantaClaraPD"]},
+    "youtube_comments": {"kind": "youtube_comments", "department_channel_id": "UC" + "a" * 22},
+    "bluesky_replies": {
+        "kind": "bluesky_replies",
+        "login": "scpd.bsky.social",
+        "department_actor": "scpd.bsky.social",
+    },
+}
+#: The official source that makes each reply kind's account the Department's own.
+OWNERS: dict[str, dict[str, Any]] = {
+    "facebook_comments": EXAMPLES["facebook_page"],
+    "instagram_comments": EXAMPLES["instagram"],
+    "x_replies": EXAMPLES["x_timeline"],
+    "youtube_comments": EXAMPLES["youtube"],
+    "bluesky_replies": EXAMPLES["bluesky_author"],
 }
 
 #: Text fields that cannot select posts by person, and why.
@@ -86,12 +106,14 @@ INERT = {
         "a YouTube channel id: the Department's, or a news station's; refusing every other "
         "channel is not possible by id, so it is logged like every source (USE_POLICY.md)"
     ),
+    "api_url": "the YouTube Data API host",
 }
 CHECKED = (
     guardrails.QUERY_FIELDS
     | guardrails.HANDLE_FIELDS
     | guardrails.ACCOUNT_ID_FIELDS
     | guardrails.URL_FIELDS
+    | guardrails.THREAD_FIELDS
 )
 TARGETING_QUERIES = [
     "from:someone shooting",
@@ -104,7 +126,8 @@ TARGETING_QUERIES = [
 
 def settings_with(kind: str, **changes: Any):  # type: ignore[no-untyped-def]
     source = {"name": f"test-{kind.replace('_', '-')}", **EXAMPLES[kind], **changes}
-    return parse_settings({"sources": [source]}, origin="test.toml")
+    owner = [{"name": "owner", **OWNERS[kind]}] if kind in OWNERS else []
+    return parse_settings({"sources": [*owner, source]}, origin="test.toml")
 
 
 def refused(kind: str, **changes: Any) -> str:
@@ -128,7 +151,7 @@ def _fields_of(kinds: set[str]) -> list[tuple[str, str]]:
 def test_every_kind_has_a_valid_example():
     assert len(KINDS) >= 11 and set(EXAMPLES) == set(KINDS), "add an example for each new kind"
     for kind in KINDS:
-        assert settings_with(kind).sources[0].kind == kind
+        assert settings_with(kind).sources[-1].kind == kind
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -274,3 +297,35 @@ def test_the_shipped_configuration_passes_its_own_guardrails():
     settings = load_settings(PROJECT_ROOT / "config.toml")
     assert guardrails.collection_problems(settings) == []
     assert all(s.purpose for s in settings.sources if s.is_search)
+
+
+THREAD_CASES = [
+    (kind, field) for kind, field in _fields_of(set(KINDS)) if field in guardrails.THREAD_FIELDS
+]
+
+
+def test_the_kinds_that_read_replies_are_all_walked():
+    assert {kind for kind, _ in THREAD_CASES} == set(OWNERS)
+
+
+@pytest.mark.parametrize(("kind", "field"), THREAD_CASES)
+def test_replies_are_read_only_under_the_departments_own_posts(kind, field):
+    """No official source reads the account, and none is listed: refused; the same
+    account read by an official source, or listed, is accepted; another account is refused
+    even beside an official source."""
+    alone = {"name": "replies", **EXAMPLES[kind]}
+    with pytest.raises(ConfigError, match="replies may be read only under the Department's"):
+        parse_settings({"sources": [alone]})
+    assert parse_settings({"sources": [{"name": "own", **OWNERS[kind]}, alone]}).sources
+    listed = EXAMPLES[kind][field]
+    listed = listed if isinstance(listed, str) else listed[0]
+    assert parse_settings({"guardrails": {"department_accounts": [listed]}, "sources": [alone]})
+    other = {"department_accounts": ["@someone_else"], "department_actor": "someone.bsky.social",
+             "department_channel_id": "UC" + "b" * 22}.get(field, "99999999")  # fmt: skip
+    with pytest.raises(ConfigError, match=f"{field} .* is not one of the Department's"):
+        parse_settings({"sources": [{"name": "own", **OWNERS[kind]}, {**alone, field: other}]})
+
+
+@pytest.mark.parametrize("kind", sorted(OWNERS))
+def test_replies_are_never_the_departments_own_posts(kind):
+    assert "official must be false" in refused(kind, official=True)

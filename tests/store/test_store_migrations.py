@@ -116,16 +116,32 @@ def _shape(connection) -> dict[str, dict[str, object]]:
             "unique": sorted(
                 tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
             ),
-            "foreign_keys": sorted(
-                (
-                    tuple(f["constrained_columns"]),
-                    f["referred_table"],
-                    f.get("options", {}).get("ondelete"),
-                )
-                for f in inspector.get_foreign_keys(table)
-            ),
+            "foreign_keys": _foreign_keys(connection, inspector, table),
         }
     return shape
+
+
+def _foreign_keys(connection, inspector, table: str) -> list[tuple[object, ...]]:
+    """``(columns, referred table, ON DELETE)``. On SQLite the rule is read from the
+    database itself (``PRAGMA foreign_key_list``): SQLAlchemy parses it only from a
+    table-level ``FOREIGN KEY`` clause, and a column added by ``ALTER TABLE`` (migration
+    12) can only carry its reference inline."""
+    if connection.dialect.name != "sqlite":
+        return sorted(
+            (
+                tuple(f["constrained_columns"]),
+                f["referred_table"],
+                f.get("options", {}).get("ondelete"),
+            )
+            for f in inspector.get_foreign_keys(table)
+        )
+    keys: dict[int, tuple[list[str], str, str | None]] = {}
+    for row in connection.exec_driver_sql(f"PRAGMA foreign_key_list('{table}')"):
+        columns, referred, rule = keys.setdefault(
+            row[0], ([], row[2], None if row[6] == "NO ACTION" else row[6])
+        )
+        columns.append(row[3])
+    return sorted((tuple(c), referred, rule) for c, referred, rule in keys.values())
 
 
 def _models_shape(tmp_path: Path) -> dict[str, dict[str, object]]:

@@ -7,7 +7,7 @@ import streamlit as st
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.triage.intake import file_report
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, session
+from rumordesk.web import context, intake_views, session
 from rumordesk.web.plain import plain
 
 actor = session.require_page(Permission.REPORT)
@@ -20,7 +20,11 @@ st.caption(
 )
 
 if done := st.session_state.pop("report_done", None):
-    st.success(f"Thank you. Your report went to the PIO (rumour #{done}). Follow it on My reports.")
+    st.success(
+        f"Thank you. Your report went to the PIO (rumour #{done.rumor_id}). "
+        "Follow it on My reports."
+    )
+    intake_views.report_outcome(done)
 
 with st.form("report_form", clear_on_submit=True):
     where = st.selectbox(
@@ -48,7 +52,8 @@ with st.form("report_form", clear_on_submit=True):
     text = st.text_area(
         "What does it say?",
         key="report_text",
-        placeholder="Copy the text, or describe it in your own words.",
+        placeholder="Copy the text, or describe it in your own words. With a screenshot "
+        "you may leave this empty: its text is read for you.",
     )
     # No type filter: a file the browser refused would vanish and the report go without
     # it; the server checks the content and refuses the whole report, saying why.
@@ -76,5 +81,5 @@ elif sent:
     except RumorDeskError as exc:  # may quote what was typed: escaped, never markdown
         st.error(f"Not sent: {plain(str(exc))}.")
     else:
-        st.session_state["report_done"] = filed.rumor_id
+        st.session_state["report_done"] = filed
         st.rerun()

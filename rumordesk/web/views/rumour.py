@@ -19,7 +19,7 @@ from rumordesk.store import files, shared_files
 from rumordesk.triage import queue, workflow
 from rumordesk.triage.detail import rumor_detail
 from rumordesk.triage.roles import Permission
-from rumordesk.web import context, demo_panel, explain, navigation, session, words
+from rumordesk.web import context, demo_panel, explain, intake_views, navigation, session, words
 from rumordesk.web.context import EMPTY
 from rumordesk.web.plain import plain
 
@@ -373,6 +373,8 @@ if detail.department:
         key="rumour_department",
     )
 
+intake_views.rumour_threads_section(actor, row.id)
+
 if detail.staff_reports:
     st.subheader("Forwarded by staff")
 for report in detail.staff_reports:
@@ -381,6 +383,7 @@ for report in detail.staff_reports:
         if report.note:
             st.text(report.note)
         _show_screenshot(report.screenshot_path, report.screenshot_sha256)
+intake_views.screenshot_texts_section(actor, row.id)
 
 st.subheader("Evidence")
 items = workflow.evidence_for(db, actor, row.id)
