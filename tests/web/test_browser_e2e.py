@@ -133,7 +133,15 @@ def _settle(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
-    page.wait_for_timeout(800)  # the grid's canvas paints after the run ends
+    _painted(page)
+
+
+def _painted(page) -> None:  # type: ignore[no-untyped-def]
+    """Every data grid on the page has its canvas and the browser has drawn two more frames
+    since (the grid paints its canvas on the next frame after the run ends)."""
+    for canvas in page.locator("[data-testid='stDataFrame'] canvas").all():
+        canvas.wait_for(state="visible")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def _queue_ids(desk) -> list[int]:  # type: ignore[no-untyped-def]
@@ -216,7 +224,7 @@ def test_an_alert_link_a_reload_a_new_tab_and_the_decision_in_a_real_browser(ser
             expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
             _settle(page)
             label.evaluate("e => e.scrollIntoView({block: 'start'})")  # the figures and charts
-            page.wait_for_timeout(300)
+            _painted(page)
             page.screenshot(path=str(ARTIFACTS / "weekly.png"))
         finally:
             browser.close()
