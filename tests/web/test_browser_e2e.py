@@ -127,21 +127,35 @@ def _sign_in_form(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Sign in").click()
 
 
+#: True once Streamlit is idle and the page is whole: no run going on, no placeholder
+#: (skeleton) or element left over from the previous run (stale), and every data grid has
+#: drawn its rows (a grid paints its canvas after the run ends; blank is one colour).
+SETTLED = """() => {
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+    if (document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')) return false;
+    return [...document.querySelectorAll("[data-testid='stDataFrame'] canvas")].every(c => {
+        if (!c.width || !c.height) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 4; i < d.length; i += 4 * 97)
+            if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
+        return false;
+    });
+}"""
+
+
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished the run (no "Running…" indicator), then let the
-    data grids paint."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
-    _painted(page)
+    """Wait until the page is settled (:data:`SETTLED`) on two frames in a row, so a run
+    that starts right after the first look is waited for too."""
+    for _ in range(2):
+        page.wait_for_function(SETTLED, timeout=30_000)
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
 
 
 def _painted(page) -> None:  # type: ignore[no-untyped-def]
-    """Every data grid on the page has its canvas and the browser has drawn two more frames
-    since (the grid paints its canvas on the next frame after the run ends)."""
-    for canvas in page.locator("[data-testid='stDataFrame'] canvas").all():
-        canvas.wait_for(state="visible")
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    """The grids are drawn after a scroll (the page itself did not run again)."""
+    _settle(page)
 
 
 def _queue_ids(desk) -> list[int]:  # type: ignore[no-untyped-def]
