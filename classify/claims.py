@@ -66,7 +66,7 @@ _FLAGS = tuple(name for name in _PARTS if name != "count")
 _NUMBER = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
 _CJK_NUMBER = re.compile(r"好几|好幾|[一两兩二三四五六七八九十几幾]")
-_CLOCK = re.compile(r"(?<![\d:])\d{1,2}(?:[:.h][0-5]\d(?!\d)| ?[ap]\.?m(?!\w))")
+_CLOCK = re.compile(r"\d{1,2}(?:[:.h][0-5]\d(?!\d)| ?[ap]\.?m(?!\w))")
 #: Quoted words ("one", 'no shooting', «…», 「…」): the post quotes someone, often to twist it.
 _QUOTED = re.compile(r"[\"“”「『«]([^\"“”「」『』«»]{1,60})[\"“”」』»]|(?<!\w)'([^']{1,40})'(?!\w)")
 
@@ -137,7 +137,7 @@ def read_parts(text: str) -> dict[str, object]:
     parts["count"] = count
     parts["topics"] = frozenset(topics)
     parts["quotes"] = _has_quote(text) and _QUOTED.search(text) is not None
-    parts["clock"] = _DIGIT.search(low) is not None and _CLOCK.search(low) is not None
+    parts["clock"] = _DIGIT.search(low) is not None and _has_clock(low)
     parts["phrases"] = tuple(found.items())
     return parts
 
@@ -149,6 +149,15 @@ def read_claim(text: str, gazetteer: Gazetteer, folded: str | None = None) -> Cl
 
 
 _QUOTE_MARKS = frozenset("\"“”「『«'")
+
+
+def _has_clock(low: str) -> bool:
+    """A clock time ("9:15", "7.40", "11 pm") that is not the end of a longer number."""
+    return any(
+        found.start() == 0
+        or not (low[found.start() - 1].isdigit() or low[found.start() - 1] == ":")
+        for found in _CLOCK.finditer(low)
+    )
 
 
 def _has_quote(text: str) -> bool:
