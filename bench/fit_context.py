@@ -109,16 +109,17 @@ def main() -> None:
             zone,
             relations=relation_model,
         )
-        # The fold's posts, as the ranker reads them: scenario posts with their times and
-        # every Department post of the held-out scenarios; the other posts bare.
+        # The fold's posts, as the ranker reads them: scenario posts with their times
+        # beside every Department post of the held-out scenarios; the other posts (no
+        # time, no scenario) alone, as bare texts.
         officials = [o.as_input() for o in scenarios.officials if o.scenario in held_out]
-        inputs = [
-            scenarios.posts[i - n_posts].as_input()
-            if i >= n_posts
-            else PostInput(f"t{i}", texts[i])
-            for i in test
-        ]
-        for i, s in zip(test, ranker.rank(inputs, officials), strict=True):
+        in_scenarios = [i for i in test if i >= n_posts]
+        bare = [i for i in test if i < n_posts]
+        scored = ranker.rank(
+            [scenarios.posts[i - n_posts].as_input() for i in in_scenarios], officials
+        )
+        scored += ranker.rank([PostInput(f"t{i}", texts[i]) for i in bare], [])
+        for i, s in zip(in_scenarios + bare, scored, strict=True):
             features[i] = context_features(p_text[i], s.claim, s.relation, s.impersonation)
             relations[i] = s.relation.name
         print(
@@ -147,18 +148,28 @@ def main() -> None:
         "scenario_posts": len(scenarios.posts),
         "text_model_oof": _figures(labels, p_text, english),
         "combined_oof": _figures(labels, combined, english),
+        "text_model_oof_posts_csv": _figures(labels[:n_posts], p_text[:n_posts], english[:n_posts]),
+        "combined_oof_posts_csv": _figures(labels[:n_posts], combined[:n_posts], english[:n_posts]),
         "text_model_oof_scenarios": _figures(labels[n_posts:], p_text[n_posts:], english[n_posts:]),
         "combined_oof_scenarios": _figures(labels[n_posts:], combined[n_posts:], english[n_posts:]),
         "relations": {r: relations.count(r) for r in sorted(set(relations))},
+        "non_english_posts": int((~english).sum()),
+        "non_english_scenario_posts": int((~english[n_posts:]).sum()),
         "weights": weights,
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{len(texts)} training posts ({len(scenarios.posts)} in scenarios), {args.folds} folds")
+    print(
+        f"{len(texts)} training posts ({len(scenarios.posts)} in scenarios; "
+        f"{result['non_english_posts']} not in English, {result['non_english_scenario_posts']} "
+        f"of them in scenarios), {args.folds} folds; relations out of fold: {result['relations']}"
+    )
     for name in (
         "text_model_oof",
         "combined_oof",
+        "text_model_oof_posts_csv",
+        "combined_oof_posts_csv",
         "text_model_oof_scenarios",
         "combined_oof_scenarios",
     ):
