@@ -44,7 +44,11 @@ from rumordesk.classify.rank import (  # noqa: E402
     context_features,
 )
 from rumordesk.classify.relation import train_relation_model  # noqa: E402
-from rumordesk.classify.scenarios import ScenarioSet, shipped_scenarios  # noqa: E402
+from rumordesk.classify.scenarios import (  # noqa: E402
+    ScenarioSet,
+    shipped_kinds,
+    shipped_scenarios,
+)
 from rumordesk.classify.signals import Gazetteer  # noqa: E402
 
 
@@ -101,7 +105,9 @@ def main() -> None:
         p_text[test] = model.predict_proba([texts[i] for i in test])
         held_out = {groups[i].split(":", 1)[1] for i in test if groups[i].startswith("scenario:")}
         kept = {s.scenario for s in scenarios.posts} - held_out - {"none"}
-        relation_model = train_relation_model(subset(scenarios, kept), gazetteer)
+        relation_model = train_relation_model(
+            subset(scenarios, kept), gazetteer, extra=shipped_kinds()
+        )
         known = {texts[i]: p_text[i] for i in test}
         ranker = Ranker(
             lambda batch, _known=known: np.array([_known[t] for t in batch]),

@@ -117,7 +117,8 @@ def read_parts(text: str) -> dict[str, object]:
         if name.startswith(_TOPIC_PREFIX):
             topics.add(name[len(_TOPIC_PREFIX) :])
         elif name == "count":
-            count = max(count, _value(match.group(0)))
+            if (value := _value(match.group(0))) > count:
+                count, found["count"] = value, match.group(0)
         else:
             found.setdefault(name, match.group(0))
     scripts = scripts_in(low)
@@ -130,10 +131,12 @@ def read_parts(text: str) -> dict[str, object]:
                     topics.add(name[len(_TOPIC_PREFIX) :])
             elif name == "count":
                 for match in lexicon.regex.finditer(low):
-                    count = max(count, _value(match.group(0)))
+                    if (value := _value(match.group(0))) > count:
+                        count, found["count"] = value, match.group(0)
             elif name not in found and (said := lexicon.regex.search(low)):
                 found[name] = said.group(0)
     parts: dict[str, object] = {name: name in found for name in _FLAGS}
+    # (the count is a number, below; its phrase stays in ``phrases`` for the reason)
     parts["count"] = count
     parts["topics"] = frozenset(topics)
     parts["quotes"] = _has_quote(text) and _QUOTED.search(text) is not None

@@ -87,27 +87,27 @@ CONTEXT_FEATURES = (
 )
 #: Learned weights of :data:`CONTEXT_FEATURES` (``bench/fit_context.py``).
 WEIGHTS: dict[str, float] = {
-    "text_logit": 0.809,
-    "severity": 0.93,
-    "claims_local": 0.971,
-    "claims_mixed": -0.825,
+    "text_logit": 0.81,
+    "severity": 0.836,
+    "claims_local": 1.051,
+    "claims_mixed": -0.754,
     "claims_regional": 0.0,
-    "claims_no_place": 0.135,
-    "claims_elsewhere": -2.972,
-    "elsewhere_no_claim": -1.407,
-    "no_harm": -0.632,
-    "impersonation": 1.596,
-    "hearsay": 0.344,
-    "question": -0.635,
-    "denies": 0.349,
-    "relays_unbacked_denial": -1.032,
-    "relation_agrees": -2.086,
-    "relation_contradicts": 2.671,
-    "relation_distorts": 1.963,
-    "relation_debunks": -2.803,
-    "relation_pending": -2.391,
-    "relation_unrelated": 0.58,
-    "bias": -0.504,
+    "claims_no_place": 0.193,
+    "claims_elsewhere": -2.83,
+    "elsewhere_no_claim": -1.419,
+    "no_harm": -0.629,
+    "impersonation": 1.592,
+    "hearsay": 0.329,
+    "question": -0.604,
+    "denies": 0.342,
+    "relays_unbacked_denial": -1.089,
+    "relation_agrees": -2.308,
+    "relation_contradicts": 2.669,
+    "relation_distorts": 1.961,
+    "relation_debunks": -2.749,
+    "relation_pending": -2.619,
+    "relation_unrelated": 0.532,
+    "bias": -0.494,
 }
 
 
@@ -577,9 +577,11 @@ def _latest(posts: Sequence[PostInput], context: DepartmentContext) -> datetime 
 @functools.cache
 def _shipped(settings: ClassifySettings) -> RelationModel:
     from rumordesk.classify.relation import train_relation_model
-    from rumordesk.classify.scenarios import shipped_scenarios
+    from rumordesk.classify.scenarios import shipped_kinds, shipped_scenarios
 
-    return train_relation_model(shipped_scenarios(), Gazetteer.from_settings(settings))
+    return train_relation_model(
+        shipped_scenarios(), Gazetteer.from_settings(settings), extra=shipped_kinds()
+    )
 
 
 def shipped_relations(settings: ClassifySettings) -> RelationModel:

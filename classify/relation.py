@@ -50,7 +50,7 @@ from threadpoolctl import threadpool_limits
 from rumordesk.classify.claims import Claim, read_claim
 from rumordesk.classify.model import CharNgrams
 from rumordesk.classify.scanner import lowered
-from rumordesk.classify.scenarios import ScenarioSet
+from rumordesk.classify.scenarios import KindSet, ScenarioSet
 from rumordesk.classify.signals import Gazetteer
 from rumordesk.classify.words.department import (
     ADVISORY,
@@ -338,6 +338,8 @@ def pair_features(
         float(bool(places & their_places)),
         float(bool(places) and bool(their_places) and not places & their_places)
         + float(claim.where.level == "elsewhere"),
+        float(bool(claim.topics & theirs.topics)),
+        float(bool(claim.topics) and bool(theirs.topics) and not claim.topics & theirs.topics),
         float(harm is not None and harm == their_harm),
         float(harm is not None and their_harm is not None and harm != their_harm),
         float(claim.harm.claims_harm and claim.harm.weight > theirs.harm.weight + 0.05),
@@ -519,24 +521,33 @@ def _full(found: np.ndarray, classes: np.ndarray, width: int) -> np.ndarray:
     return full
 
 
-def relation_version(scenarios: ScenarioSet, gazetteer: Gazetteer) -> str:
-    """The version a model trained on ``scenarios`` with ``gazetteer`` carries: another
-    scenario file or gazetteer makes another model."""
+def relation_version(
+    scenarios: ScenarioSet, gazetteer: Gazetteer, extra: KindSet | None = None
+) -> str:
+    """The version a model trained on ``scenarios`` (and ``extra`` Department posts) with
+    ``gazetteer`` carries: other data or another gazetteer makes another model."""
     digest = hashlib.sha256(scenarios.sha256.encode())
+    digest.update((extra.sha256 if extra else "").encode())
     digest.update(repr(sorted(gazetteer.names.items())).encode())
     digest.update(repr(sorted(gazetteer.cues.items())).encode())
     return f"{RELATION_VERSION}-{digest.hexdigest()[:10]}"
 
 
 def train_relation_model(
-    scenarios: ScenarioSet, gazetteer: Gazetteer, *, model: RelationModel | None = None
+    scenarios: ScenarioSet,
+    gazetteer: Gazetteer,
+    *,
+    extra: KindSet | None = None,
+    model: RelationModel | None = None,
 ) -> RelationModel:
-    """Fit the step on a scenario set's Department posts and labelled pairs.
+    """Fit the step on a scenario set's Department posts and labelled pairs (and on
+    ``extra`` Department posts, for the kinds alone).
 
     The pairs are read with the Department posts' kinds as the model will see them on a
     new evening: out-of-fold, from a kind model that did not see that scenario.
     """
     model = model or RelationModel()
+    extra = extra or KindSet((), (), "")
     with threadpool_limits(limits=1, user_api="blas"):
         read: dict[str, Claim] = {}
 
@@ -549,13 +560,19 @@ def train_relation_model(
         texts = [o.text for o in officials]
         cues = np.array([_kind_cues(o.text, claim(o.text)) for o in officials])
         labels = [o.kind for o in officials]
+        more = list(extra.texts)
+        more_cues = np.array([_kind_cues(t, claim(t)) for t in more]).reshape(len(more), -1)
         groups = np.array([o.scenario for o in officials])
         kinds = np.zeros((len(officials), len(KINDS)))
         for train, test in GroupKFold(model.folds).split(cues, labels, groups):
             fold = RelationModel(kind_C=model.kind_C, random_state=model.random_state)
-            fold.fit_kinds([texts[i] for i in train], cues[train], [labels[i] for i in train])
+            fold.fit_kinds(
+                [texts[i] for i in train] + more,
+                np.vstack([cues[train], more_cues]),
+                [labels[i] for i in train] + list(extra.kinds),
+            )
             kinds[test] = fold.kind_probabilities([texts[i] for i in test], cues[test])
-        model.fit_kinds(texts, cues, labels)
+        model.fit_kinds(texts + more, np.vstack([cues, more_cues]), labels + list(extra.kinds))
         department = {
             o.id: DepartmentPost.read(o.id, o.text, o.created_at, claim(o.text), row)
             for o, row in zip(officials, kinds, strict=True)
@@ -579,7 +596,7 @@ def train_relation_model(
             [p.relation for p, _ in pairs],
             [p.scenario for p, _ in pairs],
         )
-        model.version = relation_version(scenarios, gazetteer)
+        model.version = relation_version(scenarios, gazetteer, extra)
     return model
 
 

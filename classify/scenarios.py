@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: The training scenarios shipped with Rumor Desk.
 SHIPPED_SCENARIOS = data_file("training", "scenarios")
+#: More Department posts, each with its kind, for the kind model alone (no public posts).
+SHIPPED_DEPARTMENT_POSTS = data_file("training", "department_posts.csv")
 
 #: The six relations of a (public post, Department post) pair, in a fixed order.
 RELATIONS = ("agrees", "contradicts", "distorts", "debunks", "pending", "unrelated")
@@ -140,3 +142,31 @@ def read_scenarios(folder: str | Path) -> ScenarioSet:
 
 def shipped_scenarios() -> ScenarioSet:
     return read_scenarios(SHIPPED_SCENARIOS)
+
+
+@dataclass(frozen=True)
+class KindSet:
+    """Department posts with their kind and nothing around them (the kind model's extra
+    examples: every kind in several voices, all_clear and advisory above all, which the
+    scenarios hold few of)."""
+
+    texts: tuple[str, ...]
+    kinds: tuple[str, ...]
+    sha256: str
+
+
+def read_kinds(path: str | Path) -> KindSet:
+    raw = Path(path).read_bytes()
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    unknown = sorted({r["kind"] for r in rows} - set(KINDS))
+    if unknown:
+        raise ValueError(f"{path}: unknown kind(s) {', '.join(unknown)}")
+    return KindSet(
+        tuple(r["text"] for r in rows),
+        tuple(r["kind"] for r in rows),
+        hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def shipped_kinds() -> KindSet:
+    return read_kinds(SHIPPED_DEPARTMENT_POSTS)

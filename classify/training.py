@@ -35,7 +35,7 @@ from rumordesk.classify.relation import (
     relation_version,
     train_relation_model,
 )
-from rumordesk.classify.scenarios import shipped_scenarios
+from rumordesk.classify.scenarios import shipped_kinds, shipped_scenarios
 from rumordesk.classify.signals import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ def default_relations(settings: AppSettings) -> RelationModel:
     model."""
     path = relation_path(settings)
     gazetteer = Gazetteer.from_settings(settings.classify)
-    scenarios = shipped_scenarios()
-    version = relation_version(scenarios, gazetteer)
+    scenarios, extra = shipped_scenarios(), shipped_kinds()
+    version = relation_version(scenarios, gazetteer, extra)
     with _default_lock:
         reason = relation_stale_reason(path, version)
         if reason is None:
@@ -161,7 +161,7 @@ def default_relations(settings: AppSettings) -> RelationModel:
         if path.exists() and (refused := untrusted_types(path)):
             raise ModelError(f"{path}: refusing to load untrusted type(s) {', '.join(refused)}")
         started = time.perf_counter()
-        model = train_relation_model(scenarios, gazetteer)
+        model = train_relation_model(scenarios, gazetteer, extra=extra)
         metadata = {
             "model_family": RELATION_VERSION,
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -172,7 +172,12 @@ def default_relations(settings: AppSettings) -> RelationModel:
                     "sha256": scenarios.sha256,
                     "pairs": len(scenarios.pairs()),
                     "department_posts": len(scenarios.officials),
-                }
+                },
+                {
+                    "name": "builtin:data/training/department_posts.csv",
+                    "sha256": extra.sha256,
+                    "department_posts": len(extra.texts),
+                },
             ],
             "params": model.get_params(),
         }
