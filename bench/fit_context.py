@@ -33,9 +33,9 @@ from sklearn.metrics import average_precision_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rank_quality import expected_calibration_error  # noqa: E402
 from rumordesk.base.config import load_settings  # noqa: E402
 from rumordesk.classify.datasets import builtin_set  # noqa: E402
+from rumordesk.classify.evaluate import expected_calibration_error  # noqa: E402
 from rumordesk.classify.model import MisinfoModel  # noqa: E402
 from rumordesk.classify.rank import (  # noqa: E402
     CONTEXT_FEATURES,

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from rumordesk.base.config import load_settings  # noqa: E402
 from rumordesk.classify.baseline import KeywordBaseline, fit_text_baseline  # noqa: E402
+from rumordesk.classify.evaluate import expected_calibration_error  # noqa: E402
 from rumordesk.classify.rank import PostInput, Ranker  # noqa: E402
 from rumordesk.classify.scenarios import RELATIONS, read_scenarios  # noqa: E402
 
@@ -46,24 +47,6 @@ VALIDATION = ROOT / "data" / "validation"
 def precision_at(labels: np.ndarray, scores: np.ndarray, k: int = 20) -> float:
     order = np.argsort(-scores, kind="stable")
     return float(labels[order[:k]].mean())
-
-
-def expected_calibration_error(
-    labels: np.ndarray, p: np.ndarray, bins: int = 10
-) -> tuple[float, list[tuple[float, float, float, int]]]:
-    """ECE over equal-width bins, and per bin (low, mean p, share of label 1, posts)."""
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(p, edges[1:-1], right=False), 0, bins - 1)
-    ece = 0.0
-    table = []
-    for b in range(bins):
-        inside = which == b
-        if not inside.any():
-            continue
-        confidence, accuracy = float(p[inside].mean()), float(labels[inside].mean())
-        ece += inside.mean() * abs(confidence - accuracy)
-        table.append((float(edges[b]), confidence, accuracy, int(inside.sum())))
-    return float(ece), table
 
 
 def _model(settings, baseline: bool):  # type: ignore[no-untyped-def]
