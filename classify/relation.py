@@ -880,7 +880,9 @@ def choose(
 # --- the difference, in words -----------------------------------------------------------
 
 
-def difference(name: str, claim: Claim, official: DepartmentPost, zone=None) -> str | None:  # type: ignore[no-untyped-def]
+def difference(
+    name: str, claim: Claim, official: DepartmentPost, zone: tzinfo | None = None
+) -> str | None:
     """What the post says against what the Department said, for the reason."""
     if name not in AGAINST and name not in ("pending", "debunks"):
         return None
@@ -894,26 +896,21 @@ def difference(name: str, claim: Claim, official: DepartmentPost, zone=None) -> 
     if (claim.at_large or claim.wrong_person) and (theirs.in_custody or kind == "arrest"):
         what = "the wrong person was arrested" if claim.wrong_person else "the suspect is at large"
         return f'says {what}; the Department said "{official.quote}"{at}'
+    if claim.harm.claims_harm and kind in ("denial", "all_clear"):
+        return f'claims {claim.harm.label}; the Department said "{official.quote}"{at}'
+    if (claim.still or claim.order) and kind in ("order_lifted", "all_clear"):
+        return f'says the order still stands; the Department lifted it{at} ("{official.quote}")'
     if claim.count >= 2 and claim.count > max(theirs.count, 1):
         said = claim.said("count") or f"{claim.count}"
         return f'says "{said}"; the Department said "{official.quote}"{at}'
-    if (
-        claim.still
-        and kind in ("order_lifted", "all_clear")
-        or (claim.order and kind in ("order_lifted", "all_clear"))
-    ):
-        return (
-            f'says the order is still in force; the Department lifted it{at} ("{official.quote}")'
-        )
     if claim.wide and (claim.order or claim.harm.claims_harm):
         said = claim.said("wide")
         return f'widens it ("{said}"); the Department spoke of {_where(official)}{at}'
-    if claim.order and kind not in ("order",):
+    if claim.order and kind != "order":
         said = claim.said("order") or "an order"
         return f'claims an order ("{said}") the Department did not give: "{official.quote}"{at}'
-    if claim.harm.claims_harm and kind in ("denial", "all_clear", "order_lifted"):
-        harm = claim.harm.label or "harm"
-        return f'claims {harm}; the Department said "{official.quote}"{at}'
+    if claim.harm.claims_harm and kind == "order_lifted":
+        return f'claims {claim.harm.label}; the Department said "{official.quote}"{at}'
     if claim.cover_up:
         return f'says the Department is hiding the truth; it said "{official.quote}"{at}'
     if claim.harm.claims_harm and claim.harm.weight > theirs.harm.weight:
@@ -926,7 +923,7 @@ def _where(official: DepartmentPost) -> str:
     return ", ".join(places) if places else "one place"
 
 
-def _clock(moment: datetime | None, zone) -> str:  # type: ignore[no-untyped-def]
+def _clock(moment: datetime | None, zone: tzinfo | None) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(zone) if zone is not None else moment

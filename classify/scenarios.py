@@ -41,7 +41,7 @@ KINDS = (
 
 
 @dataclass(frozen=True, slots=True)
-class DepartmentPost:
+class DepartmentRow:
     id: str
     scenario: str
     lang: str
@@ -57,7 +57,7 @@ class DepartmentPost:
 
 
 @dataclass(frozen=True, slots=True)
-class PublicPost:
+class PostRow:
     id: str
     scenario: str
     lang: str
@@ -80,22 +80,22 @@ class PublicPost:
 @dataclass(frozen=True)
 class ScenarioSet:
     name: str
-    posts: tuple[PublicPost, ...]
-    officials: tuple[DepartmentPost, ...]
+    posts: tuple[PostRow, ...]
+    officials: tuple[DepartmentRow, ...]
     #: SHA-256 of both files as read.
     sha256: str
 
-    def official(self, official_id: str) -> DepartmentPost:
+    def official(self, official_id: str) -> DepartmentRow:
         return self._officials()[official_id]
 
-    def _officials(self) -> dict[str, DepartmentPost]:
+    def _officials(self) -> dict[str, DepartmentRow]:
         found = self.__dict__.get("_by_id")
         if found is None:
             found = {o.id: o for o in self.officials}
             object.__setattr__(self, "_by_id", found)
         return found
 
-    def pairs(self) -> list[tuple[PublicPost, DepartmentPost]]:
+    def pairs(self) -> list[tuple[PostRow, DepartmentRow]]:
         """Every public post with a relation, beside the Department post it answers."""
         return [(p, self.official(p.official_id)) for p in self.posts if p.relation]
 
@@ -110,7 +110,7 @@ def read_scenarios(folder: str | Path) -> ScenarioSet:
         digest.update(raw)
         tables[name] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     officials = tuple(
-        DepartmentPost(
+        DepartmentRow(
             r["official_id"],
             r["scenario"],
             r["lang"],
@@ -122,7 +122,7 @@ def read_scenarios(folder: str | Path) -> ScenarioSet:
         for r in tables["official.csv"]
     )
     posts = tuple(
-        PublicPost(
+        PostRow(
             r["id"],
             r["scenario"],
             r["lang"],
