@@ -150,6 +150,8 @@ class DepartmentPost:
     moment: int | None = None
     #: The most probable of :data:`KINDS`.
     kind: str = ""
+    #: The city's places it names (not the bare city name).
+    places: frozenset[str] = frozenset()
 
     @classmethod
     def read(
@@ -170,11 +172,8 @@ class DepartmentPost:
             tokens_of(text),
             _micros(created_at),
             KINDS[int(np.argmax(probabilities))],
+            frozenset(claim.where.places) - _CITY,
         )
-
-    @property
-    def places(self) -> frozenset[str]:
-        return frozenset(self.claim.where.places) - {"Santa Clara"}
 
     @property
     def excerpt(self) -> str:
@@ -317,6 +316,41 @@ def _post_parts(claim: Claim) -> list[float]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _PostSide:
+    """What every pair of one post needs of it, worked out once."""
+
+    parts: list[float]
+    tokens: frozenset[str]
+    places: frozenset[str]
+    topics: frozenset[str]
+    harm: str | None
+    claims_harm: bool
+    weight: float
+    count: int
+    elsewhere: float
+
+    @classmethod
+    def of(
+        cls, claim: Claim, tokens: frozenset[str], parts: list[float] | None = None
+    ) -> _PostSide:
+        harm = claim.harm
+        return cls(
+            parts if parts is not None else _post_parts(claim),
+            tokens,
+            frozenset(claim.where.places) - _CITY,
+            claim.topics,
+            harm.kind,
+            harm.claims_harm,
+            harm.weight,
+            claim.count,
+            float(claim.where.level == "elsewhere"),
+        )
+
+
+_CITY = frozenset({"Santa Clara"})
+
+
 def pair_features(
     claim: Claim,
     tokens: frozenset[str],
@@ -327,31 +361,35 @@ def pair_features(
     """The features of one (post, Department post) pair, in :data:`PAIR_PARTS` order
     (``parts``: :func:`_post_parts` of the claim when already at hand); the model crosses
     them with the Department post's kind."""
-    own = parts if parts is not None else _post_parts(claim)
+    return _pair_row(_PostSide.of(claim, tokens, parts), official, gap_minutes)
+
+
+def _pair_row(post: _PostSide, official: DepartmentPost, gap_minutes: float) -> list[float]:
     theirs = official.claim
-    places = set(claim.where.places) - {"Santa Clara"}
-    their_places = official.places
-    harm = claim.harm.kind
-    their_harm = theirs.harm.kind
-    union = len(tokens | official.tokens)
-    shared = [
-        float(bool(places & their_places)),
-        float(bool(places) and bool(their_places) and not places & their_places)
-        + float(claim.where.level == "elsewhere"),
-        float(bool(claim.topics & theirs.topics)),
-        float(bool(claim.topics) and bool(theirs.topics) and not claim.topics & theirs.topics),
+    places, their_places = post.places, official.places
+    topics, their_topics = post.topics, theirs.topics
+    harm, their_harm = post.harm, theirs.harm.kind
+    shared_tokens = len(post.tokens & official.tokens)
+    union = len(post.tokens) + len(official.tokens) - shared_tokens
+    same_place = not places.isdisjoint(their_places)
+    same_topic = not topics.isdisjoint(their_topics)
+    return [
+        *post.parts,
+        float(same_place),
+        float(bool(places) and bool(their_places) and not same_place) + post.elsewhere,
+        float(same_topic),
+        float(bool(topics) and bool(their_topics) and not same_topic),
         float(harm is not None and harm == their_harm),
         float(harm is not None and their_harm is not None and harm != their_harm),
-        float(claim.harm.claims_harm and claim.harm.weight > theirs.harm.weight + 0.05),
-        float(claim.count >= 2 and claim.count > max(theirs.count, 1)),
-        len(tokens & official.tokens) / union if union else 0.0,
+        float(post.claims_harm and post.weight > theirs.harm.weight + 0.05),
+        float(post.count >= 2 and post.count > max(theirs.count, 1)),
+        shared_tokens / union if union else 0.0,
         math.log1p(max(gap_minutes, 0.0) / 10),
         float(their_harm is not None),
         float(theirs.count > 0),
         float(theirs.in_custody),
         float(theirs.at_large),
     ]
-    return own + shared
 
 
 _TOKEN = re.compile(r"\w{3,}")
@@ -734,6 +772,8 @@ class DepartmentContext:
         owners: list[int] = []
         officials: list[DepartmentPost] = []
         for index, (claim, moment) in enumerate(zip(claims, moments, strict=True)):
+            if not _comparable(claim):
+                continue  # chatter: nothing a Department post could agree or disagree with
             for official in self.candidates(claim, moment):
                 owners.append(index)
                 officials.append(official)
@@ -760,20 +800,20 @@ class DepartmentContext:
         relations = [NO_RELATION] * len(claims)
         if not owners:
             return relations
-        parts: dict[int, tuple[list[float], frozenset[str]]] = {}
+        sides: dict[int, _PostSide] = {}
         rows = []
         for owner, official in zip(owners, officials, strict=True):
-            if owner not in parts:
-                parts[owner] = (_post_parts(claims[owner]), tokens_of(texts[owner]))
-            own, tokens = parts[owner]
+            side = sides.get(owner)
+            if side is None:
+                side = sides[owner] = _PostSide.of(claims[owner], tokens_of(texts[owner]))
             moment = moments[owner]
             gap = (
                 (moment - official.moment) / 60e6
                 if moment is not None and official.moment is not None
                 else 0.0
             )
-            rows.append(pair_features(claims[owner], tokens, official, gap, own))
-        asked = list(parts)
+            rows.append(_pair_row(side, official, gap))
+        asked = list(sides)
         stance = self.model.stance_probabilities([texts[i] for i in asked])
         stance_of = dict(zip(asked, stance, strict=True))
         found = self.model.relation_probabilities(
@@ -798,6 +838,32 @@ class DepartmentContext:
                 name, official, tuple(probabilities), difference(name, claim, official, self.zone)
             )
         return relations
+
+
+def _comparable(claim: Claim) -> bool:
+    """Does the post say anything a Department post could bear on: a harm (claimed or
+    denied), a place of the city, a topic, a count, a suspect, an order, or a voice that
+    passes on, denies, asks, hears or announces?"""
+    voice = claim.voice
+    return bool(
+        claim.harm.kind
+        or set(claim.where.places) - {"Santa Clara"}
+        or claim.topics
+        or claim.count
+        or claim.at_large
+        or claim.in_custody
+        or claim.wrong_person
+        or claim.order
+        or claim.lifted
+        or claim.wide
+        or claim.debunk
+        or claim.cover_up
+        or voice.relay
+        or voice.denial
+        or voice.question
+        or voice.hearsay
+        or voice.official_notice
+    )
 
 
 def _keys(claim: Claim) -> list[str]:
@@ -853,7 +919,7 @@ def choose(
     name = likeliest or max(
         ALLOWED[official.kind], key=lambda r: (probabilities[RELATIONS.index(r)], r)
     )
-    places = set(claim.where.places) - {"Santa Clara"}
+    places = frozenset(claim.where.places) - _CITY
     elsewhere = claim.where.level == "elsewhere" or (
         bool(places) and bool(official.places) and not places & official.places
     )
