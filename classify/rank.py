@@ -371,6 +371,21 @@ class Ranker:
         for index, relation in zip(public, related, strict=True):
             relations[index] = relation
         kinds = self._department_kinds(posts, departments, claims, context)
+        impersonations = [
+            _impersonates(c, dept) for c, dept in zip(claims, departments, strict=True)
+        ]
+        # Every post's terms at once: one matrix product gives the log-odds.
+        logits = (
+            np.array(
+                [
+                    context_features(float(p), c, r, i)
+                    for p, c, r, i in zip(
+                        probabilities, claims, relations, impersonations, strict=True
+                    )
+                ]
+            )
+            @ _WEIGHT_VECTOR
+        ).tolist()
         # A story's spread and its description are the same for each of its posts.
         told: dict[int, tuple[float, str | None]] = {}
         scored = []
@@ -382,6 +397,8 @@ class Ranker:
             result = self._score(
                 post,
                 float(probabilities[index]),
+                logits[index],
+                impersonations[index],
                 claims[index],
                 relations[index],
                 departments[index],
@@ -425,6 +442,8 @@ class Ranker:
         self,
         post: PostInput,
         p: float,
+        z: float,
+        impersonation: bool,
         claim: Claim,
         relation: Relation,
         department: bool,
@@ -434,11 +453,8 @@ class Ranker:
         spread: Spread,
         weight: float,
     ) -> Scored:
+        """The post's record from its log-odds ``z`` (``context_features`` · weights)."""
         harm, where, own = claim.harm, claim.where, claim.voice
-        denies = own.denial or harm.denied
-        impersonation = own.official_notice and harm.claims_harm and not (department or denies)
-        features = context_features(p, claim, relation, impersonation)
-        z = float(np.dot(_WEIGHT_VECTOR, features))
         if relation.name == "pending":
             # Next to an investigation, a report is not evidence of falsehood.
             z = min(z, PENDING_CEILING_LOGIT)
@@ -519,6 +535,15 @@ class Ranker:
             return ""
         local = moment.astimezone(self.timezone) if self.timezone else moment
         return f" at {local:%H:%M}"
+
+
+def _impersonates(claim: Claim, department: bool) -> bool:
+    """An "official notice" of harm from an account that is not the Department's (and
+    that does not deny the harm it names)."""
+    harm, own = claim.harm, claim.voice
+    return (
+        own.official_notice and harm.claims_harm and not (department or own.denial or harm.denied)
+    )
 
 
 _NO_CLAIM = Severity(None, 0.0, None)
