@@ -674,11 +674,13 @@ ANSWERS_EARLIER = frozenset({"denial", "all_clear", "investigating", "incident_c
 class DepartmentContext:
     """The Department's recent posts, read once, and how each public post relates to them.
 
-    A post is paired with the latest Department post about the same place published within
-    ``window`` before it; without one, with at most two: the latest about the same harm
-    (or else topic), and the latest of all; the pair the model finds most related wins. A
-    post with nothing about it before is also paired with the first later post about the
-    same place, harm or topic that can answer it (:data:`ANSWERS_EARLIER`).
+    A post answers the latest Department post published within ``window`` before it about
+    the same place — or else the same harm, or else the same topic. With nothing about it
+    before, it is answered by the first later post about the same place, harm or topic
+    that can answer an earlier one (:data:`ANSWERS_EARLIER`: a denial, an investigation).
+    A post that shares none of these with any Department post relates to none. (Pairing
+    such posts with the latest Department post of all as well changed nothing out of fold
+    on the training data — average precision 0.964 either way — and cost a third more.)
     """
 
     model: RelationModel
@@ -726,29 +728,17 @@ class DepartmentContext:
         if not self.posts:
             return []
         index = self._indexed()
-        if moment is None:  # no time: the best match of all, and the latest
-            untimed = [p for p in self.posts if p.moment is None]
-            every = index[""] + untimed
-            best = next(
-                (index[k][-1] for k in _keys(claim) if index.get(k)), every[-1] if every else None
-            )
-            return [p for p in dict.fromkeys([best, every[-1] if every else None]) if p]
+        if moment is None:  # no time: the latest about the same place, harm or topic
+            return next(([index[k][-1]] for k in _keys(claim) if index.get(k)), [])
         window = self.window // _MICROSECOND
-        specific = None
         keys = _keys(claim)
         for key in keys:
             if (specific := _latest_before(index.get(key), moment, window)) is not None:
-                break
-        if specific is not None and key.startswith("place:"):
-            return [specific]  # the latest about the same place: no need to look further
-        latest = _latest_before(index[""], moment, window)
-        found = [p for p in dict.fromkeys([specific, latest]) if p is not None]
-        if specific is None:  # nothing about it before: a later post may answer it
-            for key in keys:
-                if (later := self._answer_after(index.get(key), moment, window)) is not None:
-                    found.append(later)
-                    break
-        return found
+                return [specific]
+        for key in keys:  # nothing about it before: a later post may answer it
+            if (later := self._answer_after(index.get(key), moment, window)) is not None:
+                return [later]
+        return []
 
     @staticmethod
     def _answer_after(

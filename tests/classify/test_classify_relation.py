@@ -161,17 +161,22 @@ def test_an_accurate_relay_agrees_and_a_debunk_counters_the_rumour():
     assert relay.probability < 0.5 and debunk.probability < 0.1
 
 
-def test_a_department_post_about_another_incident_is_unrelated():
-    found = relate(
+def test_a_department_post_about_another_incident_has_no_bearing():
+    drill = (
         "Mission College will hold an evacuation drill this morning with the Fire "
-        "Department. This is a drill.",
-        "09:00",
-        "bomb threat at Levi's Stadium, everyone is leaving",
-        "10:00",
+        "Department. This is a drill."
     )
+    rumour = "bomb threat at Levi's Stadium, everyone is leaving"
+    beside = relate(drill, "09:00", rumour, "10:00")
+    [alone] = ranker().rank([post("p", rumour, when="10:00")], [])
 
-    assert found.relation.name == "unrelated"
-    assert not found.relation.against
+    assert beside.relation.name in ("none", "unrelated")
+    assert beside.probability == pytest.approx(alone.probability, abs=0.05)
+    # Given as the pair (as in the scenario files), the step calls it unrelated.
+    found = ranker().relate_pairs(
+        [post("p", rumour, when="10:00")], [official("o", drill, "09:00")]
+    )
+    assert found == ["unrelated"]
 
 
 def test_another_places_story_never_goes_against_the_department():
