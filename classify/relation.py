@@ -803,13 +803,13 @@ class DepartmentContext:
                 else 0.0
             )
             rows.append(_pair_row(side, official, gap))
-        asked = list(sides)
+        asked = {owner: at for at, owner in enumerate(sides)}
         stance = self.model.stance_probabilities([texts[i] for i in asked])
-        stance_of = dict(zip(asked, stance, strict=True))
+        kinds = {id(o): o.kinds for o in officials}
         found = self.model.relation_probabilities(
             np.array(rows),
-            np.array([stance_of[i] for i in owners]),
-            np.array([o.kinds for o in officials]),
+            stance[[asked[i] for i in owners]],
+            np.array([kinds[id(o)] for o in officials]),
         )
         best: dict[int, tuple[float, int]] = {}
         related = (1.0 - found[:, RELATIONS.index("unrelated")]).tolist()
