@@ -711,7 +711,8 @@ class DepartmentContext:
 
     # -- which Department posts a post answers ---------------------------------------------
     def _indexed(self) -> dict[str, list[DepartmentPost]]:
-        """Timed posts in time order: all (key ""), and per place, harm and topic."""
+        """Timed posts in time order: all (key ""), and per place, harm and topic; posts
+        without a time (or a zone) under the same keys prefixed "untimed"."""
         if self._index is None:
             index: dict[str, list[DepartmentPost]] = {"": []}
             for post in sorted(
@@ -720,25 +721,35 @@ class DepartmentContext:
                 index[""].append(post)
                 for key in _keys(post.claim):
                     index.setdefault(key, []).append(post)
+            for post in self.posts:
+                if post.moment is None:
+                    for key in _keys(post.claim):
+                        index.setdefault("untimed " + key, []).append(post)
             self._index = index
         return self._index
 
     def candidates(self, claim: Claim, moment: int | None) -> list[DepartmentPost]:
-        """The Department posts this post may answer, most likely first."""
+        """The Department posts this post may answer, most likely first. A Department post
+        without a time is always within the window (as a post without a time sees every
+        Department post)."""
         if not self.posts:
             return []
         index = self._indexed()
-        if moment is None:  # no time: the latest about the same place, harm or topic
-            return next(([index[k][-1]] for k in _keys(claim) if index.get(k)), [])
-        window = self.window // _MICROSECOND
         keys = _keys(claim)
+        if moment is None:  # no time: the latest about the same place, harm or topic
+            return next(([index[k][-1]] for k in keys if index.get(k)), []) or self._untimed(keys)
+        window = self.window // _MICROSECOND
         for key in keys:
             if (specific := _latest_before(index.get(key), moment, window)) is not None:
                 return [specific]
         for key in keys:  # nothing about it before: a later post may answer it
             if (later := self._answer_after(index.get(key), moment, window)) is not None:
                 return [later]
-        return []
+        return self._untimed(keys)
+
+    def _untimed(self, keys: list[str]) -> list[DepartmentPost]:
+        index = self._indexed()
+        return next(([index["untimed " + k][-1]] for k in keys if index.get("untimed " + k)), [])
 
     @staticmethod
     def _answer_after(

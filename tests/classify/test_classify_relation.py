@@ -14,7 +14,14 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 from rumordesk.classify.persist import ModelError, load_model, read_sidecar
-from rumordesk.classify.rank import PENDING_CEILING_LOGIT, Ranker, in_words, story_score
+from rumordesk.classify.rank import (
+    PENDING_CEILING_LOGIT,
+    OfficialInput,
+    PostInput,
+    Ranker,
+    in_words,
+    story_score,
+)
 from rumordesk.classify.relation import (
     AGAINST,
     BESIDE,
@@ -254,6 +261,14 @@ def test_the_latest_post_about_the_same_place_is_the_one_answered():
     )
 
     assert posts[0].relation.official is not None and posts[0].relation.official.id == "fair"
+
+
+def test_a_department_post_without_a_time_is_always_read():
+    untimed = OfficialInput("o", DENIAL, None, "website")
+    [timed_post] = ranker().rank([post("p", "SHOOTER at Valley Fair", when="20:05")], [untimed])
+    [bare_post] = ranker().rank([PostInput("q", "SHOOTER at Valley Fair")], [untimed])
+
+    assert timed_post.relation.name == bare_post.relation.name == "contradicts"
 
 
 def test_department_posts_outside_the_window_are_not_read():
