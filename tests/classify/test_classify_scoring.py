@@ -64,6 +64,11 @@ def scorer(settings, db) -> PostScorer:
     )
 
 
+def ids_of(db, source: str) -> list[int]:
+    with db.read() as c:
+        return list(c.scalars(select(posts.c.id).where(posts.c.source == source)))
+
+
 def rumor_rows(db) -> list[dict]:
     with db.read() as c:
         return [dict(r) for r in c.execute(select(rumors).order_by(rumors.c.id)).mappings()]
@@ -102,8 +107,23 @@ def test_a_false_shooter_story_becomes_one_rumour_with_the_departments_denial(st
     scores = score_rows(db)
     lead = scores[rumor["lead_post_id"]]
     assert rumor["score"] == pytest.approx(max(s["score"] for s in scores.values()))
-    assert json.loads(lead["signals"])["official"] == "contradicts"
-    benign = next(s for s in scores.values() if s["rumor_id"] is None)
+    signals = json.loads(lead["signals"])
+    assert signals["official"] == "contradicts"
+    # The Department post and the relation persist with the score: which post, its kind
+    # and time, the relation's probabilities and the difference named.
+    department_id = ids_of(db, "scpd-x")[0]
+    assert signals["official_post"] == str(department_id)
+    assert signals["official_kind"] == "denial"
+    probabilities = signals["relation_probabilities"]
+    assert max(probabilities, key=probabilities.__getitem__) == "contradicts"
+    assert signals["difference"] == (
+        'claims an active shooter; the Department said "no shooting" at 19:52'
+    )
+    assert 0 < signals["probability"] <= 1 and signals["probability_in_words"]
+    assert json.loads(scores[department_id]["signals"])["department_kind"] == "denial"
+    benign = next(
+        s for s in scores.values() if s["rumor_id"] is None and s["post_id"] != department_id
+    )
     assert benign["score"] < 0.3 and benign["model_version"] == "test"
 
 
