@@ -46,6 +46,7 @@ from rumordesk.classify.relation import (
     NO_RELATION,
     RELATIONS,
     DepartmentContext,
+    DepartmentPost,
     Relation,
     RelationModel,
     _micros,
@@ -62,6 +63,8 @@ from rumordesk.classify.spread import Spread, reach
 
 SHIFT_SPREAD = 0.6
 OFFICIAL_CEILING = 0.02
+#: At most this many Department posts are kept read between batches.
+_MOST_DEPARTMENT_POSTS = 5000
 #: Log-odds ceiling (before spread) of a post pending behind an investigation: 0.35, and
 #: with the most spread (+0.6) still 0.5 — a real incident is never shown as misinformation.
 PENDING_CEILING_LOGIT = -SHIFT_SPREAD
@@ -282,6 +285,8 @@ class Ranker:
         self.timezone = timezone
         self.accounts = frozenset(handle_of(a) for a in settings.department_accounts)
         self.relations = relations or shipped_relations(settings)
+        #: Department posts already read (the same ones come back with every batch).
+        self._read_department: dict[tuple[str, str, datetime | None], DepartmentPost] = {}
 
     def official_context(self, officials: Sequence[OfficialInput]) -> DepartmentContext:
         """The Department's posts, read once (their claims and kinds)."""
@@ -291,7 +296,9 @@ class Ranker:
             timedelta(hours=self.settings.official_window_hours),
             zone=self.timezone,
         )
-        context.add_all([(o.id, o.text, o.created_at) for o in officials])
+        if len(self._read_department) > _MOST_DEPARTMENT_POSTS:
+            self._read_department.clear()
+        context.add_all([(o.id, o.text, o.created_at) for o in officials], self._read_department)
         return context
 
     def official_kinds(self, officials: Sequence[OfficialInput]) -> list[str]:

@@ -697,16 +697,24 @@ class DepartmentContext:
             found = self._claims[text] = read_claim(text, self.gazetteer)
         return found
 
-    def add_all(self, posts: Sequence[tuple[str, str, datetime | None]]) -> None:
-        """``(id, text, created_at)`` of Department posts: read, and their kinds found."""
-        if not posts:
-            return
-        claims = [self.claim(text) for _, text, _ in posts]
-        texts = [text for _, text, _ in posts]
-        cues = np.array([_kind_cues(t, c) for t, c in zip(texts, claims, strict=True)])
-        kinds = self.model.kind_probabilities(texts, cues)
-        for (post_id, text, created_at), claim, row in zip(posts, claims, kinds, strict=True):
-            self.posts.append(DepartmentPost.read(post_id, text, created_at, claim, row))
+    def add_all(
+        self,
+        posts: Sequence[tuple[str, str, datetime | None]],
+        known: dict[tuple[str, str, datetime | None], DepartmentPost] | None = None,
+    ) -> None:
+        """``(id, text, created_at)`` of Department posts: read, and their kinds found
+        (``known``: posts read before, by the same key, taken as they are and given the
+        new ones)."""
+        known = {} if known is None else known
+        fresh = [post for post in dict.fromkeys(posts) if post not in known]
+        if fresh:
+            claims = [self.claim(text) for _, text, _ in fresh]
+            texts = [text for _, text, _ in fresh]
+            cues = np.array([_kind_cues(t, c) for t, c in zip(texts, claims, strict=True)])
+            kinds = self.model.kind_probabilities(texts, cues)
+            for key, claim, row in zip(fresh, claims, kinds, strict=True):
+                known[key] = DepartmentPost.read(*key, claim, row)
+        self.posts += [known[post] for post in posts]
         self._index = None
 
     # -- which Department posts a post answers ---------------------------------------------
