@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rumordesk.base.config import ClassifySettings
 from rumordesk.classify.scanner import (
@@ -233,7 +233,7 @@ class Gazetteer:
     pattern: re.Pattern[str] | None
     phrases: re.Pattern[str] | None = None
     #: Folded cue → the namesake it points to (its places are cues too).
-    cues: dict[str, str] = None  # type: ignore[assignment]
+    cues: dict[str, str] = field(default_factory=dict)
     cue_pattern: re.Pattern[str] | None = None
     cue_phrases: re.Pattern[str] | None = None
     context_pattern: re.Pattern[str] | None = None
