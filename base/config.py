@@ -102,6 +102,20 @@ class Place(Settings):
     aliases: tuple[str, ...] = ()
 
 
+class Namesake(Settings):
+    """Another place that shares the city's name (Santa Clara in Cuba or Utah, the county,
+    East Santa Clara Street in San Jose), told apart by the rest of the post.
+
+    ``places`` name it outright ("Parque Vidal", "St. George"): a post naming one is about
+    it. ``cues`` only decide beside the bare shared name ("Santa Clara … the province",
+    "Santa Clara … CUP"): the name then means this place, not the city.
+    """
+
+    name: Annotated[str, Field(min_length=2)]
+    places: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+
+
 class ClassifySettings(Settings):
     """The classifier's model file and the context it scores against."""
 
@@ -115,6 +129,11 @@ class ClassifySettings(Settings):
     not_local: tuple[str, ...] = ()
     #: Names covering the city and its neighbours (a partial match, e.g. the county).
     regional: tuple[str, ...] = ()
+    #: Other places called Santa Clara, told apart by the rest of the post.
+    namesakes: tuple[Namesake, ...] = ()
+    #: Words that keep a bare "Santa Clara" the city whatever else the post says
+    #: ("California", "Bay Area", the city's zip codes).
+    city_context: tuple[str, ...] = ()
     #: The Department's own account names and handles: never impersonators.
     department_accounts: tuple[str, ...] = ()
     #: Department posts this recent (hours) are compared with each post.

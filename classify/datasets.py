@@ -18,9 +18,11 @@ from pathlib import Path
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.data import data_file
 
-#: The project's own training set (Santa Clara-style posts, see data/training/README.md).
+#: The project's own training set (Santa Clara-style posts, see data/training/README.md),
+#: and the public posts of its scenarios (data/training/scenarios), labelled alike.
 BUILTIN_SET = data_file("training", "posts.csv")
-BUILTIN_NAME = "builtin:data/training/posts.csv"
+BUILTIN_SCENARIOS = data_file("training", "scenarios", "posts.csv")
+BUILTIN_NAME = "builtin:data/training"
 #: Triage decisions that become training labels (``rumors.status`` → label).
 DECISION_LABELS: Mapping[str, int] = {"confirmed": 1, "accurate": 0, "not_relevant": 0}
 _LABELS = {"0": 0, "1": 1}
@@ -126,9 +128,22 @@ def read_labelled_csv(
 
 
 def builtin_set() -> LabelledSet:
-    """The project's own training set (``data/training/posts.csv``)."""
-    found = read_labelled_csv(BUILTIN_SET)
-    return LabelledSet(BUILTIN_NAME, found.texts, found.labels, None, found.sha256)
+    """The project's own training set: ``data/training/posts.csv`` and the scenarios'
+    public posts. Grouped, so that calibration leaves whole scenarios out (a scenario's
+    posts share its incident and words); each other post is a group of its own."""
+    posts = read_labelled_csv(BUILTIN_SET)
+    scenes = read_labelled_csv(BUILTIN_SCENARIOS, group_by="scenario")
+    groups = [f"post:{i}" for i in range(len(posts))] + [
+        f"scenario:{g}" if g != "none" else f"none:{i}" for i, g in enumerate(scenes.groups or ())
+    ]
+    digest = hashlib.sha256(f"{posts.sha256}\n{scenes.sha256}".encode())
+    return LabelledSet(
+        BUILTIN_NAME,
+        posts.texts + scenes.texts,
+        posts.labels + scenes.labels,
+        tuple(groups),
+        digest.hexdigest(),
+    )
 
 
 def store_decisions(db) -> LabelledSet | None:  # type: ignore[no-untyped-def]

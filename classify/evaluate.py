@@ -156,3 +156,25 @@ def leave_one_group_out(
         probabilities=p,
         predicted=predicted,
     )
+
+
+def expected_calibration_error(
+    labels: np.ndarray, p: np.ndarray, bins: int = 10
+) -> tuple[float, list[tuple[float, float, float, int]]]:
+    """Expected calibration error over equal-width bins of ``p`` — the share-weighted gap
+    between the mean probability and the share of label 1 in each bin — and the
+    reliability table: per non-empty bin (its low edge, mean p, share of label 1, count)."""
+    labels = np.asarray(labels, dtype=float)
+    p = np.asarray(p, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1], right=False), 0, bins - 1)
+    ece = 0.0
+    table = []
+    for b in range(bins):
+        inside = which == b
+        if not inside.any():
+            continue
+        confidence, accuracy = float(p[inside].mean()), float(labels[inside].mean())
+        ece += inside.mean() * abs(confidence - accuracy)
+        table.append((float(edges[b]), confidence, accuracy, int(inside.sum())))
+    return float(ece), table

@@ -1,11 +1,13 @@
-"""Saving and loading the model: one skops file, a JSON sidecar, an explicit trust list.
+"""Saving and loading the models: one skops file each, a JSON sidecar, an explicit trust list.
 
 Why skops and a list: a pickle runs whatever code it names when loaded, so a model file
 swapped on disk would run as the dashboard's user. skops refuses any type not on
-:data:`TRUSTED_TYPES` — the exact classes a :class:`~classify.model.MisinfoModel` is made
-of — and we never pass ``trusted=True``. The sidecar (``misinfo.json`` beside
-``misinfo.skops``) says what the model is without loading it: version, scikit-learn
-version, hashes and row counts of the training data, metrics, when it was trained.
+:data:`TRUSTED_TYPES` — the exact classes a :class:`~classify.model.MisinfoModel` and a
+:class:`~classify.relation.RelationModel` are made of — and we never pass
+``trusted=True``. The sidecar (``misinfo.json`` beside ``misinfo.skops``, ``relation.json``
+beside ``relation.skops``) says what the model is without loading it: version,
+scikit-learn version, hashes and row counts of the training data, metrics, when it was
+trained.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sklearn
 import skops.io as sio
@@ -23,13 +25,15 @@ import skops.io as sio
 from rumordesk.base.errors import RumorDeskError
 from rumordesk.classify.model import MisinfoModel
 
-#: Every type inside a saved MisinfoModel; anything else in a file is refused.
+#: Every type inside a saved MisinfoModel or RelationModel; anything else is refused.
 TRUSTED_TYPES: tuple[str, ...] = (
     "rumordesk.classify.model.CharNgrams",
     "rumordesk.classify.model.CueFeatures",
     "rumordesk.classify.model.MisinfoModel",
     "rumordesk.classify.model.TextFeatures",
     "rumordesk.classify.model.Views",
+    "rumordesk.classify.relation.RelationModel",
+    "rumordesk.classify.relation.TextView",
     "numpy.dtype",
     "numpy.float64",
     "numpy.int64",
@@ -51,6 +55,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
 )
 
 
+T = TypeVar("T")
+
+
 class ModelError(RumorDeskError):
     """A model file that is missing, unreadable, or holds something we do not trust."""
 
@@ -59,7 +66,7 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def save_model(model: MisinfoModel, path: str | os.PathLike[str], *, metadata: dict) -> None:
+def save_model(model: Any, path: str | os.PathLike[str], *, metadata: dict) -> None:
     """Write ``path`` (skops) and its JSON sidecar, each atomically (never half a file)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +97,9 @@ def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
     return sorted(t for t in sio.get_untrusted_types(file=path) if t not in trusted)
 
 
-def load_model(path: str | os.PathLike[str]) -> MisinfoModel:
-    """Load a saved model, refusing any file that names a type outside the trust list."""
+def load_model(path: str | os.PathLike[str], expected: type[T] = MisinfoModel) -> T:  # type: ignore[assignment]
+    """Load a saved model of class ``expected`` (the text model unless told otherwise),
+    refusing any file that names a type outside the trust list."""
     source = Path(path)
     if not source.is_file():
         raise ModelError(f"{source}: model file not found")
@@ -107,8 +115,8 @@ def load_model(path: str | os.PathLike[str]) -> MisinfoModel:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ModelError(f"{source}: not a readable model file ({exc})") from None
-    if not isinstance(model, MisinfoModel):
-        raise ModelError(f"{source}: holds a {type(model).__name__}, not a MisinfoModel")
+    if not isinstance(model, expected):
+        raise ModelError(f"{source}: holds a {type(model).__name__}, not a {expected.__name__}")
     return model
 
 

@@ -23,6 +23,7 @@ find exactly what the plain ones find over every training and validation text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 try:  # the parser of the standard ``re`` module: private, so its absence only costs speed
@@ -40,20 +41,28 @@ class Lexicon:
     boundary with a literal, so a post can only match when one of its words begins with
     one of those literals' first (up to) three letters: a set lookup rules most posts out
     before the regular expression runs. Lists whose alternatives do not all start with a
-    literal are always searched; phrase lists (Chinese) are searched only in text that
-    contains CJK characters. Searches use ``fast``, the same pattern behind a look-ahead
+    literal are always searched; phrase lists (Chinese, Korean, Hindi) are searched only in
+    text that contains their script. Searches use ``fast``, the same pattern behind a look-ahead
     on how a match can begin (:func:`guard`), which skips most word starts at once.
     """
 
-    __slots__ = ("regex", "_fast", "triggers", "cjk", "alternatives")
+    __slots__ = ("regex", "_fast", "triggers", "script", "alternatives")
 
-    def __init__(self, source: str, alternatives: tuple[str, ...], *, cjk: bool = False) -> None:
+    def __init__(
+        self, source: str, alternatives: tuple[str, ...], *, script: str | None = None
+    ) -> None:
         #: The reference pattern; ``fast`` finds exactly the same, sooner (see :func:`guard`).
         self.regex = re.compile(source)
-        self.cjk = cjk
+        #: For a phrase list: the script it is written in (a key of :data:`SCRIPTS`).
+        self.script = script
         self.alternatives = alternatives
-        self.triggers = None if cjk else triggers_of(alternatives)
+        self.triggers = None if script else triggers_of(alternatives)
         self._fast: re.Pattern[str] | None = None
+
+    @property
+    def cjk(self) -> bool:
+        """A phrase list (searched without word boundaries, in its own script only)."""
+        return self.script is not None
 
     @property
     def fast(self) -> re.Pattern[str]:
@@ -70,8 +79,8 @@ class Lexicon:
     def possible(self, text: str, prefixes: frozenset[str] | None = None) -> bool:
         """Could this list match ``text``? ``prefixes`` (from :func:`word_prefixes` of the
         same or a longer text) saves computing them again for each list."""
-        if self.cjk:
-            return not text.isascii() and _CJK.search(text) is not None
+        if self.script is not None:
+            return not text.isascii() and SCRIPTS[self.script].search(text) is not None
         if self.triggers is None:
             return True
         return not self.triggers.isdisjoint(word_prefixes(text) if prefixes is None else prefixes)
@@ -224,7 +233,6 @@ def _trie(words: Iterable[str]) -> str:
     return "(?:" + "|".join(branches(tree)) + ")"
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")
 
 
@@ -327,6 +335,40 @@ def word_list(*alternatives: str) -> Lexicon:
     return Lexicon(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", alternatives)
 
 
-def phrase_list(*alternatives: str) -> Lexicon:
-    """For scripts without spaces between words (Chinese): no word boundaries."""
-    return Lexicon("|".join(alternatives), alternatives, cjk=True)
+def phrase_list(*alternatives: str, script: str = "cjk") -> Lexicon:
+    """Phrases matched without word boundaries, searched only in text written partly in
+    ``script``: Chinese (no spaces between words), Korean (particles and endings join the
+    word: 총격이, 총격범은) and Hindi in Devanagari (whose vowel signs are not word
+    characters to ``re``, so a word boundary falls inside words)."""
+    if script not in SCRIPTS:
+        raise ValueError(f"unknown script {script!r}")
+    return Lexicon("|".join(alternatives), alternatives, script=script)
+
+
+#: The scripts phrase lists are written in, and how to tell that a text contains them.
+SCRIPTS: dict[str, re.Pattern[str]] = {
+    "cjk": re.compile(r"[\u3400-\u9fff\uf900-\ufaff]"),
+    "hangul": re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    "devanagari": re.compile(r"[\u0900-\u097f]"),
+}
+_NO_SCRIPTS: frozenset[str] = frozenset()
+
+
+def scripts_in(text: str) -> frozenset[str]:
+    """The phrase-list scripts ``text`` contains (none for plain ASCII, at once)."""
+    if text.isascii():
+        return _NO_SCRIPTS
+    return frozenset(name for name, found in SCRIPTS.items() if found.search(text))
+
+
+_NUKTA = "\u093c"
+
+
+def lowered(text: str) -> str:
+    """Text as every word list is matched against it: lower case; beyond ASCII also in
+    NFC (one code point per accented letter, as the lists are written) and without the
+    Devanagari nukta, which Hindi writers use or leave out at will (फ़ेयर, फेयर)."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFC", text).lower()
+    return text.replace(_NUKTA, "") if _NUKTA in text else text

@@ -38,6 +38,7 @@ from rumordesk.classify.rank import (
     Ranker,
     Scored,
 )
+from rumordesk.classify.relation import RelationModel
 from rumordesk.classify.spread import Spread, reach
 from rumordesk.store import pending
 from rumordesk.store.db import Database, insert_for
@@ -165,12 +166,15 @@ class PostScorer:
     @property
     def ranker(self) -> Ranker:
         if self._ranker is None:
+            relations = None  # a model given in code: the relation step trained in memory
             if self._predict is None:
                 self._predict, self.model_version = load_default_model(self.settings, self.db)
+                relations = load_default_relations(self.settings)
             self._ranker = Ranker(
                 self._probabilities,
                 self.settings.classify,
                 ZoneInfo(self.settings.department.timezone),
+                relations=relations,
             )
         return self._ranker
 
@@ -576,6 +580,13 @@ def load_default_model(
     return model.predict_proba, str(version or "unknown")
 
 
+def load_default_relations(settings: AppSettings) -> RelationModel:
+    """The official-relation step's saved model (trained on first use when missing)."""
+    from rumordesk.classify.training import default_relations
+
+    return default_relations(settings)
+
+
 def rescore_recent(
     scorer: PostScorer, *, since: datetime | None = None, limit: int | None = None
 ) -> ScoringResult:
@@ -595,6 +606,7 @@ __all__ = [
     "PostScorer",
     "ScoringResult",
     "load_default_model",
+    "load_default_relations",
     "official_input",
     "post_input",
     "recent_officials",

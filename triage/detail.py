@@ -50,7 +50,7 @@ class PostView:
 @dataclass(frozen=True, slots=True)
 class DepartmentPost:
     id: int
-    relation: str  # contradicts | inflates | agrees
+    relation: str  # contradicts | distorts | pending | agrees | debunks
     text: str
     channel: str
     at: datetime | None
@@ -212,8 +212,17 @@ def _department_posts(connection: Any, rows: list[Any]) -> list[DepartmentPost]:
         official_id = _int(signals.get("official_post"))
         relation = signals.get("official")
         if official_id is not None and relation and relation != "none":
-            # "contradicts" outranks "inflates" outranks "agrees" for the same post
-            order = {"contradicts": 3, "inflates": 2, "agrees": 1}
+            # against the Department (contradicts, distorts) outranks pending outranks
+            # beside it (agrees, debunks) for the same post; "inflates" is the older
+            # name of "distorts" in scores stored before the relation step
+            order = {
+                "contradicts": 4,
+                "distorts": 3,
+                "inflates": 3,
+                "pending": 2,
+                "agrees": 1,
+                "debunks": 1,
+            }
             if order.get(relation, 0) > order.get(relations.get(official_id, ""), 0):
                 relations[official_id] = relation
     department: list[DepartmentPost] = []

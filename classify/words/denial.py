@@ -62,6 +62,82 @@ DENIAL = word_list(
     r"tin giả",
     r"walang (?:banta|pamamaril)",
     r"hindi totoo",
+    # Spanish, Vietnamese, Tagalog: more of how a rumour is called false
+    r"no (?:hubo|hay|fue) (?:ningún |ninguna |un |una )?(?:tirador|balacera|disparos|tiroteo|"
+    r"bomba|secuestro|apuñalamiento|amenaza|muertos|heridos)",
+    r"(?:es|son) (?:mentira|rumor(?:es)?|noticia falsa)",
+    r"noticias? falsas?",
+    r"no es (?:cierto|verdad|real)",
+    r"sin (?:heridos|amenaza|peligro)",
+    r"không (?:có )?(?:ai|người) (?:bị )?(?:thương|bắn|chết)",
+    r"không (?:phải|có) (?:là )?(?:nổ súng|xả súng|bom|bắt cóc|tay súng)",
+    r"tin đồn (?:sai|thất thiệt)",
+    r"(?:là )?sai sự thật",
+    r"không có thật",
+    r"walang (?:bomba|nasaktan|nabaril|namatay|kidnapping|shooting|shooter|threat)",
+    r"fake news",
+    r"peke",
+    # Hinglish
+    r"koi (?:firing|shooting|goli|bomb|threat|khatra|curfew|shooter|stabbing|gun|"
+    r"real threat)\w* nahi",
+    r"(?:fake|galat|jhoo?thi?) (?:hai|news|khabar|message|msg)",
+    r"afwah",
+    r"koi hurt nahi",
+    r"no threat hai",
 )
 
-DENIAL_ZH = phrase_list("没有", "沒有", "谣言", "謠言", "不实", "不實", "假消息", "并无", "並無")
+DENIAL_ZH = phrase_list(
+    "没有",
+    "沒有",
+    "谣言",
+    "謠言",
+    "不实",
+    "不實",
+    "假消息",
+    "并无",
+    "並無",
+    "是假的",
+    "假的",
+    "澄清",
+    "没有人受伤",
+    "沒有人受傷",
+    "沒有威脅",
+    "没有威胁",
+)
+#: Korean: after the word it negates ("총격 아니래요", "사실 아님", "위협 없음").
+DENIAL_KO = phrase_list(
+    "아니래",
+    "아니에요",
+    "아닙니다",
+    "아님",
+    "사실 ?아니",
+    "사실이 ?아니",
+    "사실무근",
+    "가짜",
+    "허위",
+    "루머",
+    "헛소문",
+    "위협(?:은|이)? ?없",
+    "다친 ?사람(?:은|이)? ?없",
+    "틀린 ?정보",
+    "지난 ?정보",
+    script="hangul",
+)
+#: Hindi in Devanagari: "ख़बर झूठी है", "कोई गोलीबारी नहीं", "अफ़वाह" (written without nukta).
+DENIAL_HI = phrase_list(
+    "झूठी",
+    "झूठा",
+    "अफवाह",
+    "फर्जी",
+    "गलत है",
+    "कोई खतरा नहीं",
+    "कोई घायल नहीं",
+    "किसी को चोट नहीं",
+    "नहीं हुई",
+    "नहीं हुआ",
+    "नहीं था",
+    "नहीं थी",
+    "नहीं चली",
+    "पुराना अपडेट",
+    script="devanagari",
+)

@@ -19,3 +19,17 @@ EMPHATIC = re.compile(
     r"(?<!\w)(?:no|not) (?:a )?(?:joke|joking|cap|kidding|lie|lying|exaggerating|clickbait|drill|"
     r"test|prank|playing|rumou?r|hoax|fake news|fake)\b|this is not a drill"
 )
+
+#: Negation written after the word, as Korean, Hindi and Hinglish do ("총격 아니래요",
+#: "गोलीबारी नहीं हुई", "goli nahi chali", "炸弹是假的"): searched in the text right after a
+#: harm (``NEGATOR_AFTER.match(text, end)``), within its clause and at most two words on,
+#: none of them the police (so that "firing hui police jhooth bol rahi" stays a claim
+#: that the police deny).
+NEGATOR_AFTER = re.compile(
+    r"[^\s,.!?।;:]*"  # the rest of the word: a particle (총격이), a vowel sign
+    r"(?:\s+(?!(?:police|पुलिस|경찰|警)\S*)[^\s,.!?।;:]+){0,2}?\s*"
+    r"(?:아니|아님|아닙|없|가짜|루머|헛소문|사실무근|사실이 아|사실 아|"
+    r"नहीं|नही|झूठ|अफवाह|गलत|फर्जी|"
+    r"nahi\b|nahin\b|nhi\b|fake\b|galat\b|jhoo?th|afwah|"
+    r"是假|假的|是谣言|是謠言|不实|不實)"
+)

@@ -172,9 +172,13 @@ def rank_files(
     officials = read_table(official_path, REQUIRED_OFFICIAL, "official posts")
     context = official_inputs(officials, official_path, local)
     inputs = post_inputs(posts, posts_path, local, context)
+    relations = None  # a model given in code: the relation step is trained in memory
     if predict is None:
+        from rumordesk.classify.scoring import load_default_relations
+
         predict = load_model()
-    ranker = Ranker(predict, settings.classify, local)
+        relations = load_default_relations(settings)  # saved beside the text model
+    ranker = Ranker(predict, settings.classify, local, relations=relations)
     scored = ranker.rank(inputs, context)
     header = [*posts.header, *(c for c in ADDED_COLUMNS if c not in posts.header)]
     rows = ranked_rows(posts, scored)

@@ -9,32 +9,38 @@ pattern must return the same matches (span, text and list name) as its reference
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pandas as pd
 import pytest
 
-from rumordesk.classify import scanner, signals
+from rumordesk.classify import claims, scanner, signals
 from rumordesk.classify.cluster import _content_words_reference, content_words
-from rumordesk.classify.signals import Gazetteer, OfficialContext, fold, severity, voice
+from rumordesk.classify.signals import Gazetteer, fold
 from rumordesk.classify.words import denial, hearsay, notice, question, relay
 from rumordesk.classify.words.negation import NEGATOR
-from tests.helpers.classify import TRAINING, classify_settings, word_lists
+from rumordesk.classify.words.topics import TOPICS
+from tests.helpers.classify import TRAINING, VALIDATION, classify_settings, word_lists
 
 
 @cache
 def texts() -> list[str]:
-    raw = [
-        t
-        for name in ("posts.csv", "validation.csv")
-        for t in pd.read_csv(TRAINING / name, keep_default_na=False)["text"]
+    """Every text of the training and validation sets, public and Department posts, in
+    all nine languages (the scenario files hold the Korean, Hindi and Chinese ones)."""
+    tables = [
+        TRAINING / "posts.csv",
+        TRAINING / "validation.csv",
+        TRAINING / "scenarios" / "posts.csv",
+        TRAINING / "scenarios" / "official.csv",
+        VALIDATION / "posts.csv",
+        VALIDATION / "official.csv",
     ]
+    raw = [t for path in tables for t in pd.read_csv(path, keep_default_na=False)["text"]]
     # Digits beyond 0–9, a decomposed accent and a bare number: edge cases of the triggers.
     raw += ["٣ people shot at Valley Fair", "xa\u0309 su\u0301ng", "3 dead", "10 shot", "c4"]
     compared = sorted({t.lower() for t in raw} | {fold(t) for t in raw})
     # Every test below compares inside a loop over these: an empty read must fail them all.
-    assert len(compared) > 2_500, f"only {len(compared)} texts read from {TRAINING}"
+    assert len(compared) > 6_000, f"only {len(compared)} texts read from {TRAINING}"
     return compared
 
 
@@ -73,8 +79,13 @@ def test_each_guarded_word_list_finds_the_same(index: int):
                 "question": question.QUESTION,
             },
         ),
+        (
+            claims._SCAN,
+            {name: lists[0] for name, lists in claims._PARTS.items()}
+            | {"topic_" + name: lists[0] for name, lists in TOPICS.items()},
+        ),
     ],
-    ids=["harms", "voice"],
+    ids=["harms", "voice", "claim"],
 )
 def test_one_pass_scans_find_the_same_lists(fast: re.Pattern[str], named: dict):
     reference = scanner.one_pass(named, guarded=False)
@@ -105,34 +116,6 @@ def test_content_words_match_the_reference_scan():
     for text in raw:
         folded = fold(text)
         assert content_words(text, folded) == _content_words_reference(folded), text
-
-
-def test_official_status_on_microseconds_matches_the_datetime_comparison():
-    """The fast comparison (whole microseconds) picks the same Department post as the
-    datetime one, ties included, for the built-in posts against relays as official posts."""
-    train = pd.read_csv(TRAINING / "posts.csv", keep_default_na=False)
-    relays = train.loc[train["category"] == "official_relay", "text"].tolist()
-    gazetteer = Gazetteer.from_settings(classify_settings())
-    start = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-    fast = OfficialContext(gazetteer, timedelta(hours=2))
-    for i, text in enumerate(relays[:150]):
-        # Every third on the same minute: equal distances, where the first must win.
-        fast.add(f"o{i}", text, start + timedelta(minutes=(i // 3) * 3))
-    fast.add("untimed", relays[0], None)
-    slow = OfficialContext(gazetteer, timedelta(hours=2))
-    for official in fast.posts:
-        slow.add(official.id, official.text, official.created_at)
-    slow._zoneless = True
-    compared = 0
-    for i, text in enumerate(train["text"]):
-        moment = start + timedelta(minutes=(i * 7) % 480)
-        claim, where, own = severity(text), gazetteer.locate(text), voice(text)
-        got = fast._status(claim, where, moment, own)
-        want = slow._status(claim, where, moment, own)
-        assert got.relation == want.relation
-        assert (got.post and got.post.id) == (want.post and want.post.id)
-        compared += got.post is not None
-    assert compared > 100  # the comparison really picks posts
 
 
 @pytest.mark.parametrize(

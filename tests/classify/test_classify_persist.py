@@ -14,7 +14,14 @@ import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
 import rumordesk.classify.training as training
-from rumordesk.classify.datasets import BUILTIN_SET, LabelledSet, builtin_set, read_labelled_csv
+from rumordesk.classify.datasets import (
+    BUILTIN_NAME,
+    BUILTIN_SCENARIOS,
+    BUILTIN_SET,
+    LabelledSet,
+    builtin_set,
+    read_labelled_csv,
+)
 from rumordesk.classify.model import MisinfoModel
 from rumordesk.classify.persist import ModelError, load_model, read_sidecar, sidecar_path
 from rumordesk.classify.training import default_model, train_and_save
@@ -117,7 +124,10 @@ def test_default_model_trains_once_then_loads(tmp_path, fast_training):
     first = default_model(settings)
     assert path.is_file() and sidecar_path(path).is_file()
     sidecar = read_sidecar(path)
-    assert sidecar["data"][0]["sha256"] == hashlib.sha256(BUILTIN_SET.read_bytes()).hexdigest()
+    posts = hashlib.sha256(BUILTIN_SET.read_bytes()).hexdigest()
+    scenes = hashlib.sha256(BUILTIN_SCENARIOS.read_bytes()).hexdigest()
+    both = hashlib.sha256(f"{posts}\n{scenes}".encode()).hexdigest()
+    assert sidecar["data"][0] == {**sidecar["data"][0], "name": BUILTIN_NAME, "sha256": both}
     written = path.stat().st_mtime_ns
     second = default_model(settings)
     assert path.stat().st_mtime_ns == written  # loaded, not retrained

@@ -59,10 +59,12 @@ def test_reasons_read_like_the_pios_summary():
 
     assert top.reasons[:3] == (
         "claims an active shooter at Westfield Valley Fair",
-        'Department said "no shooting" at 19:52',
+        "contradicts the Department's post: claims an active shooter; "
+        'the Department said "no shooting" at 19:52',
         "5,400 shares in 20 min",
     )
-    assert top.reasons[-1] == "text model: 70% likely misinformation"
+    # Probabilities in words, never a percentage.
+    assert top.reasons[-1] == "text model: likely misinformation; in context: very likely"
 
 
 def test_unknown_engagement_says_nothing_about_spread():

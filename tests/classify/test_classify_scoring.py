@@ -82,7 +82,9 @@ SHOOTER = [
 
 def test_a_false_shooter_story_becomes_one_rumour_with_the_departments_denial(store):
     settings, db = store
-    stored(db, "scpd-x", department("d1", "There is no shooting at Great America.", "19:52"))
+    [department_id] = stored(
+        db, "scpd-x", department("d1", "There is no shooting at Great America.", "19:52")
+    )
     ids = stored(db, "search", *(public(s, t, w, sh) for s, t, w, sh in SHOOTER))
     ids += stored(db, "search", public("b1", "Tacos at Mercado were a killer deal", "19:41"))
 
@@ -102,9 +104,23 @@ def test_a_false_shooter_story_becomes_one_rumour_with_the_departments_denial(st
     scores = score_rows(db)
     lead = scores[rumor["lead_post_id"]]
     assert rumor["score"] == pytest.approx(max(s["score"] for s in scores.values()))
-    assert json.loads(lead["signals"])["official"] == "contradicts"
+    signals = json.loads(lead["signals"])
+    assert signals["official"] == "contradicts"
+    # The Department post and the relation persist with the score: which post, its kind
+    # and time, the relation's probabilities and the difference named.
+    assert signals["official_post"] == str(department_id)
+    assert signals["official_kind"] == "denial"
+    probabilities = signals["relation_probabilities"]
+    assert max(probabilities, key=probabilities.__getitem__) == "contradicts"
+    assert signals["difference"] == (
+        'claims an active shooter; the Department said "no shooting" at 19:52'
+    )
+    assert 0 < signals["probability"] <= 1 and signals["probability_in_words"]
     benign = next(s for s in scores.values() if s["rumor_id"] is None)
     assert benign["score"] < 0.3 and benign["model_version"] == "test"
+    scorer(settings, db).score([department_id])
+    own = json.loads(score_rows(db)[department_id]["signals"])
+    assert own["department"] and own["department_kind"] == "denial"
 
 
 def test_later_posts_join_the_open_rumour_and_rescoring_does_not_duplicate(store):

@@ -1,8 +1,9 @@
-"""Each context signal on its own: severity, locality, voice, official status, spread."""
+"""Each context signal on its own: severity, locality, voice, spread (the Department's
+posts and the relation step are in test_classify_relation)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -10,7 +11,6 @@ import pytest
 from rumordesk.classify.scanner import one_pass
 from rumordesk.classify.signals import (
     Gazetteer,
-    OfficialContext,
     is_department,
     severity,
     voice,
@@ -18,7 +18,7 @@ from rumordesk.classify.signals import (
 from rumordesk.classify.spread import reach, reach_sql, spread_weight
 from rumordesk.classify.words.denial import DENIAL
 from rumordesk.classify.words.relay import RELAY
-from tests.helpers.classify import TRAINING, at, classify_settings, word_lists
+from tests.helpers.classify import TRAINING, classify_settings, word_lists
 
 GAZETTEER = Gazetteer.from_settings(classify_settings())
 
@@ -199,64 +199,6 @@ def test_department_accounts_are_recognised_exactly(author, expected):
     assert is_department(author, classify_settings().department_accounts) is expected
 
 
-# --- official status ----------------------------------------------------------------------
-
-
-def context(*posts: tuple[str, str]) -> OfficialContext:
-    made = OfficialContext(GAZETTEER, timedelta(hours=24))
-    for i, (text, when) in enumerate(posts):
-        made.add(f"o{i}", text, at(when))
-    return made
-
-
-def status(made: OfficialContext, text: str, when: str = "19:45"):
-    return made.status(severity(text), GAZETTEER.locate(text), at(when), voice(text))
-
-
-def test_a_denial_contradicts_a_claim_of_the_same_harm_at_the_same_place():
-    made = context(("There is no shooting at Valley Fair.", "19:52"))
-
-    found = status(made, "shooter at Valley Fair!!")
-
-    assert found.relation == "contradicts"
-    assert found.post is not None and found.post.quote == "no shooting"
-
-
-def test_a_relay_of_the_denial_agrees():
-    made = context(("There is no shooting at Valley Fair.", "19:52"))
-
-    assert status(made, "SCPD says no shooting at Valley Fair").relation == "agrees"
-
-
-def test_claiming_worse_than_an_incident_notice_inflates_it():
-    made = context(("Police activity near Rivermark Plaza, avoid the area.", "19:30"))
-
-    found = status(made, "Rivermark: hostage situation, 3 dead")
-
-    assert found.relation == "inflates" and found.post.quote == "police activity"
-
-
-@pytest.mark.parametrize(
-    ("text", "when", "day"),
-    [
-        ("shooter at Valley Fair", "19:45", "2026-11-23"),  # days later
-        ("shooter at Levi's Stadium", "19:45", "2026-11-20"),  # another place
-        ("shooter in San Jose", "19:45", "2026-11-20"),  # another city
-    ],
-)
-def test_no_relation_outside_the_window_place_or_city(text, when, day):
-    made = context(("There is no shooting at Valley Fair.", "19:52"))
-    found = made.status(severity(text), GAZETTEER.locate(text), at(when, day), voice(text))
-
-    assert found.relation == "none"
-
-
-def test_a_question_is_not_contradicted():
-    made = context(("There is no shooting at Valley Fair.", "19:52"))
-
-    assert status(made, "is there a shooter at Valley Fair?").relation != "contradicts"
-
-
 # --- spread -------------------------------------------------------------------------------
 
 
@@ -299,39 +241,3 @@ def test_spread_grows_with_reach_story_size_and_speed():
     assert spread_weight(1000, 10) > spread_weight(1000, 1)
     assert spread_weight(5000, 1, age_hours=0.3) > spread_weight(5000, 1, age_hours=30)
     assert spread_weight(10**9, 10**6, age_hours=0.01) == 1.0
-
-
-def test_among_many_department_posts_the_nearest_denial_in_the_window_is_used():
-    made = OfficialContext(GAZETTEER, timedelta(hours=24))
-    for day in ("2026-11-10", "2026-11-14", "2026-11-27"):  # outside the window
-        made.add(f"old-{day}", "There is no shooting at Valley Fair.", at("19:00", day))
-    made.add("traffic", "Heavy traffic at Valley Fair tonight, expect delays.", at("19:40"))
-    made.add("near", "No active shooter at Valley Fair. The mall is safe.", at("20:05"))
-    made.add("far", "There is no shooting at Valley Fair.", at("06:00"))
-    text = "shooter at Valley Fair!!"
-
-    found = made.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text))
-
-    assert found.relation == "contradicts" and found.post.id == "near"
-
-    untimed = OfficialContext(GAZETTEER, timedelta(hours=1))
-    untimed.add("u", "There is no shooting at Valley Fair.", None)
-    assert untimed.status(severity(text), GAZETTEER.locate(text), at("19:50"), voice(text)).post
-
-
-def test_a_holding_statement_neither_confirms_nor_denies():
-    made = context(
-        ("SCPD is aware of posts about a shooting at Valley Fair, looking into them.", "19:20")
-    )
-
-    found = status(made, "shooter at Valley Fair!!", "19:15")
-
-    assert found.relation == "none"
-    assert not made.posts[0].confirms
-
-
-def test_a_department_report_of_the_same_harm_confirms_it():
-    made = context(("Officers are investigating a shooting at Valley Fair; one man hurt.", "19:20"))
-
-    assert made.posts[0].confirms
-    assert status(made, "someone got shot at Valley Fair tonight", "19:30").relation == "agrees"

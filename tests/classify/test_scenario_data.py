@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from tests.helpers.classify import TRAINING
+from tests.helpers.classify import TRAINING, VALIDATION
 
 SCENARIOS = TRAINING / "scenarios"
 CATEGORIES = {
@@ -213,3 +213,42 @@ def test_no_duplicates_or_near_duplicates_with_the_training_posts(posts):
     jaccard = shared / np.maximum(sizes[: len(posts), None] + sizes[None, :] - shared, 1)
     np.fill_diagonal(jaccard[:, : len(posts)], 0)
     assert jaccard.max() <= 0.8
+
+
+def test_the_department_posts_for_the_kind_model():
+    """data/training/department_posts.csv: every kind, known languages, and no text that
+    repeats or nearly repeats any other text of the repository, the frozen validation
+    slice included."""
+    extra = pd.read_csv(TRAINING / "department_posts.csv", keep_default_na=False, dtype=str)
+    assert list(extra.columns) == ["text", "kind", "lang"]
+    assert set(extra["kind"]) == KINDS
+    assert extra["kind"].value_counts().min() >= 7
+    assert set(extra["lang"]) <= LANGUAGES
+    assert (extra["text"].str.strip() != "").all()
+
+    others = [
+        t
+        for path in (
+            TRAINING / "posts.csv",
+            TRAINING / "validation.csv",
+            SCENARIOS / "posts.csv",
+            SCENARIOS / "official.csv",
+            VALIDATION / "posts.csv",
+            VALIDATION / "official.csv",
+        )
+        for t in pd.read_csv(path, keep_default_na=False, dtype=str)["text"]
+    ]
+    assert not {_plain(t) for t in extra["text"]} & {_plain(t) for t in others}
+
+    def tokens(text: str) -> set[str]:
+        text = text.lower()
+        if re.search(r"[\u4e00-\u9fff]", text):
+            text = re.sub(r"\s+", "", text)
+            return {text[i : i + 2] for i in range(len(text) - 1)}
+        return set(re.findall(r"\w+", text))
+
+    other_tokens = [tokens(t) for t in others]
+    worst = max(
+        len(a & b) / len(a | b) for a in map(tokens, extra["text"]) for b in other_tokens if a | b
+    )
+    assert worst <= 0.8

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 
 import rumordesk.classify.training as training
 from rumordesk.base.config import CONFIG_ENV, DATABASE_URL_ENV
+from rumordesk.classify.datasets import BUILTIN_NAME, builtin_set
 from rumordesk.classify.model import MisinfoModel
 from rumordesk.classify.persist import load_model, read_sidecar
 from rumordesk.cli.main import main
@@ -170,11 +171,12 @@ def test_train_adds_the_builtin_set_and_the_pios_decisions(config, tmp_path, mon
     db.dispose()
     result = run(config, "train")
     assert result.exit_code == 0, result.output
-    assert "data: builtin:data/training/posts.csv: 2601 rows" in result.output
+    builtin = builtin_set()
+    assert f"data: {BUILTIN_NAME}: {len(builtin)} rows" in result.output
     assert "data: store:triage decisions: 2 rows (1 positive)" in result.output
     model_path = tmp_path / "models" / "misinfo.skops"
     assert [d["name"] for d in read_sidecar(model_path)["data"]] == [
-        "builtin:data/training/posts.csv",
+        BUILTIN_NAME,
         "store:triage decisions",
     ]
     # the configured model: pinned in the database, so every collector loads this one

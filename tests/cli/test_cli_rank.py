@@ -203,7 +203,7 @@ def test_local_times_k_counts_and_the_departments_post_found_by_its_text(files, 
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(files["out"].read_text("utf-8")))}
     assert 'Department said "no shooting" at 19:52' in rows["a"]["reasons"]  # local, not UTC
     assert "5,400 shares in 13 min" in rows["a"]["reasons"]
-    assert rows["b"]["reasons"] == "the Department's own post"
+    assert rows["b"]["reasons"] == "the Department's own post (denial)"
     assert float(rows["b"]["score"]) <= 0.02
 
 

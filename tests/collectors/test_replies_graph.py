@@ -183,9 +183,10 @@ def test_instagram_comments_and_their_replies_hidden_ones_left_out(db):
 
 @responses.activate
 def test_a_comment_is_scored_with_its_threads_department_post_first(db):
-    """The Department said "police activity" at Valley Fair; a comment under it claiming
-    "3 dead" names no place: it is about Valley Fair, and claims worse than the
-    Department reported — from its own thread's post, not from any other."""
+    """The Department said "police activity" at Valley Fair; a comment under it, "heard
+    gunshots … everyone is running", names no place: it is about Valley Fair, and it is
+    read against its own thread's post, not any other — a first-hand report beside an
+    investigation, so pending (never evidence of falsehood: issue 17)."""
     serve_threads()
     responses.get(f"{GRAPH}/{PAGE}_901/comments", json=recorded("graph_comments_2.json", now=NOW))
     responses.get(f"{GRAPH}/{PAGE}_903/comments", json={"data": [], "paging": {}})
@@ -206,4 +207,4 @@ def test_a_comment_is_scored_with_its_threads_department_post_first(db):
     assert signals["official_post"] == str(parent)
     assert signals["places"] == ["Westfield Valley Fair"]  # the thread's place
     assert row.cluster_key == "claim:active_shooter@Westfield Valley Fair"
-    assert signals["official"] in ("inflates", "contradicts")
+    assert signals["official"] == "pending"

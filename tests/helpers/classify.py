@@ -20,6 +20,9 @@ from rumordesk.classify.words.harms import Harm
 from tests.helpers.paths import PROJECT_ROOT
 
 TRAINING = PROJECT_ROOT / "data" / "training"
+#: The frozen validation slice: read by measurements and by checks that the fast scans
+#: find what the plain ones do, never trained on.
+VALIDATION = PROJECT_ROOT / "data" / "validation"
 
 
 @functools.cache
