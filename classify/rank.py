@@ -28,9 +28,9 @@ probabilities are shown in words ("very likely", "unclear"), never as "100%".
 
 from __future__ import annotations
 
-import functools
 import gc
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -654,20 +654,24 @@ def _latest(posts: Sequence[PostInput], context: DepartmentContext) -> datetime 
     return max(times) if times else None
 
 
-@functools.cache
-def _shipped(settings: ClassifySettings) -> RelationModel:
-    from rumordesk.classify.relation import train_relation_model
-    from rumordesk.classify.scenarios import shipped_kinds, shipped_scenarios
-
-    return train_relation_model(
-        shipped_scenarios(), Gazetteer.from_settings(settings), extra=shipped_kinds()
-    )
+_SHIPPED: dict[str, RelationModel] = {}
+_shipped_lock = threading.Lock()
 
 
 def shipped_relations(settings: ClassifySettings) -> RelationModel:
-    """The relation step trained on the shipped scenarios for this gazetteer (in memory,
-    once per process and gazetteer; the collector loop loads the saved one instead)."""
-    return _shipped(settings)
+    """The relation step trained on the shipped scenarios for this gazetteer, in memory
+    (the collector loop loads the saved one instead). Trained once per process for each
+    gazetteer: settings that differ only in paths, windows or weights share the model."""
+    from rumordesk.classify.relation import relation_version, train_relation_model
+    from rumordesk.classify.scenarios import shipped_kinds, shipped_scenarios
+
+    gazetteer = Gazetteer.from_settings(settings)
+    scenarios, extra = shipped_scenarios(), shipped_kinds()
+    version = relation_version(scenarios, gazetteer, extra)
+    with _shipped_lock:
+        if (model := _SHIPPED.get(version)) is None:
+            model = _SHIPPED[version] = train_relation_model(scenarios, gazetteer, extra=extra)
+    return model
 
 
 def _logit(p: float) -> float:

@@ -20,6 +20,7 @@ from rumordesk.classify.rank import (
     PostInput,
     Ranker,
     in_words,
+    shipped_relations,
     story_score,
 )
 from rumordesk.classify.relation import (
@@ -413,3 +414,14 @@ def test_a_reply_about_something_else_is_compared_as_any_other_post():
 
     assert scored.relation.name == "contradicts"
     assert scored.relation.official is not None and scored.relation.official.id == "d"
+
+
+def test_the_in_memory_relation_step_is_trained_once_per_gazetteer():
+    """Settings that differ in paths or windows share one model; another gazetteer gets its
+    own (a test run or a dashboard opening many settings trains it once)."""
+    first = shipped_relations(classify_settings(model_path="/tmp/a/misinfo.skops"))
+    second = shipped_relations(classify_settings(official_window_hours=2))
+    other = shipped_relations(classify_settings(city_names=["Santa Clara", "Alviso"]))
+
+    assert first is second
+    assert other is not first
