@@ -59,7 +59,6 @@ from rumordesk.classify.words.department import (
     INCIDENT,
     INCIDENT_ZH,
     OVER,
-    OVER_ZH,
     REPORTED,
 )
 
@@ -101,7 +100,7 @@ def _kind_cues(text: str, claim: Claim) -> list[float]:
         float(REPORTED.search(low) is not None),
         float(ADVISORY.search(low) is not None),
         float(CONFIRMED.search(low) is not None or CONFIRMED_ZH.search(low) is not None),
-        float(OVER.search(low) is not None or OVER_ZH.search(low) is not None),
+        float(OVER.search(low) is not None),
         float(claim.count > 0),
         float(claim.clock),
         float(claim.voice.question),

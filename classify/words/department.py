@@ -76,23 +76,6 @@ OVER = word_list(
     r"resolved",
     r"(?:todo )?(?:en orden|normalidad)",
     r"(?:trở lại bình thường|đã kết thúc)",
-    # The response itself has ended: "the police activity … has ended", "we have finished
-    # at …", "officers have cleared the scene", "our response … is complete"; a place open
-    # as it was; a missing person found. (Chosen from the kind model's out-of-fold misses
-    # on all_clear posts of the training data.)
-    r"(?:activity|response|search|incident|situation|operation) (?:\w+ ){0,4}"
-    r"(?:has ended|ended|is complete|has been completed|is finished)",
-    r"(?:we|officers|police) have (?:finished|left|cleared the scene|completed)",
-    r"cleared the scene",
-    r"(?:is|are) open (?:as usual|as normal|again)",
-    r"(?:continu\w+|go\w*) (?:on )?as (?:scheduled|planned|normal)",
-    r"(?:has been |was )?found (?:safe|alive|unharmed)",
-    r"todo despejado",
-    r"(?:ha|han) terminado",
-)
-#: The situation is over, in Chinese.
-OVER_ZH = phrase_list(
-    "已经结束", "已經結束", "照常开放", "照常開放", "恢复正常", "恢復正常", "平安找到", "已解除"
 )
 
 #: A Department post of general safety information rather than about an incident.
