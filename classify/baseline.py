@@ -71,6 +71,8 @@ class WordNgramCache:
             raise ValueError("only a lowercasing char_wb vectorizer can be read word by word")
         if vectorizer.strip_accents is not None or vectorizer.preprocessor is not None:
             raise ValueError("accent stripping and preprocessors are not supported")
+        if vectorizer.input != "content" or vectorizer.binary or vectorizer.dtype != np.float64:
+            raise ValueError("only text input, counted (not binary), in float64 is supported")
         self.vectorizer = vectorizer
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
         self.low, self.high = vectorizer.ngram_range
@@ -114,6 +116,7 @@ class WordNgramCache:
             shape=(len(texts), len(self.vocabulary)),
         )
         counts.sum_duplicates()
+        # the vectorizer's own fitted TF-IDF step (what its ``transform`` applies to counts)
         return self.vectorizer._tfidf.transform(counts, copy=False)
 
 

@@ -56,6 +56,8 @@ def test_cache_is_emptied_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_other_analyzers_are_refused() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    words = TfidfVectorizer().fit(["a shooting at the mall", "no shooting"])
+    texts = ["a shooting at the mall", "no shooting"]
     with pytest.raises(ValueError, match="char_wb"):
-        WordNgramCache(words)
+        WordNgramCache(TfidfVectorizer().fit(texts))
+    with pytest.raises(ValueError, match="binary"):
+        WordNgramCache(TfidfVectorizer(analyzer="char_wb", binary=True).fit(texts))
