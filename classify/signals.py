@@ -29,7 +29,14 @@ from rumordesk.classify.scanner import (
 from rumordesk.classify.words.denial import DENIAL, DENIAL_HI, DENIAL_KO, DENIAL_ZH
 from rumordesk.classify.words.harms import HARMS, INNOCENT_PHRASES, INNOCENT_USES, Harm
 from rumordesk.classify.words.hearsay import HEARSAY, HEARSAY_HI, HEARSAY_KO, HEARSAY_ZH
-from rumordesk.classify.words.negation import EMPHATIC, NEGATOR, NEGATOR_AFTER, NEGATOR_ZH
+from rumordesk.classify.words.negation import (
+    EMPHATIC,
+    EXPLAINED,
+    EXPLANATION_DISPUTED,
+    NEGATOR,
+    NEGATOR_AFTER,
+    NEGATOR_ZH,
+)
 from rumordesk.classify.words.notice import (
     OFFICIAL_NOTICE,
     OFFICIAL_NOTICE_HI,
@@ -113,6 +120,26 @@ def _negation_end(plain: str, end: int) -> int | None:
     return found.end() if found else None
 
 
+#: Harms heard rather than seen, which a harmless noise can explain away.
+_SOUNDS = frozenset({"active_shooter", "explosive"})
+#: How far after the harm, within its sentence, an explanation is looked for.
+_EXPLANATION_REACH = 100
+_SENTENCE_END = re.compile(r"[.!?。！？।\n]")
+
+
+def _explained_end(plain: str, end: int) -> int | None:
+    """Where a harmless cause offered for the noise just named ends ("gunshots near
+    Rivermark, probably fireworks"), if the same sentence offers one in the writer's own
+    voice (not "police will say it was fireworks", not "not fireworks")."""
+    window = plain[end : end + _EXPLANATION_REACH]
+    if (stop := _SENTENCE_END.search(window)) is not None:
+        window = window[: stop.start()]
+    found = EXPLAINED.search(window)
+    if found is None or EXPLANATION_DISPUTED.search(window[: found.start()]):
+        return None
+    return end + found.end()
+
+
 _WORD_HARMS = [h for h in HARMS if not h.pattern.cjk]
 _PHRASE_HARMS = [h for h in HARMS if h.pattern.cjk]
 #: Every harm word list in one pass, most severe first (it wins where two overlap).
@@ -154,6 +181,12 @@ def severity(text: str) -> Severity:
         said_end = found.end()
         if negation is None and (after := _negation_end(plain, found.end())) is not None:
             negation, said_end = found.start(), after
+        if (
+            negation is None
+            and harm.kind in _SOUNDS
+            and (explained := _explained_end(plain, found.end())) is not None
+        ):
+            negation, said_end = found.start(), explained
         if negation is not None:
             if denied is None or harm.weight > denied[0].weight:
                 said = " ".join(plain[negation:said_end].split())

@@ -33,3 +33,26 @@ NEGATOR_AFTER = re.compile(
     r"nahi\b|nahin\b|nhi\b|fake\b|galat\b|jhoo?th|afwah|"
     r"是假|假的|是谣言|是謠言|不实|不實)"
 )
+
+#: A harmless cause offered for a sound after it ("heard gunshots near Rivermark, probably
+#: fireworks", "oí disparos pero eran cohetes", "총소리 같았는데 폭죽이었대요"): the writer
+#: explains the noise away. Searched after a shooting or explosion, in the same sentence.
+EXPLAINED = re.compile(
+    r"(?<!\w)(?:probably|prob|prolly|likely|most likely|maybe|just|only|turned out(?: to be)?|"
+    r"it was|it's|they were|those were|was|were|eran|fueron|era|solo|sólo|creo que|"
+    r"chắc là|chỉ là|hóa ra là|là|lang|yata|ata)"
+    r"(?:\s+(?:just|only|probably|some|kids with|kids lighting|people lighting|a|an|the|"
+    r"solo|sólo|unos|unas|los|las|pura|puro))*\s+"
+    r"(?:fireworks?|firecrackers?|car backfir\w*|backfir\w*|transformer\w*|"
+    r"cohetes|cuetes|petardos|fuegos artificiales|pháo(?: hoa| nổ| bông)?|paputok|rebentador)"
+    r"|(?:原来是|原來是|只是|应该是|應該是|是)(?:在)?(?:放)?(?:鞭炮|烟花|煙花|煙火|炮竹)"
+    r"|(?:폭죽|불꽃놀이)(?:이었|였|이래|래|인 ?듯|같)"
+    r"|(?:पटाखे|पटाखों|आतिशबाज़ी|आतिशबाजी)(?:\s+(?:थे|था|थी|की आवाज़|की आवाज)|\s*$)"
+    r"|(?:patakhe|patake|pataakhe)\s+(?:the|tha|thi|hi the)"
+)
+#: Words that put the explanation in someone else's mouth ("police will say it was
+#: fireworks"), or deny it ("not fireworks"): then it explains nothing away.
+EXPLANATION_DISPUTED = re.compile(
+    r"(?<!\w)(?:say|says|said|saying|claim|claims|claimed|claiming|call it|calling it|"
+    r"story|supposedly|not|no|n't|dicen|dijeron|según|nói là|sabi)\W*(?:\w+\W+){0,2}$"
+)

@@ -41,6 +41,15 @@ def test_a_relay_of_an_official_post_stays_low():
     assert rumour.score > 0.8 and rumour.relation.name == "contradicts"
 
 
+def test_a_noise_explained_away_by_its_writer_ranks_below_the_bare_report():
+    """The demo's "heard gunshots … probably fireworks" was the top of the queue at 0.99."""
+    bare = score("Heard gunshots near Rivermark Plaza")
+    explained = score("Heard gunshots near Rivermark Plaza but it was probably fireworks")
+
+    assert explained.score < 0.5 < bare.score
+    assert not any(r.startswith("claims an active shooter") for r in explained.reasons)
+
+
 def test_a_fake_curfew_notice_ranks_high_and_says_why():
     fake = score(
         "OFFICIAL NOTICE: by order of the Santa Clara Police Department a citywide curfew "

@@ -108,6 +108,38 @@ def test_emphasis_and_other_sentences_do_not_negate_a_claim(text: str):
     assert severity(text).claims_harm
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heard gunshots near Rivermark Plaza but it was probably fireworks",
+        "heard shots fired by Bowers Park, turned out to be kids with firecrackers",
+        "Loud explosion on Scott Blvd, just a transformer",
+        "Oí disparos cerca de Rivermark Plaza pero creo que eran cohetes",
+        "Nghe tiếng súng gần Central Park, chắc là pháo thôi",
+        "中央公园那边有枪声，原来是放鞭炮",
+        "센트럴파크 총소리 신고 건, 경찰 확인 결과 불꽃놀이였대요",
+    ],
+)
+def test_a_noise_the_writer_explains_away_is_named_but_not_claimed(text: str):
+    found = severity(text)
+
+    assert found.kind in ("active_shooter", "explosive")
+    assert found.denied and not found.claims_harm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunshots at Great America, police will say it was fireworks",
+        "Shots fired at Valley Fair, not fireworks, people running",
+        "Don't believe the fireworks story. Those were gunshots at Great America.",
+        "Gunshots at Valley Fair. Fireworks later tonight are cancelled",
+    ],
+)
+def test_an_explanation_put_in_others_mouths_or_denied_leaves_the_claim(text: str):
+    assert severity(text).claims_harm
+
+
 def test_a_claim_beside_a_denial_is_still_a_claim():
     found = severity("Police say there's no bomb but I saw the shooter myself")
 
