@@ -843,10 +843,27 @@ class DepartmentContext:
         for owner, row, probabilities, first in zip(best, chosen, rows, likeliest, strict=True):
             claim, official = claims[owner], officials[row]
             name = choose(probabilities, claim, official, RELATIONS[first])
+            if name == "unrelated" != RELATIONS[first]:
+                probabilities = _set_apart(probabilities)
             relations[owner] = Relation(
                 name, official, tuple(probabilities), difference(name, claim, official, self.zone)
             )
         return relations
+
+
+_APART = tuple(RELATIONS.index(r) for r in (*AGAINST, "pending"))
+
+
+def _set_apart(probabilities: list[float]) -> list[float]:
+    """Probabilities for a post :func:`choose` set apart from the Department post (another
+    place's story): what the model gave going against it or waiting on it is unrelated,
+    so the score does not count what the rule ruled out."""
+    moved = list(probabilities)
+    unrelated = RELATIONS.index("unrelated")
+    for index in _APART:
+        moved[unrelated] += moved[index]
+        moved[index] = 0.0
+    return moved
 
 
 def _comparable(claim: Claim) -> bool:

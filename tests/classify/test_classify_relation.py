@@ -196,6 +196,22 @@ def test_another_places_story_never_goes_against_the_department():
     )
 
     assert found.relation.name not in AGAINST and found.relation.name != "pending"
+    # and the score does not count what the rule ruled out
+    assert found.relation.name != "unrelated" or all(
+        found.relation.probability(name) == 0.0 for name in (*AGAINST, "pending")
+    )
+
+
+def test_another_places_story_scores_as_if_no_department_post_had_spoken():
+    """The demo put "gunshots near Rivermark" high because the step, read against the
+    Valley Fair denial, leaned to "contradicts" before the place rule set it apart."""
+    text = "Heard gunshots near Rivermark Plaza, people say someone was hit"
+    denial = official("o", "There was no shooting at Westfield Valley Fair tonight.", "19:52")
+    [beside] = ranker().rank([post("p", text, when="20:00")], [denial])
+    [alone] = ranker().rank([post("p", text, when="20:00")], [])
+
+    assert beside.relation.name == "unrelated"
+    assert beside.probability <= alone.probability + 0.1
 
 
 # --- pending: never evidence of falsehood ----------------------------------------------------
