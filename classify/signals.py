@@ -127,17 +127,17 @@ _EXPLANATION_REACH = 100
 _SENTENCE_END = re.compile(r"[.!?。！？।\n]")
 
 
-def _explained_end(plain: str, end: int) -> int | None:
-    """Where a harmless cause offered for the noise just named ends ("gunshots near
-    Rivermark, probably fireworks"), if the same sentence offers one in the writer's own
-    voice (not "police will say it was fireworks", not "not fireworks")."""
+def _explanation(plain: str, end: int) -> str | None:
+    """The harmless cause offered for the noise just named ("gunshots near Rivermark,
+    probably fireworks" → "probably fireworks"), if the same sentence offers one in the
+    writer's own voice (not "police will say it was fireworks", not "not fireworks")."""
     window = plain[end : end + _EXPLANATION_REACH]
     if (stop := _SENTENCE_END.search(window)) is not None:
         window = window[: stop.start()]
     found = EXPLAINED.search(window)
     if found is None or EXPLANATION_DISPUTED.search(window[: found.start()]):
         return None
-    return end + found.end()
+    return found.group(0)
 
 
 _WORD_HARMS = [h for h in HARMS if not h.pattern.cjk]
@@ -181,13 +181,13 @@ def severity(text: str) -> Severity:
         said_end = found.end()
         if negation is None and (after := _negation_end(plain, found.end())) is not None:
             negation, said_end = found.start(), after
-        if (
-            negation is None
-            and harm.kind in _SOUNDS
-            and (explained := _explained_end(plain, found.end())) is not None
-        ):
-            negation, said_end = found.start(), explained
-        if negation is not None:
+        explained = None
+        if negation is None and harm.kind in _SOUNDS:
+            explained = _explanation(plain, found.end())
+        if explained is not None:
+            if denied is None or harm.weight > denied[0].weight:
+                denied = (harm, f"{found.group(0)} … {' '.join(explained.split())}")
+        elif negation is not None:
             if denied is None or harm.weight > denied[0].weight:
                 said = " ".join(plain[negation:said_end].split())
                 denied = (harm, _TRAILING_PREPOSITION.sub("", said))

@@ -125,6 +125,7 @@ def test_a_noise_the_writer_explains_away_is_named_but_not_claimed(text: str):
 
     assert found.kind in ("active_shooter", "explosive")
     assert found.denied and not found.claims_harm
+    assert " … " in (found.phrase or "")  # the noise, then the cause: "gunshots … fireworks"
 
 
 @pytest.mark.parametrize(
