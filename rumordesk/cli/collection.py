@@ -25,9 +25,23 @@ from rumordesk.cli.context import (
 )
 from rumordesk.loop import collection_hooks, loop_chores, record_configuration
 
+#: The dashboard's Streamlit settings, passed on the command line so that they hold wherever
+#: the command runs from (a ``.streamlit/config.toml`` is only read from the folder the
+#: dashboard starts in; the project's own says the same, and a test keeps the two equal).
+DASHBOARD_OPTIONS: dict[str, str] = {
+    # post text and uploads are untrusted: keep uploads small (MB)
+    "server.maxUploadSize": "10",
+    "browser.gatherUsageStats": "false",
+    # no "Deploy" button or developer menu for the PIO
+    "client.toolbarMode": "minimal",
+    "theme.base": "light",
+    "theme.primaryColor": "#1f4e79",
+}
+
 
 def dashboard_command(port: int, address: str) -> list[str]:
     """How `rumordesk run` starts the dashboard (the browser tests start it the same way)."""
+    options = [part for key, value in DASHBOARD_OPTIONS.items() for part in (f"--{key}", value)]
     return [
         sys.executable,
         "-m",
@@ -38,10 +52,7 @@ def dashboard_command(port: int, address: str) -> list[str]:
         str(port),
         "--server.address",
         address,
-        # never report usage to Streamlit, wherever the command runs from (the project's
-        # .streamlit/config.toml says so too, but only when run from the project's folder)
-        "--browser.gatherUsageStats",
-        "false",
+        *options,
     ]
 
 
