@@ -50,7 +50,7 @@ from threadpoolctl import threadpool_limits
 from rumordesk.classify.claims import Claim, read_claim
 from rumordesk.classify.model import CharNgrams
 from rumordesk.classify.scanner import lowered
-from rumordesk.classify.scenarios import KindSet, ScenarioSet
+from rumordesk.classify.scenarios import KINDS, RELATIONS, KindSet, ScenarioSet
 from rumordesk.classify.signals import Gazetteer
 from rumordesk.classify.words.department import (
     ADVISORY,
@@ -65,17 +65,6 @@ from rumordesk.classify.words.department import (
 #: Bumped when the features or the learner change (recorded in the sidecar).
 RELATION_VERSION = "relation-1"
 
-RELATIONS = ("agrees", "contradicts", "distorts", "debunks", "pending", "unrelated")
-KINDS = (
-    "denial",
-    "all_clear",
-    "arrest",
-    "investigating",
-    "order",
-    "order_lifted",
-    "incident_confirmed",
-    "advisory",
-)
 #: What a relation means for the post: it stands against the Department, or beside it.
 AGAINST = frozenset({"contradicts", "distorts"})
 BESIDE = frozenset({"agrees", "debunks"})
