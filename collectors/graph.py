@@ -45,6 +45,22 @@ class GraphError(CollectorError):
     """An error body from the Graph API (code, message) that is not handled otherwise."""
 
 
+def page_token(token_env: str) -> str:
+    """The Page access token from the environment or secrets, or why it is missing."""
+    token = get_secret(token_env)
+    if not token:
+        raise Misconfigured(
+            f"${token_env} is not set: put the Page access token in the environment "
+            "or .streamlit/secrets.toml (README, 'Channel credentials')"
+        )
+    return token
+
+
+def graph_base(graph_url: str, api_version: str) -> str:
+    """The versioned Graph API root every request starts from."""
+    return f"{graph_url.rstrip('/')}/{api_version}"
+
+
 def graph_error(fetched: Fetched, *, token_env: str, permissions: str) -> CollectorError:
     """The error body as the runner's error, with what to do about it."""
     try:
@@ -130,16 +146,10 @@ class _GraphCollector:
         self.zone = zone
 
     def token(self) -> str:
-        token = get_secret(self.token_env)
-        if not token:
-            raise Misconfigured(
-                f"${self.token_env} is not set: put the Page access token in the environment "
-                "or .streamlit/secrets.toml (README, 'Channel credentials')"
-            )
-        return token
+        return page_token(self.token_env)
 
     def base(self) -> str:
-        return f"{self.source.graph_url.rstrip('/')}/{self.source.api_version}"
+        return graph_base(self.source.graph_url, self.source.api_version)
 
     def first_url(self, since: datetime) -> str:
         raise NotImplementedError

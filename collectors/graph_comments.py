@@ -31,14 +31,16 @@ from rumordesk.base.secrets import get_secret
 from rumordesk.base.source_settings import FacebookCommentsSource, InstagramCommentsSource
 from rumordesk.base.times import time_or_none
 from rumordesk.base.urls import safe_url
-from rumordesk.collectors.errors import CollectorError, Misconfigured
+from rumordesk.collectors.errors import CollectorError
 from rumordesk.collectors.graph import (
     FACEBOOK_TOKEN_ENV,
     INSTAGRAM_TOKEN_ENV,
     GraphError,
     _json,
     _shown,
+    graph_base,
     graph_error,
+    page_token,
     without_token,
 )
 from rumordesk.collectors.http import HttpClient
@@ -95,16 +97,10 @@ class _CommentsCollector:
     # --- the run -------------------------------------------------------------------------
 
     def token(self) -> str:
-        token = get_secret(self.token_env)
-        if not token:
-            raise Misconfigured(
-                f"${self.token_env} is not set: put the Page access token in the environment "
-                "or .streamlit/secrets.toml (README, 'Channel credentials')"
-            )
-        return token
+        return page_token(self.token_env)
 
     def base(self) -> str:
-        return f"{self.source.graph_url.rstrip('/')}/{self.source.api_version}"
+        return graph_base(self.source.graph_url, self.source.api_version)
 
     def collect(self, cursor: Mapping[str, Any]) -> Iterator[Batch]:
         headers = {"Authorization": f"Bearer {self.token()}"}
