@@ -85,7 +85,9 @@ def draw(text: str, lang: str, index: int) -> tuple[str, bytes]:
             [(False, first), (True, second)], lang=lang, dark=layout.endswith("dark")
         )
     else:
-        image = screenshots.render_post(text, lang=lang, dark=index % 2 == 1, app=app)
+        # a post is in the mode its layout names; a photo of the screen alternates
+        dark = layout == "post, dark" or (layout.startswith("photo") and index % 2 == 1)
+        image = screenshots.render_post(text, lang=lang, dark=dark, app=app)
     if layout.startswith("photo"):
         return layout, screenshots.jpeg(screenshots.photographed(image, seed=index), 85)
     return layout, screenshots.png(image)
