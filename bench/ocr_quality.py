@@ -94,14 +94,21 @@ def draw(text: str, lang: str, index: int) -> tuple[str, bytes]:
 
 
 def _halves(text: str, lang: str) -> tuple[str, str]:
-    """The text as two chat messages, split at the sentence end nearest the middle."""
-    ends = [i + 1 for i, c in enumerate(text) if c in ".!?。！？" and 0 < i < len(text) - 2]
-    if not ends:
-        cut = len(text) // 2
-        if lang not in NO_SPACES[:2]:
-            cut = text.rfind(" ", 0, cut) if " " in text else cut
-        return text[:cut].strip(), text[cut:].strip()
-    cut = min(ends, key=lambda i: abs(i - len(text) / 2))
+    """The text as two chat messages, split where a writer would send the first: at the
+    sentence end nearest the middle, else at the clause mark (a comma) nearest it, else
+    at the space nearest it; never inside a word (a Latin name in Chinese included)."""
+    for marks in (".!?。！？।", ",，、;；"):
+        ends = [
+            i + 1
+            for i, c in enumerate(text)
+            if c in marks and 0 < i < len(text) - 2 and text[i + 1] not in marks
+        ]
+        if ends:
+            cut = min(ends, key=lambda i: abs(i - len(text) / 2))
+            return text[:cut].strip(), text[cut:].strip()
+    cut = len(text) // 2
+    if lang not in NO_SPACES[:2] or text[cut - 1 : cut + 1].isascii():
+        cut = text.rfind(" ", 0, cut) if " " in text else cut
     return text[:cut].strip(), text[cut:].strip()
 
 
