@@ -92,3 +92,24 @@ def test_a_korean_word_read_as_english_letters_is_read_again_in_korean():
     named = words_in_line(["밸리", "Valley", "Fair"])
     guessed = [Word("밸리페어", 0.5, 1, (1, 0, 0), 46.0, 300, 300, 40, named[1].left)]
     assert text_of(reread_latin(named, guessed, SCRIPT_LETTERS["Hangul"])) == "밸리 Valley Fair"
+
+
+def test_a_blue_bubble_on_a_light_screen_becomes_dark_text_on_white_without_a_ring():
+    from PIL import Image, ImageDraw
+
+    from rumordesk.collectors.ocr_image import prepare
+
+    screen = Image.new("RGB", (1080, 900), "white")
+    draw = ImageDraw.Draw(screen)
+    draw.rounded_rectangle((400, 300, 1040, 420), radius=36, fill=(0, 122, 255))
+    for x in range(440, 1000, 40):  # white strokes, a letter's width apart
+        draw.rectangle((x, 330, x + 5, 390), fill="white")
+    draw.rectangle((40, 600, 46, 660), fill=(28, 30, 33))  # black text on the page
+    prepared = prepare(screen, thorough=False)
+    pixels = prepared.image.load()
+    assert "inverted light text on dark areas (bubbles, banners)" in prepared.steps
+    assert pixels[442, 360] < 80  # the white stroke is now ink
+    assert pixels[460, 360] > 200  # the blue between strokes is now page
+    assert min(pixels[x, 302] for x in range(440, 1000)) > 200  # no dark ring at the edge
+    assert pixels[420, 360] > 200 and pixels[300, 360] == 255  # nor beside it
+    assert pixels[43, 630] < 80  # text on the page is left as it is
