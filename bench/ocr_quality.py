@@ -24,6 +24,16 @@ It reports, per language and per layout:
 
 Targets (issue 19): CER ≤ 5 % English and Spanish, ≤ 15 % Chinese, Korean, Vietnamese
 and Hindi; the same severity and cluster for ≥ 90 % of screenshots.
+
+Chosen after looking at these screenshots (so this bench is no independent check of
+them; other texts, fonts and apps would be): in the bench, posts drawn in the mode their
+layout names and chats split where a writer would send the first message (before, half
+the "light" posts were dark, and "Great Ame|rica" was cut across two bubbles); in the
+extractor, Tesseract's one-column page segmentation, word breaks from the engine's own
+text, icon rows, doubled words and border strokes dropped, unsure words counting against
+a pass, Vietnamese read again alone, Chinese and Korean words read as English letters
+read again with the script's pack alone, and bubbles on a light screen inverted to the
+pixel. Each is a rule about phones or the engine, none about a text here.
 """
 
 from __future__ import annotations
