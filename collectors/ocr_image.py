@@ -134,11 +134,23 @@ def _dark_areas(gray: Image.Image, pixels: np.ndarray) -> np.ndarray:
     _clear_edges(dark)
     near = dark.filter(ImageFilter.MaxFilter(3))
     near_full = np.asarray(near.resize((width, height), Image.Resampling.NEAREST)) >= 128
-    candidate = Image.fromarray(((pixels < 128) & near_full).astype(np.uint8) * 255, "L")
     # closing: a letter's stroke is narrower than this (a few pixels on a phone's screen)
-    side = 2 * max(2, width // 240) + 1
-    closed = candidate.filter(ImageFilter.MaxFilter(side)).filter(ImageFilter.MinFilter(side))
-    return np.asarray(closed) >= 128
+    reach = max(2, width // 240)
+    return ~_spread(~_spread((pixels < 128) & near_full, reach), reach)
+
+
+def _spread(mask: np.ndarray, reach: int) -> np.ndarray:
+    """``mask`` grown by ``reach`` pixels each way (a square maximum filter, done as one
+    pass per axis)."""
+    grown = mask.copy()
+    for shift in range(1, reach + 1):
+        grown[shift:, :] |= mask[:-shift, :]
+        grown[:-shift, :] |= mask[shift:, :]
+    wide = grown.copy()
+    for shift in range(1, reach + 1):
+        wide[:, shift:] |= grown[:, :-shift]
+        wide[:, :-shift] |= grown[:, shift:]
+    return wide
 
 
 def _clear_edges(mask: Image.Image) -> None:
