@@ -11,13 +11,21 @@ installed by ``make run`` and CI) is called through pytesseract, one subprocess 
    Devanagari, that script's passes run; when it says Latin (the apps' own words are
    Latin, so it often does under a Chinese post) or cannot tell, the Latin pass runs
    first and the other scripts' passes only when it leaves text unsure, the pass that
-   reads most of the page most surely winning. A rotated photo is turned upright.
-3. Each script has its passes: Latin one pass with English, Spanish, Vietnamese and
-   Tagalog together (they share most letters; the engine picks per word); Han one pass
-   each for simplified and traditional Chinese, the more confident kept.
-4. What is not the post is dropped (:func:`post_lines`): the status bar, buttons, tab bar,
-   times and counters — lines in a size other than the text's, or made only of an app's
-   words.
+   reads most of the page most surely winning (unsure words count against a pass). A
+   rotated photo is turned upright.
+3. Each script has its passes, each reading the page as one column of lines (what a
+   phone shows): Latin one pass with English, Spanish, Vietnamese and Tagalog together
+   (they share most letters; the engine picks per word), read again with Vietnamese
+   alone when the text has letters only Vietnamese writes (English first strips the
+   marks off "vì", "Mọi"); Han one pass each for simplified and traditional Chinese, the
+   more confident kept. Beside English, the engine reads some Chinese or Korean words as
+   English letters: those are read again with the script's pack alone
+   (:func:`reread_latin`).
+4. What is not the post is dropped (:func:`post_words`): the status bar, buttons, tab bar,
+   times and counters — lines in a size other than the text's, made only of an app's
+   words, or of icons read as letters.
+5. Words are joined where the engine's own text has no blank between them (:func:`glue`),
+   so Korean keeps its word spacing; Chinese is joined without spaces.
 
 The result carries the engine's version, the languages of the winning pass, the mean word
 confidence (0–1, weighted by length) and the preparation steps. A machine without
@@ -32,8 +40,9 @@ import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from defusedxml import ElementTree
@@ -57,12 +66,21 @@ SCRIPT_PASSES: dict[str, tuple[str, ...]] = {
 #: A pass that leaves less than this share of the text (by width) unsure is kept without
 #: trying the other scripts.
 MOSTLY_READ = 0.08
+#: Vietnamese is read with its own pack alone once the Latin pass shows it is Vietnamese.
+VIETNAMESE = "vie"
+#: Letters no other language of Santa Clara written in Latin letters uses (ă â đ ê ô ơ ư,
+#: and the vowels with a tone mark under or a hook above them).
+_VIETNAMESE_LETTER = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
 #: The order scripts are tried in when ``osd`` cannot tell.
 FALLBACK_SCRIPTS = ("Latin", "Han", "Hangul", "Devanagari")
 DEBIAN_PACKAGES = "tesseract-ocr " + " ".join(
     f"tesseract-ocr-{lang.replace('_', '-')}" for lang in LANGUAGES
 )
 TIMEOUT_SECONDS = 60
+#: Tesseract's page segmentation: 4, one column of text in lines of varying size, which
+#: is what a phone shows. The automatic layout (3) took a chat bubble for a picture and
+#: left its text out (a whole conversation, in Korean chats).
+PAGE_SEGMENTATION = 4
 
 
 class OcrUnavailable(RumorDeskError):
@@ -85,6 +103,9 @@ class Word:
     width: int = 0
     height: int = 0
     left: int = 0
+    #: Whether the engine wrote this word right after the one before it, without a blank
+    #: (``None``: not known, the gap on the page decides).
+    glued: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +208,7 @@ def extract_text(data: bytes, *, languages: Iterable[str] | None = None) -> Extr
             if not usable or (best is not None and usable == best[1]):
                 continue
             words = _read(page, usable)
-            score = _confident_ink(words)
+            score = _reading_score(words)
             if best is None or score > best[0]:
                 best = (score, usable, words, name)
         if best is not None and _unread(best[2]) < MOSTLY_READ:
@@ -195,20 +216,38 @@ def extract_text(data: bytes, *, languages: Iterable[str] | None = None) -> Extr
     if best is None:
         raise OcrUnavailable(check_engine() or "no language pack for this script is installed")
     score, langs, words, chosen = best
+    latin_text = _text(post_words(words, width=page.width)[0]) if chosen == "Latin" else ""
+    if VIETNAMESE in allowed and langs != VIETNAMESE and is_vietnamese(latin_text):
+        # with English first, a word that is also an English one loses its marks ("vì"
+        # read "vi", "Mọi" "Moi"): Vietnamese is read again with its own pack alone
+        words, langs = _read(page, VIETNAMESE), VIETNAMESE
+        score = _reading_score(words)
     steps = [*plain.steps, *turned]
     if _unread(words) >= MOSTLY_READ:
         # Some text was unsure: a photo, a bubble, uneven light. The thorough preparation
         # is read in the same languages, and whichever reads more, more surely, is kept.
         thorough = prepare(image, thorough=True)
-        page = (
+        thorough_page = (
             thorough.image.rotate(-rotate, expand=True, fillcolor=255)
             if rotate
             else (thorough.image)
         )
-        again = _read(page, langs)
-        if _confident_ink(again) > score:
-            words, steps = again, [*thorough.steps, *turned]
+        again = _read(thorough_page, langs)
+        if _reading_score(again) > score:
+            words, steps, page = again, [*thorough.steps, *turned], thorough_page
     kept, dropped = post_words(words, width=page.width)
+    solo = langs.split("+")[0]
+    post_lines = {w.line for w in kept}
+    if (
+        chosen in SCRIPT_LETTERS
+        and "+" in langs
+        and any(_latin_only(w.text) and w.line in post_lines for w in words)
+    ):
+        # With English beside it the engine reads some of the script's words as English
+        # letters ("총격범이" as "SA HO]"): the script's pack alone reads them again, and
+        # a Latin word is replaced where that reading is in the script and surer.
+        words = reread_latin(words, _read(page, solo), SCRIPT_LETTERS[chosen])
+        kept, dropped = post_words(words, width=page.width)
     return Extracted(
         text=_text(kept),
         languages=langs,
@@ -219,6 +258,82 @@ def extract_text(data: bytes, *, languages: Iterable[str] | None = None) -> Extr
         seconds=round(time.perf_counter() - started, 3),
         dropped=tuple(dropped),
     )
+
+
+def is_vietnamese(text: str) -> bool:
+    """Text with letters only Vietnamese writes: at least three, and one letter in twenty
+    (a few misread marks in Spanish or Tagalog are not enough)."""
+    letters = sum(c.isalpha() for c in text)
+    marked = len(_VIETNAMESE_LETTER.findall(text))
+    return marked >= 3 and marked >= 0.05 * letters
+
+
+#: The letters of each script but Latin (Chinese characters, Hangul syllables, Devanagari).
+SCRIPT_LETTERS = {
+    "Han": re.compile(r"[\u3400-\u9fff]"),
+    "Hangul": re.compile(r"[\uac00-\ud7af]"),
+    "Devanagari": re.compile(r"[\u0900-\u097f]"),
+}
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _latin_only(text: str) -> bool:
+    """A word of Latin letters with no letter of another script."""
+    return bool(_LATIN_LETTER.search(text)) and not any(
+        letters.search(text) for letters in SCRIPT_LETTERS.values()
+    )
+
+
+def reread_latin(
+    words: Sequence[Word], solo: Sequence[Word], letters: re.Pattern[str]
+) -> list[Word]:
+    """``words`` with each run of words in Latin letters replaced by what the script's
+    pack alone (``solo``) read between the run's neighbours in its line, when all of that
+    is in the script (``letters``) and read more surely; an English name stays English.
+    (The engine's boxes for Hangul are loose, so the run's place is taken between its
+    neighbours rather than from its own boxes.)"""
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    out: list[Word] = []
+    for members in lines.values():
+        ordered = sorted(members, key=lambda w: w.left)
+        index = 0
+        while index < len(ordered):
+            if not _latin_only(ordered[index].text):
+                out.append(ordered[index])
+                index += 1
+                continue
+            end = index
+            while end < len(ordered) and _latin_only(ordered[end].text):
+                end += 1
+            run = ordered[index:end]
+            start = ordered[index - 1].left + ordered[index - 1].width if index else -1
+            stop = ordered[end].left if end < len(ordered) else 10**9
+            under = sorted(
+                (
+                    s
+                    for s in solo
+                    if start <= s.left + s.width / 2 <= stop and any(_same_row(s, w) for w in run)
+                ),
+                key=lambda s: s.left,
+            )
+            surer = under and _mean_confidence(under) > _mean_confidence(run)
+            if surer and all(letters.search(s.text) for s in under):
+                home = run[0]
+                out += [replace(s, block=home.block, line=home.line, size=home.size) for s in under]
+            else:
+                out += run
+            index = end
+    return out
+
+
+def _mean_confidence(words: Sequence[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words)
+
+
+def _same_row(a: Word, b: Word) -> bool:
+    return max(a.top, b.top) < min(a.top + a.height, b.top + b.height)
 
 
 def _below_top_bars(page: Image.Image) -> Image.Image:
@@ -257,17 +372,40 @@ def _script(page: Image.Image) -> tuple[str | None, int]:
 
 def _read(page: Image.Image, langs: str) -> list[Word]:
     """One pass: the engine's words with their confidence, and each line's text size
-    (hOCR's ``x_size``: the engine's own estimate of the line's font size in pixels)."""
+    (hOCR's ``x_size``: the engine's own estimate of the line's font size in pixels).
+
+    The same run also writes the engine's plain text, which alone says where the engine
+    put a blank between two words (hOCR lists Korean a syllable or two at a time, with
+    boxes that do not show the gaps): each word is marked with it (:func:`glue`)."""
     tesseract = _pytesseract()
+    module = tesseract.pytesseract
+    config = f"--psm {PAGE_SEGMENTATION}"
     try:
-        hocr = tesseract.image_to_pdf_or_hocr(
-            page, lang=langs, config="--psm 3", extension="hocr", timeout=TIMEOUT_SECONDS
-        )
+        with module.save(page) as (base, filename):
+            module.run_tesseract(filename, base, "hocr txt", langs, config, 0, TIMEOUT_SECONDS)
+            hocr = Path(f"{base}.hocr").read_bytes()
+            plain = Path(f"{base}.txt").read_text(encoding="utf-8")
     except tesseract.TesseractError as exc:
         raise OcrFailed(f"Tesseract could not read the image ({exc.message[:200]})") from None
     except RuntimeError as exc:  # pytesseract's "Tesseract process timeout"
         raise OcrFailed(f"Tesseract: {exc}") from None
-    return hocr_words(hocr)
+    return glue(hocr_words(hocr), plain)
+
+
+def glue(words: Sequence[Word], plain: str) -> list[Word]:
+    """``words`` each marked with whether the engine's plain text ``plain`` has a blank
+    before it; unmarked when the two outputs do not spell the same characters."""
+    position = 0
+    marked: list[Word] = []
+    for word in words:
+        blank = position == 0
+        while position < len(plain) and plain[position].isspace():
+            blank, position = True, position + 1
+        if not plain.startswith(word.text, position):
+            return list(words)
+        marked.append(replace(word, glued=not blank))
+        position += len(word.text)
+    return marked
 
 
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
@@ -335,11 +473,13 @@ def _unread(words: Sequence[Word]) -> float:
     return sum(w.width for w in words if w.confidence < 0.6) / total if total else 1.0
 
 
-def _confident_ink(words: Sequence[Word]) -> float:
-    """How much of the page a pass read, and how surely: word confidence times width in
-    pixels, summed. A pass in the wrong script reads the app's English chrome well and
-    the post as noise or not at all; the right one reads both."""
-    return sum(w.confidence * w.width for w in words if w.confidence >= NOISE)
+def _reading_score(words: Sequence[Word]) -> float:
+    """How much of the page a pass read, and how surely: each word's width times its
+    confidence above an even chance (0.5), summed. A pass in the wrong script reads the
+    app's English chrome well and the post as many unsure words, which count against it
+    (counting them as nothing let a Latin pass's guesses at Devanagari outscore the
+    Devanagari pass); the right one reads both surely."""
+    return sum((w.confidence - 0.5) * w.width for w in words)
 
 
 #: Lines made only of an app's own words, times and counters (not the post).
@@ -359,6 +499,8 @@ SIZE_BAND = (0.84, 1.25)
 NOISE = 0.30
 #: How far below a status bar (as a share of the screen's width) an app's title bar ends.
 APP_BAR = 0.16
+#: A "word" of brackets and strokes alone is a bubble's or a card's border read as text.
+_BORDER = re.compile(r"^[\[\](){}|\\/]+$")
 _CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 
@@ -369,20 +511,24 @@ def post_words(words: Sequence[Word], *, width: int = 0) -> tuple[list[Word], li
     * a status bar at the top (a clock) and the app's title bar just under it go;
     * the post's text is the size most of the text is in (weighted by width): the
       author's line, buttons, counters and timestamps are smaller or larger;
-    * lines made only of an app's words ("Like Comment Share", "9:41", "214 · 87") go.
+    * lines made only of an app's words ("Like Comment Share", "9:41", "214 · 87") go;
+    * a row of icons read as letters (a tab bar: "O O O O O") goes;
+    * a word the engine read twice over the same ink in one line is kept once.
     """
     lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
-        if word.confidence >= NOISE:
+        if word.confidence >= NOISE and not _BORDER.match(word.text):
             lines.setdefault(word.line, []).append(word)
     if not lines:
         return [], [w.text for w in words]
+    lines = {key: _once(members) for key, members in lines.items()}
     app_bar_end = _app_bar_end(lines.values(), width)
     chrome = {
         key
         for key, members in lines.items()
-        if all(_CHROME_WORD.match(w.text.strip(".,:;!?·•")) for w in members)
+        if all(_is_chrome_word(w.text) for w in members)
         or min(w.top + w.height / 2 for w in members) < app_bar_end
+        or _icons(members)
     }
     text_lines = [m for key, m in lines.items() if key not in chrome] or list(lines.values())
     # weighed by the square of each line's surely read width: the post's long lines
@@ -407,6 +553,47 @@ def post_words(words: Sequence[Word], *, width: int = 0) -> tuple[list[Word], li
         else:
             kept += members
     return kept, dropped
+
+
+#: What separates an app's words and counters ("214 reactions · 87 comments"), and what a
+#: photo makes of the dot between them.
+_SEPARATORS = re.compile(r"[.,:;!?·•ㆍ・‘’'\"“”]+")
+
+
+def _is_chrome_word(text: str) -> bool:
+    """An app's word, a time or a counter, or several of them read as one word
+    ("reactions.87"), or a separator alone."""
+    return all(_CHROME_WORD.match(part) for part in _SEPARATORS.split(text) if part)
+
+
+#: Icons in a row stand further apart than this many times the line's size.
+ICON_GAP = 1.0
+
+
+def _icons(members: Sequence[Word]) -> bool:
+    """A row of icons read as letters: three or more words of one or two characters
+    ("O", "L)"), each far from the next (no script writes such words that far apart)."""
+    if len(members) < 3 or any(len(w.text) > 2 for w in members):
+        return False
+    ordered = sorted(members, key=lambda w: w.left)
+    gaps = [b.left - (a.left + a.width) for a, b in zip(ordered, ordered[1:], strict=False)]
+    return min(gaps) > ICON_GAP * members[0].size
+
+
+def _once(members: list[Word]) -> list[Word]:
+    """The line without a word read a second time over the same ink (Tesseract's
+    Devanagari model can return a line's words twice, the copies overlapping)."""
+    kept: list[Word] = []
+    for word in members:
+        if not any(w.text == word.text and _overlap(w, word) > 0.5 for w in kept):
+            kept.append(word)
+    return kept
+
+
+def _overlap(a: Word, b: Word) -> float:
+    """The share of the narrower word's width that the two words' boxes share."""
+    shared = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    return max(shared, 0) / max(min(a.width, b.width), 1)
 
 
 #: A byline's time: "12 min", "2h", "3 hrs ago", "Yesterday at 4:10 PM", "Just now".
@@ -506,6 +693,8 @@ def _join_words(members: Sequence[Word]) -> str:
             before, after = joined[-1], word.text[0]
             if _is_han(before) and _is_han(after):
                 joined += word.text  # Chinese is written without spaces
+            elif word.glued is not None:
+                joined += word.text if word.glued else " " + word.text
             elif close and (_is_cjk(before) or _is_cjk(after)):
                 joined += word.text  # Hangul syllables, or a Latin name inside Chinese
             else:
@@ -519,7 +708,7 @@ def _join_lines(lines: list[str]) -> str:
     for line in lines:
         if not joined:
             joined = line
-        elif _is_cjk(joined[-1]) and _is_cjk(line[0]):
+        elif _is_han(joined[-1]) and _is_han(line[0]):
             joined += line
         else:
             joined += " " + line

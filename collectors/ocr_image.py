@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 #: Below this width a screenshot is enlarged (phones save 1080–1290 wide; chats and
 #: forwarded images often come at half that).
@@ -58,6 +58,13 @@ def prepare(image: Image.Image, *, thorough: bool = True) -> Prepared:
             lifted = np.clip(pixels / np.maximum(background, 1.0) * 255.0, 0, 255)
             pixels = np.where(background >= 128, lifted, pixels)
             steps.append("inverted dark mode")
+        elif share > 0.01:
+            # a light screen with dark areas (a blue bubble with white text): those areas,
+            # to the pixel, inverted and evened out, and nothing around them
+            inside = _dark_areas(gray, pixels)
+            lifted = np.clip((255.0 - pixels) / np.maximum(255.0 - background, 1.0) * 255, 0, 255)
+            pixels = np.where(inside, lifted, pixels)
+            steps.append("inverted light text on dark areas (bubbles, banners)")
     else:
         if share > 0.5:
             steps.append("inverted dark mode")
@@ -92,17 +99,69 @@ def _background(gray: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     bubble is never inverted into a black ring around it.
     """
     width, height = gray.size
-    block = max(2, -(-max(width, height) // _BACKGROUND_SIDE))
+    small = _page_colour(gray)
+    back = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+    inside = small.point(lambda v: 255 if v < 128 else 0).filter(ImageFilter.MinFilter(3))
+    dark = inside.resize((width, height), Image.Resampling.BILINEAR)
+    return back, np.asarray(dark) >= 128
+
+
+def _page_colour(gray: Image.Image) -> Image.Image:
+    """The median of each block of the image (a few letters wide), smoothed over its
+    neighbours: the page's colour there, not the ink's."""
+    width, height = gray.size
+    block = _block(gray)
     pixels = np.asarray(gray, dtype=np.uint8)
     rows, columns = -(-height // block), -(-width // block)
     padded = np.pad(pixels, ((0, rows * block - height), (0, columns * block - width)), "edge")
     blocks = padded.reshape(rows, block, columns, block).transpose(0, 2, 1, 3)
     medians = np.median(blocks.reshape(rows, columns, block * block), axis=2)
-    small = Image.fromarray(medians.astype(np.uint8), "L").filter(ImageFilter.MedianFilter(5))
-    back = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
-    inside = small.point(lambda v: 255 if v < 128 else 0).filter(ImageFilter.MinFilter(3))
-    dark = inside.resize((width, height), Image.Resampling.BILINEAR)
-    return back, np.asarray(dark) >= 128
+    return Image.fromarray(medians.astype(np.uint8), "L").filter(ImageFilter.MedianFilter(5))
+
+
+def _block(gray: Image.Image) -> int:
+    return max(2, -(-max(gray.size) // _BACKGROUND_SIDE))
+
+
+def _dark_areas(gray: Image.Image, pixels: np.ndarray) -> np.ndarray:
+    """Where the page is dark, to the pixel: dark pixels in or next to a dark block, the
+    light letters inside closed over. (The block mask of :func:`_background` stops short
+    of a bubble's edge; inverting only that left a dark ring round the bubble, which the
+    engine took for a picture's frame.) A dark area touching the image's edge is not a
+    bubble but what lies around a photographed screen, or its shadow: left alone."""
+    width, height = gray.size
+    dark = _page_colour(gray).point(lambda v: 255 if v < 128 else 0)
+    _clear_edges(dark)
+    near = dark.filter(ImageFilter.MaxFilter(3))
+    near_full = np.asarray(near.resize((width, height), Image.Resampling.NEAREST)) >= 128
+    # closing: a letter's stroke is narrower than this (a few pixels on a phone's screen)
+    reach = max(2, width // 240)
+    return ~_spread(~_spread((pixels < 128) & near_full, reach), reach)
+
+
+def _spread(mask: np.ndarray, reach: int) -> np.ndarray:
+    """``mask`` grown by ``reach`` pixels each way (a square maximum filter, done as one
+    pass per axis)."""
+    grown = mask.copy()
+    for shift in range(1, reach + 1):
+        grown[shift:, :] |= mask[:-shift, :]
+        grown[:-shift, :] |= mask[shift:, :]
+    wide = grown.copy()
+    for shift in range(1, reach + 1):
+        wide[:, shift:] |= grown[:, :-shift]
+        wide[:, :-shift] |= grown[:, shift:]
+    return wide
+
+
+def _clear_edges(mask: Image.Image) -> None:
+    """Every white area of ``mask`` that touches its edge, blackened (in place)."""
+    width, height = mask.size
+    pixels = mask.load()
+    edge = [(x, y) for x in range(width) for y in (0, height - 1)]
+    edge += [(x, y) for y in range(height) for x in (0, width - 1)]
+    for point in edge:
+        if pixels[point] == 255:
+            ImageDraw.floodfill(mask, point, 0)
 
 
 def _threshold(image: Image.Image) -> Image.Image:

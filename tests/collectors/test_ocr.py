@@ -63,7 +63,7 @@ def test_a_photo_of_the_screen_tilted_blurred_and_unevenly_lit():
         (
             "vi",
             "Có ai biết chuyện gì ở Valley Fair không? Nghe nói có người nổ súng.",
-            "eng+spa+vie",
+            "vie",
         ),
         ("hi", "क्या यह सच है कि वैली फेयर में गोलीबारी हुई है?", "hin"),
     ],
@@ -75,6 +75,40 @@ def test_the_script_decides_the_languages_read(lang, text, expected_languages):
     got = "".join(read.text.split()) if lang.startswith("zh") else read.text
     wide = str.maketrans({"，": ",", "！": "!"})
     assert character_error_rate(typed.translate(wide), got.translate(wide)) <= 0.2, read.text
+
+
+def test_korean_in_chat_bubbles_on_a_dark_screen():
+    # the engine's automatic page layout took both bubbles for pictures and read neither
+    first, second = "친구가 컨벤션 센터에 인질이", "있고 특공대가 오고 있다고 했어요."
+    chat = screenshots.render_chat([(False, first), (True, second)], lang="ko", dark=True)
+    read = extract_text(screenshots.png(chat))
+    assert read.languages.startswith("kor")
+    # word spacing counts: the engine's own blanks, not its syllable-by-syllable boxes
+    assert character_error_rate(f"{first} {second}", read.text) <= 0.1, read.text
+
+
+def test_korean_words_the_english_model_misread_are_read_in_korean():
+    first, second = "밸리 페어에 총격범이 있다는 게 사실인가요?", "사촌이 세 명이 죽었다고 했어요."
+    chat = screenshots.render_chat([(False, first), (True, second)], lang="ko")
+    read = extract_text(screenshots.png(chat))
+    assert "총격범이" in read.text, read.text  # "SA HO]" with English beside Korean
+
+
+def test_hindi_on_a_blue_bubble_is_read_once_and_wins_over_latin_guesses():
+    first = "दस मिनट पहले सांता क्लारा यूनिवर्सिटी के"
+    second = "पास गोलियों की आवाज़ सुनी। हर तरफ पुलिस है।"
+    chat = screenshots.render_chat([(False, first), (True, second)], lang="hi")
+    read = extract_text(screenshots.png(chat))
+    assert read.languages.startswith("hin")
+    assert character_error_rate(f"{first} {second}", read.text) <= 0.1, read.text
+    assert read.text.count("गोलियों") == 1
+
+
+def test_vietnamese_keeps_its_marks_where_a_word_is_also_english():
+    text = "Đường Lafayette bị đóng vì vỡ ống nước. Mọi người đi đường Bowers cho đến sáng mai."
+    read = extract_text(screenshots.png(screenshots.render_post(text, lang="vi")))
+    assert read.languages == "vie"
+    assert character_error_rate(text, read.text) <= 0.03, read.text
 
 
 def test_preparation_inverts_dark_areas_only_where_they_are():
