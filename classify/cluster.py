@@ -5,7 +5,8 @@ Two posts belong to the same rumour when, within the clustering window, they
 * claim the same kind of harm at the same named place ("active shooter" + "Valley Fair"),
   or
 * are near-copies of each other (retweets, "forwarded many times" chains, copy-paste
-  with a different emoji or link): the same first, or the same last, content words.
+  with a different emoji or link): the same first, or the same last, content words
+  (in Chinese, written without blanks, characters).
 
 A post that only *denies* a harm ("no shooting at Valley Fair") makes no claim, so a
 debunk is never counted as part of the rumour it debunks.
@@ -129,12 +130,25 @@ def content_words(text: str, folded: str | None = None) -> list[str]:
         # Without links or mentions, _NOISE only blanks "rt" and single characters (a run
         # of digits becomes several spaces instead of one: the same words).
         plain = (_RT.sub(" ", folded) if "rt" in folded else folded).translate(_BLANKS)
-    return [w for w in plain.split() if w not in _STOP]
+    return [w for w in _words(plain) if w not in _STOP]
+
+
+#: A Chinese character, or a run of anything else but blanks.
+_HAN_OR_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _words(plain: str) -> list[str]:
+    """Words between blanks; Chinese, written without them, one character at a time, so
+    that a lost character or "！" changes one word of the key, not a whole clause."""
+    if plain.isascii() or _HAN.search(plain) is None:
+        return plain.split()
+    return _HAN_OR_RUN.findall(plain)
 
 
 def _content_words_reference(folded: str) -> list[str]:
     """What :func:`content_words` must return (for tests)."""
-    return [w for w in _NOISE.sub(" ", folded).split() if w not in _STOP]
+    return [w for w in _HAN_OR_RUN.findall(_NOISE.sub(" ", folded)) if w not in _STOP]
 
 
 def text_signature(text: str) -> str:

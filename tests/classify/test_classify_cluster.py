@@ -43,6 +43,19 @@ def test_a_forwarded_prefix_still_joins_the_copy_by_its_last_words():
     assert found[0] == found[1]
 
 
+def test_chinese_copies_that_lost_a_mark_or_a_character_are_one_story():
+    """Chinese has no blanks between words: a screenshot's reading that lost a "！" or one
+    character still joins the typed post (by its first or its last characters)."""
+    typed = "听说市里要把游泳池整个夏天都关掉！群里都在转发，大家快去问问"
+    for reading in (
+        "听说市里要把游泳池整个夏天都关掉群里都在转发，大家快去问问",  # "！" lost
+        "听说市里要把游泳池整个夏天都关掉！群里都在转发，大家去问问",  # "快" lost
+        "听说市里要把游泳池整个夏大都关掉！群里都在转发，大家快去问问",  # 天 read as 大
+    ):
+        assert clusters(typed, reading) == [1, 1], reading
+    assert clusters(typed, "今天游泳池人很多，停车位都满了，大家早点去") == [1, 2]
+
+
 def test_the_same_claim_in_other_words_is_one_story():
     found = clusters(
         "ACTIVE SHOOTER AT VALLEY FAIR",
