@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from rumordesk.store.schema import posts
 
@@ -60,6 +60,35 @@ def _link_replies(connection: Connection, replies: Sequence) -> int:  # type: ig
         for r in replies
         if (parent := found.get((r.channel, r.in_reply_to))) is not None and parent != r.id
     ]
+    return _write_links(connection, links)
+
+
+def _link_to_officials(connection: Connection, officials: Sequence) -> int:  # type: ignore[type-arg]
+    """A Department post stored after replies to it: those replies are linked now (one
+    query for the chunk's waiting replies, not one statement per Department post; the
+    first Department post of a channel and id wins, as for new replies)."""
+    if not officials:
+        return 0
+    parents: dict[tuple[str, str], int] = {}
+    for official in officials:
+        parents.setdefault((official.channel, official.source_id), official.id)
+    waiting = connection.execute(
+        select(posts.c.id, posts.c.channel, posts.c.in_reply_to).where(
+            posts.c.in_reply_to.in_({official.source_id for official in officials}),
+            posts.c.reply_to_post_id.is_(None),
+        )
+    )
+    links = [
+        {"_id": reply.id, "_parent": parent}
+        for reply in waiting
+        if (parent := parents.get((reply.channel, reply.in_reply_to))) is not None
+        and parent != reply.id
+    ]
+    return _write_links(connection, links)
+
+
+def _write_links(connection: Connection, links: list[dict[str, int]]) -> int:
+    """Each reply ``_id`` points at its Department post ``_parent``; one statement."""
     if links:
         connection.execute(
             update(posts)
@@ -68,23 +97,3 @@ def _link_replies(connection: Connection, replies: Sequence) -> int:  # type: ig
             links,
         )
     return len(links)
-
-
-def _link_to_officials(connection: Connection, officials: Sequence) -> int:  # type: ignore[type-arg]
-    """A Department post stored after replies to it: those replies are linked now."""
-    linked = 0
-    for official in officials:
-        result = connection.execute(
-            update(posts)
-            .where(
-                and_(
-                    posts.c.in_reply_to == official.source_id,
-                    posts.c.channel == official.channel,
-                    posts.c.reply_to_post_id.is_(None),
-                    posts.c.id != official.id,
-                )
-            )
-            .values(reply_to_post_id=official.id)
-        )
-        linked += result.rowcount or 0
-    return linked

@@ -48,6 +48,26 @@ def test_replies_stored_first_are_linked_when_the_department_post_comes(db):
     assert links(db) == {"C_1": parent, "C_2": parent, "P_1": None}
 
 
+def test_a_batch_of_department_posts_links_each_waiting_reply_to_its_own_post(db):
+    save_batch(db, "comments", Batch((post("comments", "C_1", reply_to="P_1"),
+                                      post("comments", "C_2", reply_to="P_2"),
+                                      post("comments", "X_1", reply_to="P_1", channel="x"),
+                                      post("comments", "C_9", reply_to="P_9")), {}))  # fmt: skip
+    save_batch(db, "page", Batch((post("page", "P_1", official=True),
+                                  post("page", "P_2", official=True),
+                                  post("page", "P_3", official=True)), {}))  # fmt: skip
+    stored = ids(db)
+    assert links(db) == {
+        "C_1": stored["P_1"],
+        "C_2": stored["P_2"],
+        "X_1": None,  # a reply on X is not in the Facebook post's thread
+        "C_9": None,  # its Department post has not come
+        "P_1": None,
+        "P_2": None,
+        "P_3": None,
+    }
+
+
 def test_only_a_department_post_of_the_same_channel_is_a_thread(db):
     save_batch(db, "other", Batch((post("other", "P_1", channel="x"),), {}))  # not official
     save_batch(db, "x", Batch((post("x", "P_1", official=True, channel="x"),), {}))
