@@ -165,14 +165,16 @@ class Inbox:
             self.changed.notify_all()
         return "250 OK"
 
-    def wait(self, token: str, timeout: float) -> float | None:
+    def wait(self, token: str, timeout: float, loop: subprocess.Popen[bytes]) -> float | None:
+        """The arrival time of the trial's e-mail; None after ``timeout`` or once the loop
+        process has ended (checked every second, so a loop that dies is not waited for)."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while token not in self.arrivals:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or loop.poll() is not None:
                     return None
-                self.changed.wait(left)
+                self.changed.wait(min(left, 1.0))
             return self.arrivals[token]
 
 
@@ -252,6 +254,8 @@ def _toml(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):  # e.g. the gazetteer's namesakes: inline tables
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -337,7 +341,11 @@ def main() -> int:
         for trial in range(args.trials + 1):
             token = f"bench-{trial}"
             written = feed.append(token, f"{CLAIM} ({token})")
-            arrived = inbox.wait(token, args.timeout if trial else max(args.timeout, 600))
+            arrived = inbox.wait(token, args.timeout if trial else max(args.timeout, 600), loop)
+            if arrived is None and loop.poll() is not None:
+                log.flush()
+                tail = (folder / "collect.log").read_text(encoding="utf-8")[-2000:]
+                sys.exit(f"the collect loop ended (exit {loop.returncode}):\n{tail}")
             if arrived is None:
                 missed += 1
                 print(
