@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+ and make:
 #   make run   - install, initialise the database, collect and serve the dashboard
 #   make test  - install with the dev extras and run the whole suite (what CI runs)
-#   make test-fast - the suite without the tests marked slow (under a minute)
+#   make test-fast - day to day: SQLite only, without the tests marked slow (about a minute)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -52,7 +52,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not postgresql" $(PYTEST_ARGS)
 
 # ruff, then the layer contract (pyproject.toml [tool.importlinter]) on an installed copy,
 # where every folder sits in its place under rumordesk/ (tests/test_architecture.py).

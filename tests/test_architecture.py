@@ -38,6 +38,7 @@ def _isolated(site: Path, code: str, *args: str, cwd: Path) -> subprocess.Comple
     )
 
 
+@pytest.mark.slow
 def test_layers_run_one_way(installed: Path):
     """Entry points → reports → triage → classify | collectors → store → base | data."""
     lint = Path(sys.executable).with_name("lint-imports")

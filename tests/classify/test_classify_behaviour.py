@@ -26,6 +26,7 @@ def rank_of(target: str, scored: list[Scored]) -> int:
 # --- minimum functionality ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_relay_of_an_official_post_stays_low():
     said = official("o1", "There is no active shooter at Valley Fair. The mall is safe.", "19:52")
     relay = score(

@@ -87,6 +87,7 @@ def test_each_guarded_word_list_finds_the_same(index: int):
     ],
     ids=["harms", "voice", "claim"],
 )
+@pytest.mark.slow
 def test_one_pass_scans_find_the_same_lists(fast: re.Pattern[str], named: dict):
     reference = scanner.one_pass(named, guarded=False)
     assert fast.pattern != reference.pattern
@@ -139,6 +140,7 @@ def test_a_pattern_that_can_begin_anywhere_is_left_unguarded():
     assert scanner.guard(source) == source
 
 
+@pytest.mark.slow
 def test_the_guarded_negator_finds_the_same_negations():
     """It is searched in the few words before each harm: compare on every such stretch."""
     compared = 0

@@ -142,6 +142,7 @@ def test_groups_make_calibration_folds_leave_groups_out():
         assert set(groups[test]).isdisjoint(groups[train])
 
 
+@pytest.mark.slow
 def test_c_is_chosen_inside_the_training_data():
     data = builtin_set()
     model = MisinfoModel(C=(0.01, 3.0), folds=3).fit(data.texts[::3], data.labels[::3])

@@ -54,6 +54,7 @@ def saved(tmp_path_factory) -> tuple[Path, MisinfoModel, dict]:
     return path, result.model, {"file": data_file, "set": labelled}
 
 
+@pytest.mark.slow
 def test_round_trip_gives_identical_probabilities(saved):
     path, model, _ = saved
     loaded = load_model(path)

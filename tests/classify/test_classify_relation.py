@@ -432,6 +432,7 @@ def test_a_reply_about_something_else_is_compared_as_any_other_post():
     assert scored.relation.official is not None and scored.relation.official.id == "d"
 
 
+@pytest.mark.slow
 def test_the_in_memory_relation_step_is_trained_once_per_gazetteer():
     """Settings that differ in paths or windows share one model; another gazetteer gets its
     own (a test run or a dashboard opening many settings trains it once)."""

@@ -148,6 +148,7 @@ def test_a_claim_beside_a_denial_is_still_a_claim():
     assert found.denied_phrase == "no bomb"
 
 
+@pytest.mark.slow
 def test_the_prefilter_never_changes_what_a_word_list_finds():
     """Each list rules posts out by their words' first letters before running the regular
     expression: over every training and validation text it must find exactly the same."""

@@ -215,6 +215,7 @@ def test_no_duplicates_or_near_duplicates_with_the_training_posts(posts):
     assert jaccard.max() <= 0.8
 
 
+@pytest.mark.slow
 def test_the_department_posts_for_the_kind_model():
     """data/training/department_posts.csv: every kind, known languages, and no text that
     repeats or nearly repeats any other text of the repository, the frozen validation

@@ -370,6 +370,7 @@ def test_engagement_alone_growing_five_fold_re_alerts_once(database_url, tmp_pat
         hooks.stop()
 
 
+@pytest.mark.slow
 def test_importing_an_export_again_with_more_shares_refreshes_the_rumour(
     database_url, tmp_path, monkeypatch
 ):

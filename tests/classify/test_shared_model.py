@@ -55,6 +55,7 @@ def no_training(*_args, **_kwargs):  # type: ignore[no-untyped-def]
     raise AssertionError("this host must load the pinned model, not train its own")
 
 
+@pytest.mark.slow
 def test_the_first_host_pins_its_model_and_the_next_loads_the_same_bytes(
     db: Database, trained: Path, tmp_path: Path, monkeypatch
 ):
@@ -85,6 +86,7 @@ def test_a_host_with_another_model_file_loads_the_pinned_one(
     assert sha(stray) == sha(trained)
 
 
+@pytest.mark.slow
 def test_a_pinned_model_this_version_cannot_use_is_replaced(
     db: Database, trained: Path, tmp_path: Path
 ):

@@ -188,6 +188,7 @@ def test_train_adds_the_builtin_set_and_the_pios_decisions(config, tmp_path, mon
     assert pinned.sha256 == hashlib.sha256(model_path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_evaluate_prints_text_and_json(config, tmp_path):
     data = write_csv(tmp_path / "mine.csv", ["text", "label", "town"], labelled_rows(2))
     text = run(config, "evaluate", "--data", str(data), "--group-by", "town")

@@ -72,6 +72,7 @@ def small_model(monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_rank_writes_every_column_sorted_by_score_with_reasons(files, small_model):
     result = invoke(files)
 
@@ -146,6 +147,7 @@ def small_default_model(monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_collect_scores_what_it_stores_and_score_rescores(
     feed_server, tmp_path: Path, small_default_model
 ):
@@ -184,6 +186,7 @@ def test_collect_scores_what_it_stores_and_score_rescores(
     db.dispose()
 
 
+@pytest.mark.slow
 def test_local_times_k_counts_and_the_departments_post_found_by_its_text(files, small_model):
     files["posts"].write_text(
         "id,author,created_at,text,shares\n"
@@ -207,6 +210,7 @@ def test_local_times_k_counts_and_the_departments_post_found_by_its_text(files, 
     assert float(rows["b"]["score"]) <= 0.02
 
 
+@pytest.mark.slow
 def test_created_at_without_an_offset_is_the_departments(files, small_model, monkeypatch):
     """One instant, 2026-11-23 19:00 UTC, written as a spreadsheet might: the Department
     (here in New York) reads the times without an offset as its own."""

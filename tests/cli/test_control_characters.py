@@ -146,6 +146,7 @@ def test_train_evaluate_and_rank_accept_control_characters(config, tmp_path):
     assert all(0.0 <= float(row["p_misinfo"]) <= 1.0 for row in rows)
 
 
+@pytest.mark.slow
 def test_import_and_report_store_texts_without_control_characters(config, tmp_path, monkeypatch):
     from rumordesk.classify import scoring
     from rumordesk.classify.baseline import KeywordBaseline

@@ -76,6 +76,7 @@ def test_init_offers_the_demo_and_the_first_account(cli):
     assert "rumordesk user add" not in shown
 
 
+@pytest.mark.slow
 def test_demo_load_and_remove(desk, cli):
     # a real post and its rumour, which removal must leave alone
     real = save_batch(

@@ -28,6 +28,7 @@ def cli(tmp_path):
     return lambda *args, **kw: runner.invoke(main, ["--config", str(config), *args], **kw)
 
 
+@pytest.mark.slow
 def test_failed_sign_ins_are_counted_but_never_lock_the_account(cli, tmp_path):
     """Throttling is per device (triage/throttle.py): the list shows the failures and the
     last sign-in in the Department's time, and the account stays active for everyone."""

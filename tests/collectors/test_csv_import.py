@@ -206,6 +206,7 @@ def test_spreadsheet_rows_without_ids_get_stable_ones(db, tmp_path):
     assert import_csv(db, settings, "sheet", path).new == 0
 
 
+@pytest.mark.slow
 def test_the_import_command_reports_counts_scores_and_rejects_with_reasons(
     db, tmp_path, monkeypatch
 ):

@@ -213,6 +213,7 @@ def test_gzip_bodies_are_decoded_and_the_cap_counts_decoded_bytes(feed_server, d
 # -- timeouts ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_slow_headers_time_out_in_bounded_time(feed_server, db):
     url = feed_server.serve("/slow.xml", rss(("a", "Late")), delay=2.0)
     settings = make_settings(

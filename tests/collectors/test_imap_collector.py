@@ -351,6 +351,7 @@ def test_awkward_messages_still_become_posts(db, dovecot, user):
     assert post["created_at"] == dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.slow
 def test_a_date_without_a_zone_is_the_departments_and_minus_0000_is_utc(db, dovecot, user):
     # one instant, 2026-11-23 19:00 UTC; the Department is in New York (14:00 there)
     dates = {

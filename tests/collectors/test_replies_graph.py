@@ -181,6 +181,7 @@ def test_instagram_comments_and_their_replies_hidden_ones_left_out(db):
     assert threads == {"17895695668004550"}
 
 
+@pytest.mark.slow
 @responses.activate
 def test_a_comment_is_scored_with_its_threads_department_post_first(db):
     """The Department said "police activity" at Valley Fair; a comment under it, "heard

@@ -41,6 +41,7 @@ def raw_of(db, post_id: int) -> dict:
     return json.loads(payload)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
 def test_a_report_is_a_post_with_its_screenshot_kept_by_hash(db, settings, fmt, tmp_path):
     data = image(fmt)
@@ -72,6 +73,7 @@ def test_a_report_is_a_post_with_its_screenshot_kept_by_hash(db, settings, fmt, 
     assert shot["captured_at"] and shot["filename"] == "capture.bin"
 
 
+@pytest.mark.slow
 def test_the_same_report_twice_is_one_post(db, settings):
     fields = dict(url=None, text="Bomb threat at Levi's", where="x", reported_by="Sgt Lee")
     first = submit(db, settings, **fields, screenshot=image("PNG"), filename="a.png")
@@ -154,6 +156,7 @@ def test_incomplete_reports_are_refused(db, settings, fields, reason):
         submit(db, settings, **{**base, **fields}, screenshot=None, filename=None)
 
 
+@pytest.mark.slow
 def test_the_report_command_puts_the_report_at_the_top_of_the_queue(db, tmp_path, monkeypatch):
     from rumordesk.classify import scoring
     from rumordesk.classify.baseline import KeywordBaseline

@@ -133,6 +133,7 @@ def test_the_in_transaction_hook_commits_with_the_posts_or_not_at_all(store):
     assert set(notes(store)) == set(saved.changed_ids)
 
 
+@pytest.mark.slow
 def test_score_pending_scores_every_note_and_removes_it_with_the_score(store):
     for start in range(0, 1200, 300):  # several batches, more notes than one round
         save_batch(store, "news", Batch(tuple(post(n) for n in range(start, start + 300)), {}))

@@ -276,6 +276,7 @@ def _write_batches(url: str, source: str, batches: int, size: int, errors: list)
         db.dispose()
 
 
+@pytest.mark.slow
 def test_readers_never_blocked_and_see_growing_consistent_data(db):
     _register(db, "news")
     url = db.url.render_as_string(hide_password=False)

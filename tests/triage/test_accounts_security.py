@@ -58,6 +58,7 @@ def _attempt(db, name: str, password: str, client: str, now: datetime) -> Except
     return None
 
 
+@pytest.mark.slow
 def test_an_unknown_name_and_a_wrong_password_get_the_same_answer_after_the_same_work(
     db, pat, counted
 ):
@@ -86,6 +87,7 @@ def test_failing_on_purpose_cannot_lock_the_pio_out(db, pat):
     assert users.get_user(db, "pat").last_login_at == T0 + timedelta(seconds=42)
 
 
+@pytest.mark.slow
 def test_guessing_across_many_names_holds_the_address_back(db, pat):
     for index in range(SETTINGS.lockout_client_after):
         _attempt(db, f"user{index}", "guess-guess-guess", ATTACKER, T0)

@@ -355,6 +355,7 @@ def test_a_4xx_answer_is_final(db, hooks):
     assert "HTTP 404" in row["last_error"]
 
 
+@pytest.mark.slow
 def test_slow_idempotent_webhook_is_resent_with_the_same_key_and_processed_once(db, hooks):
     from tests.helpers.alerts import HookRoute
 
@@ -379,6 +380,7 @@ def test_slow_idempotent_webhook_is_resent_with_the_same_key_and_processed_once(
     assert alert_rows(db)[0]["status"] == "sent"
 
 
+@pytest.mark.slow
 def test_slow_chat_webhook_is_not_resent(db, hooks):
     """Slack cannot drop a repeat: an unanswered delivery is reported, never doubled."""
     from tests.helpers.alerts import HookRoute

@@ -74,6 +74,7 @@ def test_sign_in_succeeds_and_is_audited(db, pat):
     assert actor.session_expires_at == T0 + timedelta(minutes=FAST.session_idle_minutes)
 
 
+@pytest.mark.slow
 def test_failed_sign_ins_hold_back_the_address_with_a_growing_delay(db, pat):
     here = "203.0.113.7"
     for attempt in range(2):
@@ -203,6 +204,7 @@ def cli(tmp_path, database_url):
     return lambda *args, **kw: runner.invoke(main, ["--config", str(config), *args], **kw)
 
 
+@pytest.mark.slow
 def test_user_commands(cli):
     empty = cli("user", "list")
     assert empty.exit_code == 0 and "rumordesk user add NAME --role admin" in empty.output

@@ -287,6 +287,7 @@ def test_a_purge_with_nothing_to_do_writes_no_entry(world):
     assert audit.entries(db, action="purge") == []
 
 
+@pytest.mark.slow
 def test_a_staff_reports_screenshot_goes_with_the_report(db: Database, tmp_path: Path):
     shots = tmp_path / "shots"
     settings = make_settings([], staff_reports={"screenshot_dir": str(shots)})

@@ -19,6 +19,7 @@ def desk(tmp_path, monkeypatch):
         yield made
 
 
+@pytest.mark.slow
 def test_queue_is_one_row_per_rumour_by_score_with_staff_reports_in_their_own_band(desk):
     pio = desk.actor("pat")
     low_report = desk.add_rumor(

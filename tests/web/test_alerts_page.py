@@ -51,6 +51,7 @@ def _row(db, rumor_id):
         )
 
 
+@pytest.mark.slow
 def test_pio_sees_each_alert_its_status_reason_and_the_claim_as_text(desk):
     _queue_two(desk.db)
     at = desk.app("pat", "rumordesk/web/views/alerts.py")

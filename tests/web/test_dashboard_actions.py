@@ -49,6 +49,7 @@ def _top(desk):
     return queue.queue(desk.db, desk.actor("pat"))[0].id
 
 
+@pytest.mark.slow
 def test_pio_actions_on_the_rumour_page_change_the_store_and_are_audited(desk):
     desk.load_demo()
     rid = _top(desk)
@@ -102,6 +103,7 @@ def test_pio_actions_on_the_rumour_page_change_the_store_and_are_audited(desk):
     assert _rumour(desk, rid).first_action_at is not None
 
 
+@pytest.mark.slow
 def test_close_and_reopen_from_the_page(desk):
     desk.load_demo()
     rid = queue.queue(desk.db, desk.actor("pat"))[-1].id
@@ -114,6 +116,7 @@ def test_close_and_reopen_from_the_page(desk):
     assert _actions(desk, rid) == ["close", "reopen"]
 
 
+@pytest.mark.slow
 def test_bulk_action_on_the_queue_asks_first(desk):
     desk.load_demo()
     rows = queue.queue(desk.db, desk.actor("pat"))
@@ -138,6 +141,7 @@ def test_bulk_action_on_the_queue_asks_first(desk):
     assert any("2 rumour(s) set to Not relevant" in s.value for s in at.success)
 
 
+@pytest.mark.slow
 def test_a_click_on_a_row_opens_that_rumour_even_if_the_list_moved_meanwhile(desk):
     desk.load_demo()
     at = desk.app("pat")
@@ -152,6 +156,7 @@ def test_a_click_on_a_row_opens_that_rumour_even_if_the_list_moved_meanwhile(des
     assert at.query_params["id"] == str(shown[1])  # the address names it: a reload keeps it
 
 
+@pytest.mark.slow
 def test_chief_decides_on_the_chiefs_page_and_the_pio_sees_it(desk):
     desk.load_demo()
     rid = _top(desk)
@@ -184,6 +189,7 @@ def test_chief_decides_on_the_chiefs_page_and_the_pio_sees_it(desk):
     assert any("Officers checked the area" in c.value for c in pio.code)  # holding statement
 
 
+@pytest.mark.slow
 def test_staff_report_from_the_page_reaches_the_pio(desk):
     desk.load_demo()
     at = desk.app("sam")
@@ -211,6 +217,7 @@ def test_staff_report_from_the_page_reaches_the_pio(desk):
     assert my_reports(desk.db, desk.actor("sam"))[0].status == "Reviewing"
 
 
+@pytest.mark.slow
 def test_staff_report_with_a_screenshot_and_one_that_no_model_would_flag(desk):
     image = io.BytesIO()
     Image.new("RGB", (40, 30), "white").save(image, format="PNG")
@@ -289,6 +296,7 @@ def test_a_disabled_account_loses_its_open_session(desk):
         ("chris", lambda d, a, r: users.list_users(d, a)),
     ],
 )
+@pytest.mark.slow
 def test_roles_that_may_not_act_are_refused_by_the_functions(desk, user, call):
     desk.load_demo()
     rid = _top(desk)

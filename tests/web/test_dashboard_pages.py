@@ -51,6 +51,7 @@ def _queue_ids(desk):
     return [row.id for row in queue(desk.db, desk.actor("pat"), QueueFilter())]
 
 
+@pytest.mark.slow
 def test_home_pages_follow_the_role(desk):
     desk.load_demo()
     assert desk.app("pat").title[0].value == "Rumour queue"
@@ -79,6 +80,7 @@ def test_staff_see_only_report_pages():
         ("ada", "rumordesk/web/views/queue.py"),
     ],
 )
+@pytest.mark.slow
 def test_a_page_opened_directly_without_the_role_shows_nothing(desk, user, page):
     desk.load_demo()
     at = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=60)
@@ -166,6 +168,7 @@ def _no_markup(at: AppTest) -> None:
     assert not images(at)  # no image at all, remote or otherwise
 
 
+@pytest.mark.slow
 def test_hostile_post_text_is_shown_literally_on_queue_and_detail(desk):
     rumor_id = _hostile_rumour(desk)
     assert rumor_id is not None
@@ -187,6 +190,7 @@ def test_hostile_post_text_is_shown_literally_on_queue_and_detail(desk):
     _no_markup(detail)
 
 
+@pytest.mark.slow
 def test_hostile_text_on_chief_and_audit_pages_stays_literal(desk):
     rumor_id = _hostile_rumour(desk)
     workflow.escalate(desk.db, desk.actor("pat"), rumor_id, "[click](javascript:alert(2)) <img>")
@@ -201,6 +205,7 @@ def test_hostile_text_on_chief_and_audit_pages_stays_literal(desk):
     _no_markup(audit)
 
 
+@pytest.mark.slow
 def test_queue_filters_and_counters(desk):
     desk.load_demo()
     at = desk.app("pat")
@@ -231,6 +236,7 @@ def test_queue_filters_and_counters(desk):
     assert (frame(at, "claim", "where", "first_seen")["severity"] == "High").all()
 
 
+@pytest.mark.slow
 def test_staff_reports_have_their_own_band_below_the_queue(desk):
     desk.load_demo()
     at = desk.app("pat")
@@ -289,6 +295,7 @@ def test_collection_trouble_is_the_first_thing_on_the_pio_s_home(desk):
     assert len(line) == 1 and line[0].startswith("Collection stalled: last successful poll")
 
 
+@pytest.mark.slow
 def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
     from rumordesk.classify import scoring
     from rumordesk.classify.baseline import KeywordBaseline
@@ -307,6 +314,7 @@ def test_empty_store_offers_the_demo_to_the_pio(desk, monkeypatch):
     assert len(frame(at, "claim", "where")) >= 2
 
 
+@pytest.mark.slow
 def test_audit_page_filters_and_shows_response_times(desk):
     desk.load_demo()
     pio = desk.actor("pat")

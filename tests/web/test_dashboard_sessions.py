@@ -36,6 +36,7 @@ def _signed_in(at: AppTest) -> bool:
     return any(t.value == "Rumour queue" for t in at.title) and bool(at.dataframe)
 
 
+@pytest.mark.slow
 def test_a_reload_or_a_new_tab_keeps_the_user_signed_in(desk):
     desk.load_demo()
     first = desk.app("pat")
@@ -99,6 +100,7 @@ def test_a_role_change_takes_the_pages_away_at_once(desk):
     assert "Your role was changed. Sign in again to see your pages." in texts(at)
 
 
+@pytest.mark.slow
 def test_staff_opening_an_alert_link_are_told_plainly(desk):
     desk.load_demo()
     at = AppTest.from_file(str(PROJECT_ROOT / ROUTER), default_timeout=60)
@@ -133,6 +135,7 @@ pio = ["@santaclaraca.gov"]
 """
 
 
+@pytest.mark.slow
 def test_an_identity_provider_sign_in_lands_on_the_link_and_expires_like_any(tmp_path, monkeypatch):
     made = make_desk(tmp_path, monkeypatch)
     config = tmp_path / "config.toml"

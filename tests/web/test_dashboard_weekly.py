@@ -65,6 +65,7 @@ def frame(at: AppTest, key_column: str):
     raise AssertionError(f"no table with a {key_column!r} column")
 
 
+@pytest.mark.slow
 def test_a_week_with_data(desk):
     at = open_page("pat", "2026-W43")
     shown = metrics(at)
@@ -94,6 +95,7 @@ def test_a_week_with_data(desk):
     assert not at.toggle  # no demo in this store: no demo view offered
 
 
+@pytest.mark.slow
 def test_a_week_without_data(desk):
     at = open_page("pat", "2026-W47")
     shown = metrics(at)
@@ -106,12 +108,14 @@ def test_a_week_without_data(desk):
     assert len(at.get("download_button")) == 2  # an empty report is still a valid file
 
 
+@pytest.mark.slow
 def test_the_chief_opens_the_last_complete_week_by_default(desk):
     at = open_page("chris")
     assert at.selectbox(key="weekly_week").value == "2026-W48"
     assert "Posts published" in metrics(at)
 
 
+@pytest.mark.slow
 def test_the_audit_log_of_the_week_can_be_exported_for_public_records(desk):
     from rumordesk.triage.audit import record_now
     from rumordesk.triage.roles import Actor
@@ -131,6 +135,7 @@ def test_the_audit_log_of_the_week_can_be_exported_for_public_records(desk):
     assert (entry.detail["since"], entry.detail["entries"]) == ("2026-10-19", 1)
 
 
+@pytest.mark.slow
 def test_the_demo_is_shown_labelled_and_never_downloadable(desk):
     from rumordesk.demo import load_demo
 

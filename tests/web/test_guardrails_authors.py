@@ -149,6 +149,7 @@ def test_the_scanner_catches_each_way_of_counting_authors():
         assert not profile_constructs(snippet), snippet
 
 
+@pytest.mark.slow
 def test_no_module_groups_counts_or_ranks_by_author():
     modules = _modules()
     assert len(modules) > 30  # the walk really reaches the application
@@ -310,6 +311,7 @@ def _outputs(result_output: str, args: list[str], tmp: Path) -> list[tuple[str, 
     return outputs
 
 
+@pytest.mark.slow
 def test_no_command_lists_authors(desk, tmp_path, monkeypatch):
     texts = _seed(desk.db)
     desk.load_demo()

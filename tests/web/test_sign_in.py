@@ -195,6 +195,7 @@ def _said(answer) -> str:  # type: ignore[no-untyped-def]
     return re.sub(r"\d\d:\d\d:\d\d", "HH:MM:SS", found.group(1)) if found else ""
 
 
+@pytest.mark.slow
 def test_an_unknown_name_and_a_wrong_password_get_the_same_answers(desk, client):
     """Nothing tells an attacker which names exist: the same words, the same status, and
     the same throttling after the same number of tries."""
