@@ -182,7 +182,13 @@ def _where(where: QueueFilter) -> list[Any]:
     if where.since is not None:
         conditions.append(rumors.c.last_seen_at >= where.since)
     if where.statuses:
-        conditions.append(rumors.c.status.in_(where.statuses))
+        status = rumors.c.status
+        if where.since is not None or where.forwarded:
+            # "|| ''" keeps SQLite off the status index, which holds nearly every rumour
+            # (most are open): the window's time index or the staff band's priority index
+            # find the few wanted.
+            status = status.concat("")
+        conditions.append(status.in_(where.statuses))
     if not where.include_closed:
         conditions.append(rumors.c.closed_at.is_(None))
     if where.min_severity > 0:
@@ -224,10 +230,10 @@ def queue(db: Database, actor: Actor, where: QueueFilter = QueueFilter()) -> lis
     require(actor, Permission.VIEW_QUEUE)
     limit = max(1, min(where.limit, MAX_QUEUE))
     score = rumors.c.score
-    if where.since is not None:
-        # The window holds a small share of the rumours: let SQLite read them through the
-        # time index and sort them ("+ 0" keeps it from walking the whole score index
-        # instead, skipping every old rumour on the way).
+    if where.since is not None or where.forwarded:
+        # The window, or the staff band, holds a small share of the rumours: let SQLite
+        # read them through the time or the priority index and sort them ("+ 0" keeps it
+        # from walking the whole score index instead, skipping the others on the way).
         score = score + 0
     query = (
         select(*QUEUE_COLUMNS)

@@ -113,3 +113,37 @@ def test_severity_labels():
         "Low",
         "—",  # no harm claimed
     ]
+
+
+def _plan_of_queue_read(desk, where: QueueFilter) -> str:
+    """SQLite's plan for the statement ``queue.queue`` sends, with its own parameters."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM rumors" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(desk.db.engine, "before_cursor_execute", keep)
+    try:
+        queue.queue(desk.db, desk.actor("pat"), where)
+    finally:
+        event.remove(desk.db.engine, "before_cursor_execute", keep)
+    (statement, parameters), *_ = sent
+    with desk.db.engine.connect() as connection:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return " | ".join(row[-1] for row in rows)
+
+
+def test_the_window_and_the_staff_band_are_read_through_their_own_index(desk):
+    """Nearly every rumour has an open status: read through the status index, the
+    24-hour window and the staff band walked all of them (a million-post store: 21 and
+    16 ms a read, against 6 and 0.5 ms through the time and the priority index)."""
+    window = QueueFilter(since=datetime.now(UTC) - timedelta(hours=24))
+    assert "ix_rumors_last_seen" in _plan_of_queue_read(desk, window)
+    for since in (window.since, None):
+        band = QueueFilter(since=since, forwarded=True)
+        assert "ix_rumors_status_score" not in _plan_of_queue_read(desk, band)
+        if since is None:
+            assert "ix_rumors_priority_score" in _plan_of_queue_read(desk, band)
