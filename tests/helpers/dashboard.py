@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from rumordesk.base.config import AppSettings, load_settings
 from rumordesk.classify import scoring
 from rumordesk.classify.baseline import KeywordBaseline
+from rumordesk.classify.rank import ProbabilityModel
 from rumordesk.classify.scoring import PostScorer
 from rumordesk.demo import load_demo
 from rumordesk.store import open_database
@@ -50,7 +51,10 @@ class Desk:
     def actor(self, username: str) -> Actor:
         return Actor(username, ACCOUNTS[username], username.title())
 
-    def scorer(self) -> PostScorer:
+    def scorer(self, predict: ProbabilityModel | None = None) -> PostScorer:
+        """The real scorer with the keyword baseline (fast), or with ``predict``."""
+        if predict is not None:
+            return PostScorer(self.settings, self.db, predict, model_version="test-model")
         return PostScorer(
             self.settings,
             self.db,
@@ -58,8 +62,8 @@ class Desk:
             model_version="keyword-baseline",
         )
 
-    def load_demo(self) -> None:
-        load_demo(self.db, self.settings, SYSTEM, score=self.scorer().score)
+    def load_demo(self, predict: ProbabilityModel | None = None) -> None:
+        load_demo(self.db, self.settings, SYSTEM, score=self.scorer(predict).score)
 
     def add_rumor(self, **values: Any) -> int:
         """A rumour row written directly (first and last seen now unless given)."""

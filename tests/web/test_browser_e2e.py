@@ -30,6 +30,7 @@ from rumordesk.store.schema import browser_sessions, rumors
 from rumordesk.store.sources import record_success
 from rumordesk.triage import audit, users
 from rumordesk.triage.roles import SYSTEM
+from tests.helpers.classify import text_model
 from tests.helpers.dashboard import PASSWORD, desk_config, make_desk
 from tests.helpers.paths import PROJECT_ROOT
 from tests.helpers.settings import write_config
@@ -67,7 +68,9 @@ def server(tmp_path, monkeypatch):
     desk = make_desk(tmp_path, monkeypatch)
     # the queue refreshes itself every few seconds, as it would at 11 pm
     write_config(tmp_path / "config.toml", desk_config(tmp_path, refresh_seconds=REFRESH_SECONDS))
-    desk.load_demo()
+    # Scored by a learned model (TF-IDF on the training slice, once per session), not the
+    # keyword stand-in: the screenshots show the order a PIO would see.
+    desk.load_demo(text_model().predict_proba)
     port = _free_port()
     log = tmp_path / "streamlit.log"
     env = {**os.environ, "RUMORDESK_CONFIG": str(tmp_path / "config.toml")}
