@@ -60,8 +60,8 @@ def lock_stories(
     connection: Connection, cluster_keys: Iterable[str], text_keys: Iterable[str] = ()
 ) -> None:
     """Hold these story keys (same claim at a place) and near-copy keys until the
-    transaction ends; call it before :func:`find_story`, with every key the transaction
-    will look up (all at once: locks taken one story at a time could deadlock)."""
+    transaction ends; call it before :class:`Stories` looks them up, with every key the
+    transaction will look up (all at once: locks taken one story at a time could deadlock)."""
     lock(
         connection,
         *(f"story:{key}" for key in cluster_keys),
@@ -69,28 +69,79 @@ def lock_stories(
     )
 
 
-def find_story(
-    connection: Connection, cluster_keys: set[str], text_keys: set[str], since: datetime
-) -> int | None:
-    """The open rumour of any of these story keys (same claim at the same place) or, else,
-    of these near-copy keys, seen since ``since``; duplicates lead to the rumour kept."""
-    found = connection.execute(
-        select(rumors.c.id, rumors.c.duplicate_of)
-        .where(rumors.c.cluster_key.in_(cluster_keys), rumors.c.last_seen_at >= since)
-        .order_by(rumors.c.last_seen_at.desc())
-        .limit(1)
-    ).first()
-    if found is None and text_keys:
-        found = connection.execute(
-            select(rumors.c.id, rumors.c.duplicate_of)
-            .join(post_scores, post_scores.c.rumor_id == rumors.c.id)
-            .where(post_scores.c.text_key.in_(text_keys), rumors.c.last_seen_at >= since)
-            .order_by(rumors.c.last_seen_at.desc())
-            .limit(1)
-        ).first()
-    if found is None:
-        return None
-    return canonical(connection, found.id, found.duplicate_of)
+@dataclass(frozen=True, slots=True)
+class _Open:
+    id: int
+    duplicate_of: int | None
+    last_seen_at: datetime
+
+
+class Stories:
+    """The open rumours of a batch's stories: for each story, the rumour of any of its
+    story keys (same claim at the same place) or, else, of its near-copy keys, seen since
+    the story's window opened; duplicates lead to the rumour kept.
+
+    Read with one query per kind of key and chunk of keys, not one per story (an import
+    of 150,000 posts looked its stories up one at a time). Rumours the batch opens are
+    added with :meth:`opened`, so a later story of the batch with the same key joins
+    them; their near-copy keys come with their posts' scores, written after every story
+    is placed. Take :func:`lock_stories` first."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        cluster_keys: Iterable[str],
+        text_keys: Iterable[str],
+        since: datetime,
+    ) -> None:
+        self.connection = connection
+        self._by_key: dict[str, list[_Open]] = {}
+        self._by_text: dict[str, list[_Open]] = {}
+        columns = (rumors.c.id, rumors.c.duplicate_of, rumors.c.last_seen_at)
+        for chunk in _chunks(sorted(set(cluster_keys))):
+            query = select(rumors.c.cluster_key, *columns).where(
+                rumors.c.cluster_key.in_(chunk), rumors.c.last_seen_at >= since
+            )
+            for row in connection.execute(query):
+                self._keep(self._by_key, row.cluster_key, row)
+        for chunk in _chunks(sorted({key for key in text_keys if key})):
+            query = (
+                select(post_scores.c.text_key, *columns)
+                .join(post_scores, post_scores.c.rumor_id == rumors.c.id)
+                .where(post_scores.c.text_key.in_(chunk), rumors.c.last_seen_at >= since)
+            )
+            for row in connection.execute(query):
+                self._keep(self._by_text, row.text_key, row)
+
+    @staticmethod
+    def _keep(index: dict[str, list[_Open]], key: str, row: Any) -> None:
+        index.setdefault(key, []).append(_Open(row.id, row.duplicate_of, row.last_seen_at))
+
+    def find(self, cluster_keys: set[str], text_keys: set[str], since: datetime) -> int | None:
+        """The rumour these keys belong to (``since`` no earlier than the one given when
+        the rumours were read), or None."""
+        found = self._latest(self._by_key, cluster_keys, since)
+        if found is None and text_keys:
+            found = self._latest(self._by_text, text_keys, since)
+        if found is None:
+            return None
+        return canonical(self.connection, found.id, found.duplicate_of)
+
+    def opened(self, rumour_id: int, cluster_key: str, last_seen_at: datetime) -> None:
+        """A rumour the batch has just opened under ``cluster_key``."""
+        self._by_key.setdefault(cluster_key, []).append(_Open(rumour_id, None, last_seen_at))
+
+    @staticmethod
+    def _latest(index: dict[str, list[_Open]], keys: set[str], since: datetime) -> _Open | None:
+        candidates = [
+            rumour for key in keys for rumour in index.get(key, ()) if rumour.last_seen_at >= since
+        ]
+        return max(candidates, key=lambda rumour: rumour.last_seen_at, default=None)
+
+
+def _chunks(keys: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
 
 
 def canonical(connection: Connection, rumour_id: int, duplicate_of: int | None) -> int:

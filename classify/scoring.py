@@ -464,12 +464,22 @@ class PostScorer:
                 stories.setdefault(s.cluster_id, []).append(s)
         rumor_of: dict[str, int | None] = {s.id: None for s in scored}
         threshold = self.settings.classify.rumor_min_score
-        for members in stories.values():
-            moments = [by_id[s.id].created_at or now for s in members]
+        moments_of = {
+            cluster: [by_id[s.id].created_at or now for s in members]
+            for cluster, members in stories.items()
+        }
+        known = rumours.Stories(
+            connection,
+            (s.cluster_key for members in stories.values() for s in members),
+            (s.text_key for members in stories.values() for s in members),
+            min((min(moments) for moments in moments_of.values()), default=now) - window,
+        )
+        for cluster, members in stories.items():
+            moments = moments_of[cluster]
             since = min(moments) - window
             keys = {s.cluster_key for s in members}
             text_keys = {s.text_key for s in members if s.text_key}
-            rumor = rumours.find_story(connection, keys, text_keys, since)
+            rumor = known.find(keys, text_keys, since)
             if rumor is None:
                 lead = max(members, key=lambda s: s.score)
                 if lead.score < threshold:
@@ -485,6 +495,7 @@ class PostScorer:
                     last_seen_at=max(moments),
                     now=now,
                 )
+                known.opened(rumor, lead.cluster_key, max(moments))
                 result.rumors_opened += 1
             for s in members:
                 rumor_of[s.id] = rumor

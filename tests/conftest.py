@@ -30,6 +30,7 @@ BOTH_BACKENDS = (
     "tests/store/",
     "tests/triage/",
     "tests/classify/test_classify_scoring.py",
+    "tests/classify/test_classify_stories.py",
     "tests/classify/test_scoring_engagement.py",
     "tests/classify/test_shared_model.py",
     "tests/reports/test_report_schedule.py",
