@@ -177,6 +177,8 @@ TEXT = {
 }
 
 st.subheader("Engagement")
+# Below the chart, in two columns, labels never cut (they read "nextdoo").
+LEGEND = alt.Legend(orient="bottom", columns=2, labelLimit=0, title=None)
 charts = [c for c in report.channels if c.engagement is not None]
 if not charts and not any(c.previous_engagement for c in report.channels):
     st.caption("No engagement to chart for this week.")
@@ -187,7 +189,7 @@ else:
             {"channel": c.channel, "from": part, "engagement": value or 0}
             for c in charts
             for part, value in (
-                ("posts published this week", c.engagement_new),
+                ("new posts", c.engagement_new),
                 ("earlier posts", c.gained_by_earlier),
             )
         ]
@@ -199,7 +201,7 @@ else:
             .encode(
                 x=alt.X("channel:N", sort="-y"),
                 y=alt.Y("sum(engagement):Q", title="engagement"),
-                color=alt.Color("from:N", legend=alt.Legend(orient="bottom")),
+                color=alt.Color("from:N", legend=LEGEND),
                 tooltip=["channel", "from", "engagement"],
             ),
             key="weekly_chart_channel",
@@ -223,7 +225,7 @@ else:
             .encode(
                 x=alt.X("day:N", sort=alt.SortField("order")),
                 y=alt.Y("sum(engagement):Q", title="engagement"),
-                color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+                color=alt.Color("channel:N", legend=LEGEND),
                 tooltip=["day", "channel", "engagement"],
             ),
             key="weekly_chart_day",
@@ -242,7 +244,7 @@ else:
             .encode(
                 x=alt.X("week:O", title=None),
                 y=alt.Y("engagement:Q"),
-                color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+                color=alt.Color("channel:N", legend=LEGEND),
                 tooltip=["week", "channel", "engagement"],
             ),
             key="weekly_chart_weeks",
