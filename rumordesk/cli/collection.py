@@ -15,6 +15,7 @@ import click
 
 from rumordesk.base.config import CONFIG_ENV
 from rumordesk.base.errors import ConfigError
+from rumordesk.base.times import in_utc
 from rumordesk.cli.context import (
     Context,
     format_when,
@@ -197,8 +198,8 @@ def sources(obj: Context) -> None:
 
     waiting = summary(obj.db)
     if waiting.waiting:
-        oldest = format_when(waiting.oldest)
-        click.echo(f"\nscoring: {waiting.waiting} stored post(s) waiting (oldest {oldest} UTC)")
+        oldest = format_when(waiting.oldest, obj.settings.department.tz)
+        click.echo(f"\nscoring: {waiting.waiting} stored post(s) waiting (oldest {oldest})")
     if warning := unscored_warning(obj.db):
         click.echo("! " + warning, err=True)
 
@@ -209,7 +210,7 @@ def sources(obj: Context) -> None:
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-    help="Published at or after (UTC).",
+    help="Published at or after (the Department's local time).",
 )
 @click.option("--search", help="Only posts whose text contains this.")
 @click.option(
@@ -245,7 +246,7 @@ def posts(
     where = PostFilter(
         source=source,
         official=official,
-        since=since.replace(tzinfo=UTC) if since else None,
+        since=in_utc(since, obj.settings.department.tz) if since else None,
         search=search,
         limit=limit or None,
     )

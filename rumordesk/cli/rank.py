@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ import click
 
 from rumordesk.base.config import AppSettings
 from rumordesk.base.errors import RumorDeskError
-from rumordesk.base.times import UnreadableTime, parse_time
+from rumordesk.base.times import UnreadableTime, in_utc, parse_time
 from rumordesk.classify.rank import OfficialInput, PostInput, ProbabilityModel, Ranker, Scored
 from rumordesk.cli.context import Context, friendly_errors
 
@@ -239,7 +239,8 @@ def rank(
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-    help="Only posts published at or after this (UTC); default: every stored post.",
+    help="Only posts published at or after this (the Department's local time); default: "
+    "every stored post.",
 )
 @click.pass_obj
 @friendly_errors
@@ -248,7 +249,8 @@ def score(obj: Context, since: datetime | None) -> None:
     from rumordesk.classify.scoring import PostScorer, rescore_recent
 
     scorer = PostScorer(obj.settings, obj.db)
-    result = rescore_recent(scorer, since=since.replace(tzinfo=UTC) if since else None)
+    local = obj.settings.department.tz
+    result = rescore_recent(scorer, since=in_utc(since, local) if since else None)
     click.echo(
         json.dumps(
             {

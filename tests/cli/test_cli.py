@@ -340,6 +340,12 @@ def test_posts_filters(collected):
     assert _ids(run(collected, "posts", "--format", "json", "--since", "2026-11-22T09:00")) == [
         "n2"
     ]
+    # the Department's time, as every time without an offset: 11:30 PST is 19:30 UTC, after
+    # n2 (19:00 UTC); read as UTC it would have listed n2
+    assert _ids(run(collected, "posts", "--format", "json", "--since", "2026-11-23T11:30")) == []
+    assert _ids(run(collected, "posts", "--format", "json", "--since", "2026-11-23T10:30")) == [
+        "n2"
+    ]
     assert _ids(run(collected, "posts", "--format", "json", "--source", "news")) == ["n2", "n1"]
     assert _ids(
         run(

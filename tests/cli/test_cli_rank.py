@@ -172,10 +172,14 @@ def test_collect_scores_what_it_stores_and_score_rescores(
     )
 
     collected = CliRunner().invoke(main, ["--config", str(config), "collect", "--once"])
+    # --since is the Department's time: the posts are from 19:00 UTC, 11:00 PST
+    later = ["--config", str(config), "score", "--since", "2026-11-23T11:30"]
+    none_since = CliRunner().invoke(main, later)
     rescored = CliRunner().invoke(main, ["--config", str(config), "score"])
 
     assert collected.exit_code == 0, collected.output
     assert rescored.exit_code == 0, rescored.output
+    assert '"scored": 0' in none_since.output, none_since.output
     assert '"scored": 2' in rescored.output
     db = open_database(f"sqlite:///{database}")
     with db.read() as c:
