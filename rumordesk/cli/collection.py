@@ -100,6 +100,12 @@ def init(obj: Context) -> None:
     )
     click.echo(f"sources: {enabled} enabled of {len(settings.sources)} configured")
     click.echo(f"configuration: {len(logged)} change(s) recorded in the audit log")
+    if not settings.classify.places:
+        click.echo(
+            "! no places of the city in [classify] (the shipped config.toml lists them): posts "
+            "are read as somewhere unknown, so one story can open several rumours",
+            err=True,
+        )
     _first_run_hints(db)
 
 
