@@ -26,6 +26,7 @@ from rumordesk.triage import auth, sessions
 from rumordesk.triage.roles import Actor, Permission, Role
 from rumordesk.triage.sessions import Ended, SessionCheck
 from rumordesk.web.context import database, settings
+from rumordesk.web.sign_in_page import ended_text
 
 #: The sign-in route (rumordesk/web/sign_in_routes.py) and Streamlit's identity cookie.
 SIGN_IN_PATH = "/sign-in"
@@ -37,21 +38,6 @@ ROLE_LABELS = {
     Role.STAFF: "Staff",
     Role.ADMIN: "Administrator",
 }
-
-
-def ended_text(reason: Ended | None) -> str:
-    """Why the user sees the sign-in page, in words (also shown on the sign-in page)."""
-    limits = settings().auth
-    return {
-        Ended.IDLE: f"You were signed out after {limits.session_idle_minutes} minutes "
-        "without activity. Sign in again to continue.",
-        Ended.TOO_OLD: f"Your session reached its {limits.session_max_hours:g}-hour limit. "
-        "Sign in again to continue.",
-        Ended.SIGNED_OUT: "You signed out.",
-        Ended.DISABLED: "This account is disabled. Ask the administrator.",
-        Ended.ROLE_CHANGED: "Your role was changed. Sign in again to see your pages.",
-        Ended.PASSWORD_CHANGED: "Your password was changed. Sign in with the new one.",
-    }.get(reason, "Please sign in.")  # type: ignore[arg-type]
 
 
 def browser_cookies() -> Mapping[str, str]:
@@ -138,7 +124,7 @@ def go_to_sign_in(next_path: str = "/", ended: Ended | None = None) -> None:
     """Say why, then take the browser to the sign-in page (which comes back here)."""
     url = sign_in_url(next_path, ended)
     st.title("Rumor Desk")
-    st.info(ended_text(ended), icon=":material/login:")
+    st.info(ended_text(ended, settings().auth), icon=":material/login:")
     st.markdown(f'<a href="{html.escape(url)}" target="_self">Sign in</a>', unsafe_allow_html=True)
     # Our own constant script; the URL is percent-encoded, so it cannot close the tag.
     st.html(

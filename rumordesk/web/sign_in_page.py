@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from rumordesk.base.config import AuthSettings
+from rumordesk.triage.sessions import Ended
+
 STYLE = """
 body{font-family:"Source Sans Pro",system-ui,-apple-system,"Segoe UI",sans-serif;
 background:#f5f6f8;color:#262730;margin:0}
@@ -87,3 +90,17 @@ def render(view: SignInView) -> str:
         parts.append(f"<p class='small'>{escape(view.limits)}</p>")
     parts.append("</main></body></html>")
     return "".join(parts)
+
+
+def ended_text(reason: Ended | None, limits: AuthSettings) -> str:
+    """Why the user is asked to sign in, in words (on this page and in the dashboard)."""
+    return {
+        Ended.IDLE: f"You were signed out after {limits.session_idle_minutes} minutes "
+        "without activity. Sign in again to continue.",
+        Ended.TOO_OLD: f"Your session reached its {limits.session_max_hours:g}-hour limit. "
+        "Sign in again to continue.",
+        Ended.SIGNED_OUT: "You signed out.",
+        Ended.DISABLED: "This account is disabled. Ask the administrator.",
+        Ended.ROLE_CHANGED: "Your role was changed. Sign in again to see your pages.",
+        Ended.PASSWORD_CHANGED: "Your password was changed. Sign in with the new one.",
+    }.get(reason, "Please sign in.")  # type: ignore[arg-type]

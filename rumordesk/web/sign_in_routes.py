@@ -29,8 +29,7 @@ from rumordesk.triage import auth, sessions
 from rumordesk.triage.sessions import Ended
 from rumordesk.triage.users import count_users
 from rumordesk.web import context
-from rumordesk.web.session import ended_text
-from rumordesk.web.sign_in_page import SignInView, render
+from rumordesk.web.sign_in_page import SignInView, ended_text, render
 
 SIGN_IN = "/sign-in"
 SIGN_OUT = "/sign-out"
@@ -169,7 +168,9 @@ async def sign_in_form(request: Request) -> Response:
     if checked.actor is not None:
         return RedirectResponse(next_path, status_code=303, headers=HEADERS)
     ended = _ended(request.query_params.get("ended"))
-    response = _page(request, next_path, notice=ended_text(ended) if ended else "")
+    response = _page(
+        request, next_path, notice=ended_text(ended, context.settings().auth) if ended else ""
+    )
     if presented:  # a dead secret is worth nothing: take it off the browser
         _forget_session_cookie(response, request)
     return response
