@@ -29,7 +29,12 @@ from rumordesk.base.source_settings import (
 )
 from rumordesk.base.times import time_or_none
 from rumordesk.base.urls import safe_url
-from rumordesk.collectors.errors import CollectorError, FeedUnreadable, RateLimited
+from rumordesk.collectors.errors import (
+    CollectorError,
+    DeadlinePassed,
+    FeedUnreadable,
+    RateLimited,
+)
 from rumordesk.collectors.http import Fetched, HttpClient
 from rumordesk.collectors.text import html_to_text, join_title_and_body, normalise_whitespace
 from rumordesk.collectors.xml_guard import ensure_complete_xml, ensure_safe_xml
@@ -223,6 +228,11 @@ class FeedCollector:
                 if not fetched.not_modified:
                     posts = tuple(self.posts_from(fetched))
             except RateLimited:
+                raise
+            except DeadlinePassed as exc:  # the source's time is up: no other URL is tried
+                if failures:
+                    before = f"{len(failures)} feed(s) failed before; first: {failures[0]}"
+                    exc.args = (f"{exc} ({before})",)
                 raise
             except CollectorError as exc:
                 failures.append(exc)

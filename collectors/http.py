@@ -57,6 +57,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: The encodings this client can decode and check for completeness itself.
 ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 64 * 1024
+#: A timeout this close to the source's deadline was the deadline's (clocks and sockets
+#: round their times).
+_DEADLINE_SLACK = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +174,26 @@ class HttpClient:
                 f"{url}: server kept failing after retries ({_root(exc)})"
             ) from None
         except requests.exceptions.Timeout:
-            raise TransientError(f"{url}: timed out") from None
+            raise self._timed_out(url) from None
         except requests.exceptions.ConnectionError as exc:
             if _read_timed_out(exc):
-                raise TransientError(f"{url}: timed out") from None
+                raise self._timed_out(url) from None
             raise TransientError(f"{url}: could not connect ({_root(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise TransientError(f"{url}: request failed ({_root(exc)})") from None
         # The body is read from urllib3 directly (see _read_capped): its errors, unwrapped.
         except urllib3.exceptions.TimeoutError:
-            raise TransientError(f"{url}: timed out") from None
+            raise self._timed_out(url) from None
         except urllib3.exceptions.HTTPError as exc:
             raise TransientError(f"{url}: request failed ({_root(exc)})") from None
+
+    def _timed_out(self, url: str) -> TransientError:
+        """A request that timed out: the source's deadline when that is what cut it short
+        (its timeouts are never longer than the time the source has left), else the
+        server's slowness."""
+        if self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK:
+            return DeadlinePassed(f"{url}: the source's deadline came during the request")
+        return TransientError(f"{url}: timed out")
 
     def _remaining(self, url: str) -> float | None:
         """Seconds left before the source's deadline (``None``: no deadline)."""

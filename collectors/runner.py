@@ -193,10 +193,13 @@ class Runner:
                     self.stored.set()
                 if time.monotonic() - started > limit:
                     getattr(batches, "close", lambda: None)()
-                    raise DeadlinePassed(
-                        f"{source.name}: stopped at its {limit:g}s deadline after {requests} "
-                        "request(s); what it stored is kept, and it resumes from there"
-                    )
+                    raise DeadlinePassed("between two batches")
+        except DeadlinePassed as exc:  # said the same way wherever the deadline came
+            stopped = DeadlinePassed(
+                f"{source.name}: stopped at its {limit:g}s deadline after {requests} "
+                f"request(s) ({exc}); what it stored is kept, and it resumes from there"
+            )
+            return self._failed(source, stopped, total, requests, started, every)
         except CollectorError as exc:
             return self._failed(source, exc, total, requests, started, every)
         except Exception as exc:  # a bug in one collector must not stop the others

@@ -159,3 +159,22 @@ def test_each_source_has_its_own_deadline(feed_server, db):
     )
     runner = Runner(settings, db)
     assert [runner.deadline(s) for s in settings.sources] == [5.0, 42.0]
+
+
+@pytest.mark.slow
+def test_a_request_the_deadline_cuts_short_is_reported_as_the_deadline(feed_server, db):
+    """The request's timeout is what the source has left, so the deadline can end it as a
+    socket timeout: that is still the deadline (it said "timed out", blaming the server)."""
+    slow = feed_server.serve("/slow.xml", rss(("s1", "Slow news")), delay=3)
+    settings = make_settings(
+        [feed_source("slow", slow, deadline_seconds=1)], collect={"read_timeout": 10.0}
+    )
+
+    started = time.monotonic()
+    [run] = Runner(settings, db).run_once()
+
+    assert time.monotonic() - started < 2.5  # the 1 s deadline, not the 10 s read timeout
+    assert run.status == "error"
+    assert "stopped at its 1s deadline" in run.error and "during the request" in run.error
+    assert "timed out" not in run.error
+    assert count_posts(db, source="slow") == 0
