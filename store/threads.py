@@ -11,7 +11,7 @@ stored keeps ``in_reply_to`` and is linked when it comes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -55,12 +55,7 @@ def _link_replies(connection: Connection, replies: Sequence) -> int:  # type: ig
         )
     ):
         found.setdefault((row.channel, row.source_id), row.id)
-    links = [
-        {"_id": r.id, "_parent": parent}
-        for r in replies
-        if (parent := found.get((r.channel, r.in_reply_to))) is not None and parent != r.id
-    ]
-    return _write_links(connection, links)
+    return _write_links(connection, replies, found)
 
 
 def _link_to_officials(connection: Connection, officials: Sequence) -> int:  # type: ignore[type-arg]
@@ -78,17 +73,22 @@ def _link_to_officials(connection: Connection, officials: Sequence) -> int:  # t
             posts.c.reply_to_post_id.is_(None),
         )
     )
+    return _write_links(connection, list(waiting), parents)
+
+
+def _write_links(
+    connection: Connection,
+    replies: Sequence,  # type: ignore[type-arg]
+    parents: Mapping[tuple[str, str], int],
+) -> int:
+    """Each reply (``id``, ``channel``, ``in_reply_to``) points at the Department post
+    ``parents`` holds for its channel and thread id, if any; one statement."""
     links = [
         {"_id": reply.id, "_parent": parent}
-        for reply in waiting
+        for reply in replies
         if (parent := parents.get((reply.channel, reply.in_reply_to))) is not None
         and parent != reply.id
     ]
-    return _write_links(connection, links)
-
-
-def _write_links(connection: Connection, links: list[dict[str, int]]) -> int:
-    """Each reply ``_id`` points at its Department post ``_parent``; one statement."""
     if links:
         connection.execute(
             update(posts)

@@ -68,6 +68,13 @@ class QueueFilter:
     #: here too, marked); True: everything staff forwarded; None: both.
     forwarded: bool | None = False
 
+    @property
+    def narrow(self) -> bool:
+        """A time window or the staff band: a small share of the rumours, which SQLite
+        should find through the time or the priority index, not the status or the score
+        index (nearly every rumour is open)."""
+        return self.since is not None or self.forwarded is True
+
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
@@ -183,11 +190,8 @@ def _where(where: QueueFilter) -> list[Any]:
         conditions.append(rumors.c.last_seen_at >= where.since)
     if where.statuses:
         status = rumors.c.status
-        if where.since is not None or where.forwarded:
-            # "|| ''" keeps SQLite off the status index, which holds nearly every rumour
-            # (most are open): the window's time index or the staff band's priority index
-            # find the few wanted.
-            status = status.concat("")
+        if where.narrow:
+            status = status.concat("")  # "|| ''": not through the status index
         conditions.append(status.in_(where.statuses))
     if not where.include_closed:
         conditions.append(rumors.c.closed_at.is_(None))
@@ -230,10 +234,9 @@ def queue(db: Database, actor: Actor, where: QueueFilter = QueueFilter()) -> lis
     require(actor, Permission.VIEW_QUEUE)
     limit = max(1, min(where.limit, MAX_QUEUE))
     score = rumors.c.score
-    if where.since is not None or where.forwarded:
-        # The window, or the staff band, holds a small share of the rumours: let SQLite
-        # read them through the time or the priority index and sort them ("+ 0" keeps it
-        # from walking the whole score index instead, skipping the others on the way).
+    if where.narrow:
+        # read the few through their index and sort them ("+ 0" keeps SQLite from walking
+        # the whole score index instead, skipping the others on the way)
         score = score + 0
     query = (
         select(*QUEUE_COLUMNS)
